@@ -1,0 +1,152 @@
+// Input parsing: every input is checked here, before any request. Errors name the input, what
+// was given and what is accepted; the github-token's value is never repeated.
+import { JITTER_MODES, type Jitter } from './policy.js'
+
+export type Scope =
+  | { kind: 'repository'; owner: string; repo: string }
+  | { kind: 'organization'; name: string }
+  | { kind: 'enterprise'; name: string }
+
+export const TOKEN_TYPES = ['registration', 'remove'] as const
+export type TokenType = (typeof TOKEN_TYPES)[number]
+
+export interface Config {
+  githubToken: string
+  scope: Scope
+  type: TokenType
+  apiUrl: string
+  maxAttempts: number
+  initialDelayMs: number
+  maxDelayMs: number
+  timeoutMs: number
+  attemptTimeoutMs: number
+  jitter: Jitter
+}
+
+/** Defaults for inputs left empty. action.yml states the same values for the runner to fill in. */
+export const DEFAULTS = {
+  type: 'registration',
+  'api-url': 'https://api.github.com',
+  'max-attempts': '8',
+  'initial-delay': '1s',
+  'max-delay': '30s',
+  timeout: '5m',
+  'attempt-timeout': '15s',
+  jitter: 'full',
+} as const
+
+export class InputError extends Error {}
+
+const MAX_ATTEMPTS_LIMIT = 100
+const MAX_DURATION_MS = 6 * 60 * 60 * 1000 // a GitHub-hosted job's own limit
+
+/** Reads an input by name; returns '' when unset, like core.getInput. */
+export type InputReader = (name: string) => string
+
+export function parseInputs(read: InputReader, env: Record<string, string | undefined> = {}): Config {
+  const get = (name: string): string => read(name).trim()
+  const orDefault = (name: keyof typeof DEFAULTS): string => get(name) || DEFAULTS[name]
+
+  const githubToken = read('github-token').trim()
+  if (!githubToken) throw new InputError('Input "github-token" is required: a token allowed to manage self-hosted runners for the target.')
+  if (/\s/.test(githubToken)) throw new InputError('Input "github-token" contains whitespace; it accepts a single token with no spaces or newlines.')
+
+  const maxAttempts = parseWholeNumber('max-attempts', orDefault('max-attempts'), 1, MAX_ATTEMPTS_LIMIT)
+  const initialDelayMs = parseDurationInput('initial-delay', orDefault('initial-delay'), 0)
+  const maxDelayMs = parseDurationInput('max-delay', orDefault('max-delay'), 0)
+  if (maxDelayMs < initialDelayMs) {
+    throw new InputError(`Input "max-delay" (${orDefault('max-delay')}) must not be shorter than "initial-delay" (${orDefault('initial-delay')}).`)
+  }
+  return {
+    githubToken,
+    scope: parseScope(get('repository'), get('organization'), get('enterprise'), env.GITHUB_REPOSITORY),
+    type: oneOf('type', orDefault('type'), TOKEN_TYPES),
+    apiUrl: parseApiUrl(get('api-url') || env.GITHUB_API_URL || DEFAULTS['api-url']),
+    maxAttempts,
+    initialDelayMs,
+    maxDelayMs,
+    timeoutMs: parseDurationInput('timeout', orDefault('timeout'), 1),
+    attemptTimeoutMs: parseDurationInput('attempt-timeout', orDefault('attempt-timeout'), 1),
+    jitter: oneOf('jitter', orDefault('jitter'), JITTER_MODES),
+  }
+}
+
+/** Shows a user's value in an error: quoted, and short enough for one line. */
+export function shown(value: string): string {
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)
+}
+
+function oneOf<T extends string>(name: string, value: string, accepted: readonly T[]): T {
+  if ((accepted as readonly string[]).includes(value)) return value as T
+  throw new InputError(`Input "${name}" must be one of ${accepted.map((a) => `"${a}"`).join(', ')}; got ${shown(value)}.`)
+}
+
+function parseWholeNumber(name: string, value: string, min: number, max: number): number {
+  const number = /^\d+$/.test(value) ? Number(value) : NaN
+  if (number >= min && number <= max) return number
+  throw new InputError(`Input "${name}" must be a whole number from ${min} to ${max}; got ${shown(value)}.`)
+}
+
+const DURATION = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?$/
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const
+
+/** A duration in milliseconds: a bare number of seconds, or a number with ms, s or m. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim())
+  if (!match) return undefined
+  return Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? 's') as keyof typeof UNIT_MS])
+}
+
+function parseDurationInput(name: string, value: string, minMs: number): number {
+  const ms = parseDuration(value)
+  if (ms !== undefined && ms >= minMs && ms <= MAX_DURATION_MS) return ms
+  const least = minMs > 0 ? 'greater than 0' : '0 or more'
+  throw new InputError(
+    `Input "${name}" must be a duration ${least} and at most 6h, written as seconds ("1.5") or with a unit ("250ms", "2s", "1m"); got ${shown(value)}.`,
+  )
+}
+
+// GitHub logins: letters, digits and single hyphens, at most 39 characters. Repository names
+// also allow dots and underscores.
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
+const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/
+
+function parseScope(repository: string, organization: string, enterprise: string, fallbackRepository?: string): Scope {
+  if (organization && enterprise) {
+    throw new InputError(`Set at most one of inputs "organization" and "enterprise"; got organization ${shown(organization)} and enterprise ${shown(enterprise)}.`)
+  }
+  if (organization) {
+    if (!LOGIN.test(organization)) throw new InputError(`Input "organization" must be an organization login (letters, digits, hyphens); got ${shown(organization)}.`)
+    return { kind: 'organization', name: organization }
+  }
+  if (enterprise) {
+    if (!LOGIN.test(enterprise)) throw new InputError(`Input "enterprise" must be an enterprise slug (letters, digits, hyphens); got ${shown(enterprise)}.`)
+    return { kind: 'enterprise', name: enterprise }
+  }
+  const value = repository || fallbackRepository?.trim() || ''
+  const [owner, repo, ...rest] = value.split('/')
+  if (rest.length === 0 && owner && repo && LOGIN.test(owner) && REPO_NAME.test(repo) && repo !== '.' && repo !== '..') {
+    return { kind: 'repository', owner, repo }
+  }
+  throw new InputError(`Input "repository" must be "owner/name" (or set "organization" or "enterprise" instead); got ${shown(value)}.`)
+}
+
+function parseApiUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InputError(`Input "api-url" must be an absolute URL such as "https://api.github.com" or "https://HOST/api/v3"; got ${shown(value)}.`)
+  }
+  if (url.username || url.password) throw new InputError('Input "api-url" must not contain credentials; pass the token as "github-token".')
+  if (url.search || url.hash) throw new InputError(`Input "api-url" must not have a query or fragment; got ${shown(value)}.`)
+  const loopback = isLoopback(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new InputError(`Input "api-url" must use https (http is accepted only for a loopback host); got ${shown(value)}.`)
+  }
+  return url.href.replace(/\/+$/, '')
+}
+
+export function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}

@@ -1,0 +1,80 @@
+// The retry loop: runs attempts until one succeeds, the policy says stop, the attempts run out
+// or the deadline would pass. Time and randomness are injected so tests can drive it exactly.
+import { type Backoff, type Decision, type Outcome, decide, waitFor } from './policy.js'
+
+export interface Clock {
+  now(): number
+  sleep(ms: number): Promise<void>
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+}
+
+export interface RetryOptions extends Backoff {
+  maxAttempts: number
+  /** Absolute time (clock ms) after which no request may start. */
+  deadlineMs: number
+  attemptTimeoutMs: number
+  clock: Clock
+  random: () => number
+  /** Called once for every failed attempt, after the policy chose what to do next. */
+  onFailure?: (failure: AttemptFailure) => void
+}
+
+/** An attempt either produced a value or an outcome for the policy to judge. */
+export type AttemptResult<T> = { value: T; outcome: Outcome } | { value?: undefined; outcome: Outcome }
+
+export interface AttemptFailure {
+  attempt: number
+  maxAttempts: number
+  outcome: Outcome
+  /** The wait before the next attempt; undefined when there is none. */
+  waitMs?: number
+  /** Why there is no next attempt. */
+  stop?: 'not-retryable' | 'attempts-exhausted' | 'deadline'
+}
+
+export class RetryError extends Error {
+  constructor(
+    readonly failure: AttemptFailure,
+    readonly attempts: number,
+  ) {
+    super(`gave up after ${attempts} attempt(s): ${failure.stop}`)
+  }
+}
+
+/**
+ * Calls `attempt(n, timeoutMs)` until it yields a value. The per-attempt timeout is clipped to
+ * the time left, so no request outlives the deadline.
+ */
+export async function retry<T>(
+  attempt: (attemptNumber: number, timeoutMs: number) => Promise<AttemptResult<T>>,
+  options: RetryOptions,
+): Promise<{ value: T; attempts: number }> {
+  const { clock } = options
+  let earlier401s = 0
+  let previousWaitMs = 0
+  for (let n = 1; ; n++) {
+    const timeoutMs = Math.min(options.attemptTimeoutMs, options.deadlineMs - clock.now())
+    const result = await attempt(n, timeoutMs)
+    const now = clock.now()
+    const decision: Decision = decide(result.outcome, now, earlier401s)
+    if (decision.action === 'succeed' && result.value !== undefined) return { value: result.value, attempts: n }
+    if (result.outcome.kind === 'response' && result.outcome.status === 401) earlier401s++
+
+    const failure: AttemptFailure = { attempt: n, maxAttempts: options.maxAttempts, outcome: result.outcome }
+    if (decision.action !== 'retry') failure.stop = 'not-retryable'
+    else if (n >= options.maxAttempts) failure.stop = 'attempts-exhausted'
+    else {
+      failure.waitMs = waitFor(decision, n, options, options.random(), previousWaitMs)
+      // Waiting past the deadline cannot help: say so now instead of sleeping into a failure.
+      if (now + failure.waitMs >= options.deadlineMs) failure.stop = 'deadline'
+    }
+    options.onFailure?.(failure)
+    if (failure.stop) throw new RetryError(failure, n)
+    previousWaitMs = failure.waitMs ?? 0
+    await clock.sleep(previousWaitMs)
+  }
+}

@@ -1,0 +1,319 @@
+// Scenario tests: the bundled action, run as a runner runs it, against a loopback GitHub.
+import { after, before, beforeEach, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { type ActionRun, assertNoLeak, runAction } from '../support/run-action.js'
+
+const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
+const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
+
+let github: GitHubStandIn
+let apiUrl: string
+
+before(async () => {
+  github = new GitHubStandIn({ acceptToken: TOKEN })
+  apiUrl = await github.start()
+})
+after(() => github.close())
+beforeEach(() => {
+  github.requests.length = 0
+  github.faults.length = 0
+})
+
+function mint(inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl, ...FAST, ...inputs })
+}
+
+function errorLine(run: ActionRun): string {
+  return run.lines.find((line) => line.startsWith('::error::')) ?? ''
+}
+
+/** Checks a successful run: the minted token is the output, masked first, and nothing leaked. */
+function assertMinted(run: ActionRun, attempts: number): void {
+  assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+  const token = github.minted.at(-1)!
+  assert.equal(run.outputs.token, token)
+  assert.match(run.outputs['expires-at'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+  assert.equal(run.outputs.attempts, String(attempts))
+  assert.equal(github.requests.length, attempts)
+  assertNoLeak(run, [TOKEN, ...github.minted])
+}
+
+describe('minting', () => {
+  test('a repository registration token, with the headers GitHub expects', async () => {
+    const run = await mint()
+    assertMinted(run, 1)
+    const [request] = github.requests
+    assert.equal(request.method, 'POST')
+    assert.equal(request.path, '/repos/octo-org/octo-repo/actions/runners/registration-token')
+    assert.equal(request.headers.authorization, `Bearer ${TOKEN}`)
+    assert.equal(request.headers.accept, 'application/vnd.github+json')
+    assert.equal(request.headers['x-github-api-version'], '2022-11-28')
+    assert.match(request.headers['user-agent'] ?? '', /mint-runner-token/)
+    assert.equal(request.body, '')
+    assert.ok(run.lines.includes(`::add-mask::${TOKEN}`))
+    assert.ok(run.lines.includes(`::add-mask::${github.minted.at(-1)}`))
+    assert.match(run.stdout, /expires at \d{4}-/)
+    assert.match(run.summary, /repository octo-org\/octo-repo/)
+    assert.match(run.summary, /registration/)
+  })
+
+  const scopes: { inputs: Record<string, string>; path: string }[] = [
+    { inputs: { organization: 'octo-org' }, path: '/orgs/octo-org/actions/runners/registration-token' },
+    { inputs: { enterprise: 'octo-ent' }, path: '/enterprises/octo-ent/actions/runners/registration-token' },
+    { inputs: { type: 'remove' }, path: '/repos/octo-org/octo-repo/actions/runners/remove-token' },
+    { inputs: { organization: 'octo-org', type: 'remove' }, path: '/orgs/octo-org/actions/runners/remove-token' },
+  ]
+  for (const { inputs, path } of scopes) {
+    test(`calls ${path}`, async () => {
+      assertMinted(await mint(inputs), 1)
+      assert.equal(github.requests[0].path, path)
+    })
+  }
+
+  test('a GHES api-url with /api/v3 and a trailing slash', async () => {
+    const ghes = new GitHubStandIn({ acceptToken: TOKEN, prefix: '/api/v3' })
+    const url = await ghes.start()
+    try {
+      const run = await runAction({ 'github-token': TOKEN, organization: 'octo-org', 'api-url': `${url}/` })
+      assert.equal(run.exitCode, 0, run.stdout)
+      assert.equal(ghes.requests[0].path, '/api/v3/orgs/octo-org/actions/runners/registration-token')
+      assert.equal(run.outputs.token, ghes.minted[0])
+    } finally {
+      await ghes.close()
+    }
+  })
+})
+
+describe('retried', () => {
+  const transient = [
+    { name: '502', fault: { status: 502, body: '<html>Bad Gateway</html>' } },
+    { name: '500', fault: { status: 500 } },
+    { name: '503', fault: { status: 503 } },
+    { name: '504', fault: { status: 504 } },
+    { name: '408', fault: { status: 408 } },
+    { name: 'a reset connection', fault: { reset: true as const } },
+    { name: 'a 201 without a token', fault: { status: 201, body: { expires_at: '2030-01-01T00:00:00Z' } } },
+    { name: 'a 201 that is not JSON', fault: { status: 201, body: '<html>' } },
+    { name: 'a connection closed after the headers', fault: { closeAfterHeaders: true as const } },
+    { name: 'a 403 secondary rate limit with retry-after', fault: { status: 403, headers: { 'retry-after': '0' }, body: { message: 'You have exceeded a secondary rate limit.' } } },
+  ]
+  for (const { name, fault } of transient) {
+    test(`${name}, then a token`, async () => {
+      github.faults.push(fault, fault)
+      const run = await mint()
+      assertMinted(run, 3)
+      assert.equal(run.lines.filter((line) => /^Attempt \d\/8 failed: .*retrying in/.test(line)).length, 2)
+    })
+  }
+
+  test('each failed attempt logs its number, the status, the request id and the wait', async () => {
+    github.faults.push({ status: 502, headers: { 'x-github-request-id': 'ABCD:1234:5678' } })
+    const run = await mint()
+    assertMinted(run, 2)
+    assert.ok(
+      run.lines.some((line) => /^Attempt 1\/8 failed: HTTP 502 \[request id ABCD:1234:5678\]; retrying in \d+ms\.$/.test(line)),
+      run.stdout,
+    )
+  })
+
+  test('a hung request is cut off by attempt-timeout and retried', async () => {
+    github.faults.push({ hang: true })
+    const run = await mint({ 'attempt-timeout': '300ms' })
+    assertMinted(run, 2)
+    assert.match(run.stdout, /Attempt 1\/8 failed: ETIMEDOUT/)
+  })
+
+  test('a body that trickles in is cut off by attempt-timeout', async () => {
+    github.faults.push({ trickle: true, everyMs: 100 })
+    const run = await mint({ 'attempt-timeout': '500ms' })
+    assertMinted(run, 2)
+  })
+
+  test('401 is retried once (a new App token may not be valid yet)', async () => {
+    github.faults.push({ status: 401, body: { message: 'Bad credentials' } })
+    assertMinted(await mint(), 2)
+  })
+
+  test('401 twice fails and says the token is bad', async () => {
+    github.faults.push({ status: 401, body: { message: 'Bad credentials' } }, { status: 401, body: { message: 'Bad credentials' } })
+    const run = await mint()
+    assert.equal(run.exitCode, 1)
+    assert.equal(github.requests.length, 2)
+    assert.match(errorLine(run), /github-token.*401.*invalid, expired or revoked/)
+    assertNoLeak(run, [TOKEN])
+  })
+})
+
+describe('waits that GitHub asks for', () => {
+  test('retry-after is honoured exactly, even above max-delay', async () => {
+    github.faults.push({ status: 429, headers: { 'retry-after': '1' }, body: { message: 'API rate limit exceeded' } })
+    const run = await mint({ 'max-delay': '50ms' })
+    assertMinted(run, 2)
+    const gap = github.requests[1].at - github.requests[0].at
+    assert.ok(gap >= 1000 && gap < 5000, `waited ${gap}ms`)
+    assert.match(run.stdout, /retrying in 1s/)
+  })
+
+  test('retry-after as an HTTP date', async () => {
+    const at = new Date(Date.now() + 2000).toUTCString()
+    github.faults.push({ status: 429, headers: { 'retry-after': at } })
+    const run = await mint()
+    assertMinted(run, 2)
+    const gap = github.requests[1].at - github.requests[0].at
+    assert.ok(gap >= 900 && gap < 5000, `waited ${gap}ms`)
+  })
+
+  test('x-ratelimit-remaining: 0 waits until x-ratelimit-reset', async () => {
+    const reset = Math.ceil(Date.now() / 1000) + 1
+    github.faults.push({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: { message: 'API rate limit exceeded' } })
+    const run = await mint()
+    assertMinted(run, 2)
+    assert.ok(github.requests[1].at >= reset * 1000 - 50, 'retried before the reset')
+  })
+
+  test('a secondary rate limit without retry-after waits a minute: past the timeout, it fails at once', async () => {
+    github.faults.push({ status: 403, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' } })
+    const run = await mint({ timeout: '10s' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(github.requests.length, 1)
+    assert.ok(run.durationMs < 8000, `took ${run.durationMs}ms`)
+    assert.match(errorLine(run), /next wait \(1m\) would pass the 10s "timeout"/)
+  })
+
+  test('a retry-after past the timeout fails at once and says how long GitHub asked', async () => {
+    github.faults.push({ status: 429, headers: { 'retry-after': '120' } })
+    const run = await mint({ timeout: '30s' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(github.requests.length, 1)
+    assert.match(errorLine(run), /2m/)
+  })
+})
+
+describe('the deadline', () => {
+  test('no request starts after timeout, and the run ends by it', async () => {
+    for (let i = 0; i < 100; i++) github.faults.push({ status: 502 })
+    const started = Date.now()
+    const run = await mint({ timeout: '1500ms', 'initial-delay': '200ms', 'max-delay': '400ms', jitter: 'none', 'max-attempts': '100' })
+    assert.equal(run.exitCode, 1)
+    assert.ok(github.requests.length >= 3, `${github.requests.length} requests`)
+    for (const request of github.requests) assert.ok(request.at - started < 1500 + 300, 'a request after the deadline')
+    assert.ok(run.durationMs < 1500 + 2000, `took ${run.durationMs}ms`)
+    assert.match(errorLine(run), /would pass the 1\.5s "timeout"/)
+    assert.equal(run.outputs.attempts, String(github.requests.length))
+  })
+
+  test('max-attempts bounds the requests', async () => {
+    for (let i = 0; i < 10; i++) github.faults.push({ status: 503 })
+    const run = await mint({ 'max-attempts': '3' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(github.requests.length, 3)
+    assert.match(errorLine(run), /Gave up after 3 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 503/)
+  })
+
+  test('a refused connection is retried until the attempts run out', async () => {
+    const closed = new GitHubStandIn()
+    const url = await closed.start()
+    await closed.close()
+    const run = await mint({ 'api-url': url, 'max-attempts': '3' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(run.outputs.attempts, '3')
+    assert.match(errorLine(run), /connection refused/)
+  })
+})
+
+describe('not retried', () => {
+  const permanent = [
+    { status: 400, expect: /malformed \(400\)/ },
+    { status: 403, expect: /may not manage self-hosted runners for repository octo-org\/octo-repo \(403\); it needs .*Administration: write/ },
+    { status: 404, expect: /not found \(404\)\. GitHub answers 404 when the token cannot see the target/ },
+    { status: 409, expect: /conflict \(409\)/ },
+    { status: 410, expect: /gone \(410\)/ },
+    { status: 422, expect: /could not process.*\(422\)/ },
+  ]
+  for (const { status, expect } of permanent) {
+    test(`${status} fails after one request with a clear message`, async () => {
+      github.faults.push({ status, body: { message: `stand-in says ${status}` } }, { status: 201 })
+      const run = await mint()
+      assert.equal(run.exitCode, 1)
+      assert.equal(github.requests.length, 1)
+      assert.match(errorLine(run), expect)
+      assert.match(errorLine(run), new RegExp(`GitHub said: "stand-in says ${status}"`))
+      assert.match(errorLine(run), /GitHub request id STAND-IN:/)
+      assert.equal(run.outputs.token, undefined)
+      assertNoLeak(run, [TOKEN])
+    })
+  }
+
+  test('a 403 names the permission GitHub says is missing', async () => {
+    github.faults.push({ status: 403, headers: { 'x-accepted-github-permissions': 'organization_self_hosted_runners=write' } })
+    const run = await mint({ organization: 'octo-org' })
+    assert.equal(github.requests.length, 1)
+    assert.match(errorLine(run), /organization octo-org \(403\); it needs a token with organization_self_hosted_runners=write/)
+  })
+})
+
+describe('redirects', () => {
+  test('a same-host redirect (renamed repository) is followed, with the token', async () => {
+    github.faults.push({ status: 307, headers: { location: `${apiUrl}/repositories/42/actions/runners/registration-token` }, body: { message: 'Moved' } })
+    const run = await mint()
+    assert.equal(run.exitCode, 0, run.stdout)
+    assert.equal(github.requests[1].path, '/repositories/42/actions/runners/registration-token')
+    assert.equal(github.requests[1].method, 'POST')
+    assert.equal(github.requests[1].headers.authorization, `Bearer ${TOKEN}`)
+    assert.equal(run.outputs.token, github.minted.at(-1))
+  })
+
+  test('a redirect to another host is refused and the token never goes there', async () => {
+    const elsewhere = new GitHubStandIn({ host: '127.0.0.2' })
+    const elsewhereUrl = await elsewhere.start()
+    try {
+      github.faults.push({ status: 307, headers: { location: `${elsewhereUrl}/steal` } })
+      const run = await mint()
+      assert.equal(run.exitCode, 1)
+      assert.equal(elsewhere.requests.length, 0)
+      assert.equal(github.requests.length, 1)
+      assert.match(errorLine(run), /redirected to another host/)
+      assertNoLeak(run, [TOKEN])
+    } finally {
+      await elsewhere.close()
+    }
+  })
+})
+
+describe('bad input: a clear error and no request', () => {
+  const cases: { inputs: Record<string, string>; expect: RegExp }[] = [
+    { inputs: { 'github-token': '' }, expect: /Input "github-token" is required/ },
+    { inputs: { 'github-token': 'two words' }, expect: /Input "github-token" contains whitespace/ },
+    { inputs: { 'max-attempts': '2.5' }, expect: /Input "max-attempts" must be a whole number from 1 to 100; got "2\.5"/ },
+    { inputs: { 'max-attempts': '0' }, expect: /Input "max-attempts"/ },
+    { inputs: { 'initial-delay': 'soon' }, expect: /Input "initial-delay" must be a duration .*got "soon"/ },
+    { inputs: { timeout: '5h30' }, expect: /Input "timeout"/ },
+    { inputs: { 'attempt-timeout': '0' }, expect: /Input "attempt-timeout" must be a duration greater than 0/ },
+    { inputs: { 'max-delay': '1ms', 'initial-delay': '1s' }, expect: /Input "max-delay" \(1ms\) must not be shorter than "initial-delay" \(1s\)/ },
+    { inputs: { jitter: 'random' }, expect: /Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "random"/ },
+    { inputs: { type: 'jwt' }, expect: /Input "type" must be one of "registration", "remove"; got "jwt"/ },
+    { inputs: { repository: 'just-a-name' }, expect: /Input "repository" must be "owner\/name".*got "just-a-name"/ },
+    { inputs: { repository: 'a/b/c' }, expect: /Input "repository"/ },
+    { inputs: { organization: 'org', enterprise: 'ent' }, expect: /Set at most one of inputs "organization" and "enterprise"/ },
+    { inputs: { organization: 'bad org!' }, expect: /Input "organization"/ },
+    { inputs: { 'api-url': 'http://api.github.com' }, expect: /Input "api-url" must use https/ },
+    { inputs: { 'api-url': 'not a url' }, expect: /Input "api-url" must be an absolute URL/ },
+  ]
+  for (const { inputs, expect } of cases) {
+    test(JSON.stringify(inputs), async () => {
+      const run = await mint(inputs)
+      assert.equal(run.exitCode, 1)
+      assert.match(errorLine(run), expect)
+      assert.equal(github.requests.length, 0)
+      assertNoLeak(run, [TOKEN])
+    })
+  }
+
+  test('credentials in api-url are refused without echoing them', async () => {
+    const run = await mint({ 'api-url': 'https://user:hunter2@api.github.com' })
+    assert.equal(run.exitCode, 1)
+    assert.match(errorLine(run), /Input "api-url" must not contain credentials/)
+    assert.ok(!run.stdout.includes('hunter2'))
+  })
+})

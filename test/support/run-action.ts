@@ -1,0 +1,81 @@
+// Runs the bundled action the way a runner does: inputs as INPUT_* variables, outputs and the
+// step summary in files, workflow commands on stdout.
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import assert from 'node:assert/strict'
+
+export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
+
+export interface ActionRun {
+  exitCode: number
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  /** Lines of stdout that are workflow commands or logs, in order. */
+  lines: string[]
+  durationMs: number
+}
+
+export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, script = ACTION): Promise<ActionRun> {
+  const dir = await mkdtemp(join(tmpdir(), 'mint-runner-token-'))
+  const outputFile = join(dir, 'output')
+  const summaryFile = join(dir, 'summary')
+  await writeFile(outputFile, '')
+  await writeFile(summaryFile, '')
+  const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
+  const started = Date.now()
+  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [script],
+      {
+        // A runner's environment, without this test process's own (it may hold GITHUB_* values).
+        env: { PATH: process.env.PATH, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: dir, ...inputEnv, ...env },
+        timeout: 120_000,
+      },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    )
+  })
+  const durationMs = Date.now() - started
+  const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
+  const summary = await readFile(summaryFile, 'utf8')
+  await rm(dir, { recursive: true, force: true })
+  return { exitCode: code, stdout, stderr, outputs, summary, lines: stdout.split('\n').filter(Boolean), durationMs }
+}
+
+/** Parses the GITHUB_OUTPUT file format: `name<<DELIMITER\nvalue\nDELIMITER`. */
+export function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<=]+)<<(.+)$/.exec(lines[i])
+    if (!match) continue
+    const end = lines.indexOf(match[2], i + 1)
+    outputs[match[1]] = lines.slice(i + 1, end).join('\n')
+    i = end
+  }
+  return outputs
+}
+
+/**
+ * No secret appears anywhere a person could read it, except in the `::add-mask::` command,
+ * which must come before any other line that could carry it.
+ */
+export function assertNoLeak(run: ActionRun, secrets: string[]): void {
+  for (const secret of secrets.filter(Boolean)) {
+    const maskAt = run.lines.indexOf(`::add-mask::${secret}`)
+    run.lines.forEach((line, index) => {
+      if (line === `::add-mask::${secret}`) return
+      assert.ok(!line.includes(secret), `secret printed on stdout line ${index}: ${line.replace(secret, '<SECRET>')}`)
+    })
+    assert.ok(!run.stderr.includes(secret), 'secret printed on stderr')
+    assert.ok(!run.summary.includes(secret), 'secret written to the step summary')
+    // The output file is where a masked value belongs; it must have been masked first.
+    if (Object.values(run.outputs).some((value) => value.includes(secret))) {
+      assert.ok(maskAt >= 0, 'a secret was set as an output without ::add-mask:: first')
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { type AttemptResult, RetryError, type RetryOptions, retry } from '../../src/retry.js'
+import type { Outcome } from '../../src/policy.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+const ok: AttemptResult<string> = { value: 'minted', outcome: { kind: 'response', status: 201, headers: {}, validBody: true } }
+const status = (code: number, headers: Record<string, string> = {}): AttemptResult<string> => ({ outcome: { kind: 'response', status: code, headers } })
+const network = (code: string): AttemptResult<string> => ({ outcome: { kind: 'network', code } as Outcome })
+
+function options(clock: FakeClock, overrides: Partial<RetryOptions> = {}): RetryOptions {
+  return {
+    maxAttempts: 8,
+    initialDelayMs: 1000,
+    maxDelayMs: 30_000,
+    jitter: 'none',
+    deadlineMs: clock.now() + 300_000,
+    attemptTimeoutMs: 15_000,
+    clock,
+    random: () => 0.5,
+    ...overrides,
+  }
+}
+
+/** An attempt function that plays `results` in order and records the timeouts it was given. */
+function scripted(results: AttemptResult<string>[]) {
+  const timeouts: number[] = []
+  const attempt = async (_n: number, timeoutMs: number) => {
+    timeouts.push(timeoutMs)
+    const next = results.shift()
+    assert.ok(next, 'an attempt beyond the script')
+    return next
+  }
+  return { attempt, timeouts }
+}
+
+describe('retry', () => {
+  test('returns the first value and counts the attempts', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([status(502), network('ECONNRESET'), ok])
+    assert.deepEqual(await retry(attempt, options(clock)), { value: 'minted', attempts: 3 })
+    assert.deepEqual(clock.sleeps, [1000, 2000])
+  })
+
+  test('uses the random source for jitter', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([status(502), status(502), ok])
+    await retry(attempt, options(clock, { jitter: 'full', random: () => 0.25 }))
+    assert.deepEqual(clock.sleeps, [250, 500])
+  })
+
+  test('stops at once on an answer that cannot recover', async () => {
+    const clock = new FakeClock()
+    const failures: unknown[] = []
+    const { attempt } = scripted([status(404)])
+    await assert.rejects(retry(attempt, options(clock, { onFailure: (f) => failures.push(f) })), (error: RetryError) => {
+      assert.equal(error.attempts, 1)
+      assert.equal(error.failure.stop, 'not-retryable')
+      return true
+    })
+    assert.equal(failures.length, 1)
+    assert.deepEqual(clock.sleeps, [])
+  })
+
+  test('stops after max-attempts', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([status(503), status(503), status(503)])
+    await assert.rejects(retry(attempt, options(clock, { maxAttempts: 3 })), (error: RetryError) => error.failure.stop === 'attempts-exhausted' && error.attempts === 3)
+  })
+
+  test('fails at once when the next wait would pass the deadline, without sleeping', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([status(429, { 'retry-after': '120' })])
+    await assert.rejects(retry(attempt, options(clock, { deadlineMs: clock.now() + 60_000 })), (error: RetryError) => {
+      assert.equal(error.failure.stop, 'deadline')
+      assert.equal(error.failure.waitMs, 120_000)
+      return true
+    })
+    assert.deepEqual(clock.sleeps, [])
+  })
+
+  test('clips the per-attempt timeout to the time left', async () => {
+    const clock = new FakeClock()
+    const { attempt, timeouts } = scripted([status(502), status(502), ok])
+    await retry(attempt, options(clock, { deadlineMs: clock.now() + 20_000, attemptTimeoutMs: 15_000, initialDelayMs: 4000 }))
+    assert.deepEqual(timeouts, [15_000, 15_000, 8000])
+  })
+
+  test('a 401 is retried once only', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([status(401), status(401)])
+    await assert.rejects(retry(attempt, options(clock)), (error: RetryError) => error.attempts === 2 && error.failure.stop === 'not-retryable')
+  })
+
+  test('reports every failure with the wait it chose', async () => {
+    const clock = new FakeClock()
+    const seen: string[] = []
+    const { attempt } = scripted([status(502), status(500), ok])
+    await retry(attempt, options(clock, { onFailure: (f) => seen.push(`${f.attempt}/${f.maxAttempts}:${f.waitMs}`) }))
+    assert.deepEqual(seen, ['1/8:1000', '2/8:2000'])
+  })
+})
