@@ -46,7 +46,9 @@ export async function send(request: ApiRequest): Promise<ApiResponse> {
     if (![301, 302, 307, 308].includes(response.status) || !location) return response
     const next = new URL(location, url)
     if (next.origin !== new URL(request.url).origin) {
-      throw new RedirectError(`GitHub redirected to another host (${next.origin}); the token is only sent to ${new URL(request.url).origin}`)
+      throw new RedirectError(
+        `GitHub redirected to another host (${next.origin}); the token is only sent to ${new URL(request.url).origin}`,
+      )
     }
     if (hop + 1 >= MAX_REDIRECTS) throw new RedirectError(`more than ${MAX_REDIRECTS} redirects`)
     url = next.href

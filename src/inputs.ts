@@ -3,9 +3,7 @@
 import { JITTER_MODES, type Jitter } from './policy.js'
 
 export type Scope =
-  | { kind: 'repository'; owner: string; repo: string }
-  | { kind: 'organization'; name: string }
-  | { kind: 'enterprise'; name: string }
+  { kind: 'repository'; owner: string; repo: string } | { kind: 'organization'; name: string } | { kind: 'enterprise'; name: string }
 
 export const TOKEN_TYPES = ['registration', 'remove'] as const
 export type TokenType = (typeof TOKEN_TYPES)[number]
@@ -49,13 +47,16 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
 
   const githubToken = read('github-token').trim()
   if (!githubToken) throw new InputError('Input "github-token" is required: a token allowed to manage self-hosted runners for the target.')
-  if (/\s/.test(githubToken)) throw new InputError('Input "github-token" contains whitespace; it accepts a single token with no spaces or newlines.')
+  if (/\s/.test(githubToken))
+    throw new InputError('Input "github-token" contains whitespace; it accepts a single token with no spaces or newlines.')
 
   const maxAttempts = parseWholeNumber('max-attempts', orDefault('max-attempts'), 1, MAX_ATTEMPTS_LIMIT)
   const initialDelayMs = parseDurationInput('initial-delay', orDefault('initial-delay'), 0)
   const maxDelayMs = parseDurationInput('max-delay', orDefault('max-delay'), 0)
   if (maxDelayMs < initialDelayMs) {
-    throw new InputError(`Input "max-delay" (${orDefault('max-delay')}) must not be shorter than "initial-delay" (${orDefault('initial-delay')}).`)
+    throw new InputError(
+      `Input "max-delay" (${orDefault('max-delay')}) must not be shorter than "initial-delay" (${orDefault('initial-delay')}).`,
+    )
   }
   return {
     githubToken,
@@ -113,14 +114,18 @@ const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/
 
 function parseScope(repository: string, organization: string, enterprise: string, fallbackRepository?: string): Scope {
   if (organization && enterprise) {
-    throw new InputError(`Set at most one of inputs "organization" and "enterprise"; got organization ${shown(organization)} and enterprise ${shown(enterprise)}.`)
+    throw new InputError(
+      `Set at most one of inputs "organization" and "enterprise"; got organization ${shown(organization)} and enterprise ${shown(enterprise)}.`,
+    )
   }
   if (organization) {
-    if (!LOGIN.test(organization)) throw new InputError(`Input "organization" must be an organization login (letters, digits, hyphens); got ${shown(organization)}.`)
+    if (!LOGIN.test(organization))
+      throw new InputError(`Input "organization" must be an organization login (letters, digits, hyphens); got ${shown(organization)}.`)
     return { kind: 'organization', name: organization }
   }
   if (enterprise) {
-    if (!LOGIN.test(enterprise)) throw new InputError(`Input "enterprise" must be an enterprise slug (letters, digits, hyphens); got ${shown(enterprise)}.`)
+    if (!LOGIN.test(enterprise))
+      throw new InputError(`Input "enterprise" must be an enterprise slug (letters, digits, hyphens); got ${shown(enterprise)}.`)
     return { kind: 'enterprise', name: enterprise }
   }
   const value = repository || fallbackRepository?.trim() || ''
@@ -136,7 +141,9 @@ function parseApiUrl(value: string): string {
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(`Input "api-url" must be an absolute URL such as "https://api.github.com" or "https://HOST/api/v3"; got ${shown(value)}.`)
+    throw new InputError(
+      `Input "api-url" must be an absolute URL such as "https://api.github.com" or "https://HOST/api/v3"; got ${shown(value)}.`,
+    )
   }
   if (url.username || url.password) throw new InputError('Input "api-url" must not contain credentials; pass the token as "github-token".')
   if (url.search || url.hash) throw new InputError(`Input "api-url" must not have a query or fragment; got ${shown(value)}.`)

@@ -5,10 +5,7 @@ import { InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 
-export type Core = Pick<
-  typeof actionsCore,
-  'getInput' | 'setSecret' | 'setOutput' | 'setFailed' | 'info' | 'warning' | 'summary'
->
+export type Core = Pick<typeof actionsCore, 'getInput' | 'setSecret' | 'setOutput' | 'setFailed' | 'info' | 'warning' | 'summary'>
 
 export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps: MintDeps = {}): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
@@ -24,7 +21,16 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
     core.setOutput('expires-at', minted.expiresAt)
     core.setOutput('attempts', String(minted.attempts))
     core.info(`Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
-    await writeSummary(core, [['Scope', scope], ['Type', config.type], ['Attempts', String(minted.attempts)], ['Expires at', minted.expiresAt]], env)
+    await writeSummary(
+      core,
+      [
+        ['Scope', scope],
+        ['Type', config.type],
+        ['Attempts', String(minted.attempts)],
+        ['Expires at', minted.expiresAt],
+      ],
+      env,
+    )
   } catch (error) {
     if (error instanceof InputError || error instanceof MintError) {
       if (error instanceof MintError) core.setOutput('attempts', String(error.attempts))
@@ -41,7 +47,13 @@ async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv
   try {
     await core.summary
       .addHeading('Runner token minted', 3)
-      .addTable([[{ data: 'Field', header: true }, { data: 'Value', header: true }], ...rows])
+      .addTable([
+        [
+          { data: 'Field', header: true },
+          { data: 'Value', header: true },
+        ],
+        ...rows,
+      ])
       .write()
   } catch (error) {
     core.warning(`Could not write the step summary: ${(error as Error).message}`)

@@ -14,8 +14,7 @@ export type Headers = Readonly<Record<string, string | undefined>>
 
 /** What one attempt produced, as far as the policy cares. */
 export type Outcome =
-  | { kind: 'response'; status: number; headers: Headers; message?: string; validBody?: boolean }
-  | { kind: 'network'; code: string }
+  { kind: 'response'; status: number; headers: Headers; message?: string; validBody?: boolean } | { kind: 'network'; code: string }
 
 export type Decision =
   | { action: 'succeed' }
@@ -31,7 +30,8 @@ const TRANSIENT_STATUSES = new Set([408, 500, 502, 503, 504])
 
 // Network failures that no retry can fix: the host does not resolve, TLS says it is not GitHub,
 // or a redirect would take the token to another host.
-const PERMANENT_NETWORK_CODES = /^(ENOTFOUND|EREDIRECT|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
+const PERMANENT_NETWORK_CODES =
+  /^(ENOTFOUND|EREDIRECT|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
 
 /**
  * Decides what to do after an attempt. `earlier401s` counts 401 answers before this one: a GitHub

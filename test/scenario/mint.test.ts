@@ -96,7 +96,10 @@ describe('retried', () => {
     { name: 'a 201 without a token', fault: { status: 201, body: { expires_at: '2030-01-01T00:00:00Z' } } },
     { name: 'a 201 that is not JSON', fault: { status: 201, body: '<html>' } },
     { name: 'a connection closed after the headers', fault: { closeAfterHeaders: true as const } },
-    { name: 'a 403 secondary rate limit with retry-after', fault: { status: 403, headers: { 'retry-after': '0' }, body: { message: 'You have exceeded a secondary rate limit.' } } },
+    {
+      name: 'a 403 secondary rate limit with retry-after',
+      fault: { status: 403, headers: { 'retry-after': '0' }, body: { message: 'You have exceeded a secondary rate limit.' } },
+    },
   ]
   for (const { name, fault } of transient) {
     test(`${name}, then a token`, async () => {
@@ -166,14 +169,21 @@ describe('waits that GitHub asks for', () => {
 
   test('x-ratelimit-remaining: 0 waits until x-ratelimit-reset', async () => {
     const reset = Math.ceil(Date.now() / 1000) + 1
-    github.faults.push({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }, body: { message: 'API rate limit exceeded' } })
+    github.faults.push({
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: { message: 'API rate limit exceeded' },
+    })
     const run = await mint()
     assertMinted(run, 2)
     assert.ok(github.requests[1].at >= reset * 1000 - 50, 'retried before the reset')
   })
 
   test('a secondary rate limit without retry-after waits a minute: past the timeout, it fails at once', async () => {
-    github.faults.push({ status: 403, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' } })
+    github.faults.push({
+      status: 403,
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+    })
     const run = await mint({ timeout: '10s' })
     assert.equal(run.exitCode, 1)
     assert.equal(github.requests.length, 1)
@@ -225,7 +235,10 @@ describe('the deadline', () => {
 describe('not retried', () => {
   const permanent = [
     { status: 400, expect: /malformed \(400\)/ },
-    { status: 403, expect: /may not manage self-hosted runners for repository octo-org\/octo-repo \(403\); it needs .*Administration: write/ },
+    {
+      status: 403,
+      expect: /may not manage self-hosted runners for repository octo-org\/octo-repo \(403\); it needs .*Administration: write/,
+    },
     { status: 404, expect: /not found \(404\)\. GitHub answers 404 when the token cannot see the target/ },
     { status: 409, expect: /conflict \(409\)/ },
     { status: 410, expect: /gone \(410\)/ },
@@ -255,7 +268,11 @@ describe('not retried', () => {
 
 describe('redirects', () => {
   test('a same-host redirect (renamed repository) is followed, with the token', async () => {
-    github.faults.push({ status: 307, headers: { location: `${apiUrl}/repositories/42/actions/runners/registration-token` }, body: { message: 'Moved' } })
+    github.faults.push({
+      status: 307,
+      headers: { location: `${apiUrl}/repositories/42/actions/runners/registration-token` },
+      body: { message: 'Moved' },
+    })
     const run = await mint()
     assert.equal(run.exitCode, 0, run.stdout)
     assert.equal(github.requests[1].path, '/repositories/42/actions/runners/registration-token')
@@ -290,7 +307,10 @@ describe('bad input: a clear error and no request', () => {
     { inputs: { 'initial-delay': 'soon' }, expect: /Input "initial-delay" must be a duration .*got "soon"/ },
     { inputs: { timeout: '5h30' }, expect: /Input "timeout"/ },
     { inputs: { 'attempt-timeout': '0' }, expect: /Input "attempt-timeout" must be a duration greater than 0/ },
-    { inputs: { 'max-delay': '1ms', 'initial-delay': '1s' }, expect: /Input "max-delay" \(1ms\) must not be shorter than "initial-delay" \(1s\)/ },
+    {
+      inputs: { 'max-delay': '1ms', 'initial-delay': '1s' },
+      expect: /Input "max-delay" \(1ms\) must not be shorter than "initial-delay" \(1s\)/,
+    },
     { inputs: { jitter: 'random' }, expect: /Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "random"/ },
     { inputs: { type: 'jwt' }, expect: /Input "type" must be one of "registration", "remove"; got "jwt"/ },
     { inputs: { repository: 'just-a-name' }, expect: /Input "repository" must be "owner\/name".*got "just-a-name"/ },

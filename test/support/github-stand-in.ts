@@ -32,7 +32,8 @@ export interface StandInOptions {
   host?: string
 }
 
-const TOKEN_PATH = /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/(registration-token|remove-token)$/
+const TOKEN_PATH =
+  /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/(registration-token|remove-token)$/
 
 export class GitHubStandIn {
   readonly requests: RecordedRequest[] = []
@@ -68,7 +69,13 @@ export class GitHubStandIn {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString(), at: Date.now() })
+      this.requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+        at: Date.now(),
+      })
       const fault = this.faults.shift()
       if (fault) this.play(fault, req, res)
       else this.answer(req, res)
@@ -86,7 +93,8 @@ export class GitHubStandIn {
   }
 
   private play(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse): void {
-    if ('status' in fault) return this.send(res, fault.status, fault.body ?? { message: http.STATUS_CODES[fault.status] ?? 'Error' }, fault.headers)
+    if ('status' in fault)
+      return this.send(res, fault.status, fault.body ?? { message: http.STATUS_CODES[fault.status] ?? 'Error' }, fault.headers)
     if ('hang' in fault) return // never answer; close() destroys the socket
     if ('reset' in fault) return void req.socket.destroy()
     if ('handle' in fault) return fault.handle(req, res)

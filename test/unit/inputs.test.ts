@@ -23,7 +23,10 @@ describe('parseInputs', () => {
   })
 
   test('GITHUB_REPOSITORY and GITHUB_API_URL stand in for empty inputs', () => {
-    const config = parseInputs(reader({ 'github-token': 't' }), { GITHUB_REPOSITORY: 'a/b', GITHUB_API_URL: 'https://ghes.example/api/v3/' })
+    const config = parseInputs(reader({ 'github-token': 't' }), {
+      GITHUB_REPOSITORY: 'a/b',
+      GITHUB_API_URL: 'https://ghes.example/api/v3/',
+    })
     assert.deepEqual(config.scope, { kind: 'repository', owner: 'a', repo: 'b' })
     assert.equal(config.apiUrl, 'https://ghes.example/api/v3')
   })
@@ -42,7 +45,10 @@ describe('parseInputs', () => {
   })
 
   test('the github-token is never echoed in an error', () => {
-    assert.throws(() => parseInputs(reader({ 'github-token': 'ghp_secret value' })), (error: Error) => !error.message.includes('ghp_secret'))
+    assert.throws(
+      () => parseInputs(reader({ 'github-token': 'ghp_secret value' })),
+      (error: Error) => !error.message.includes('ghp_secret'),
+    )
   })
 })
 

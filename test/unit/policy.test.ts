@@ -40,7 +40,9 @@ describe('decide', () => {
   })
 
   test('a 403 without a rate-limit signal is a permission problem', () => {
-    assert.deepEqual(decide(response(403, { 'x-ratelimit-remaining': '4999' }, 'Resource not accessible by integration'), NOW), { action: 'fail' })
+    assert.deepEqual(decide(response(403, { 'x-ratelimit-remaining': '4999' }, 'Resource not accessible by integration'), NOW), {
+      action: 'fail',
+    })
   })
 
   test('retry-after wins over every other signal', () => {
@@ -84,11 +86,17 @@ describe('backoff', () => {
   const backoff: Backoff = { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 'none' }
 
   test('the ceiling doubles from initial-delay and stops at max-delay', () => {
-    assert.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => backoffCeiling(n, backoff)), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000])
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((n) => backoffCeiling(n, backoff)),
+      [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000],
+    )
   })
 
   test('jitter none waits exactly the ceiling', () => {
-    assert.deepEqual([1, 2, 3].map((n) => backoffDelay(n, backoff, 0.123)), [1000, 2000, 4000])
+    assert.deepEqual(
+      [1, 2, 3].map((n) => backoffDelay(n, backoff, 0.123)),
+      [1000, 2000, 4000],
+    )
   })
 
   test('full jitter spans 0 to the ceiling', () => {

@@ -5,7 +5,9 @@ import type { Outcome } from '../../src/policy.js'
 import { FakeClock } from '../support/fake-clock.js'
 
 const ok: AttemptResult<string> = { value: 'minted', outcome: { kind: 'response', status: 201, headers: {}, validBody: true } }
-const status = (code: number, headers: Record<string, string> = {}): AttemptResult<string> => ({ outcome: { kind: 'response', status: code, headers } })
+const status = (code: number, headers: Record<string, string> = {}): AttemptResult<string> => ({
+  outcome: { kind: 'response', status: code, headers },
+})
 const network = (code: string): AttemptResult<string> => ({ outcome: { kind: 'network', code } as Outcome })
 
 function options(clock: FakeClock, overrides: Partial<RetryOptions> = {}): RetryOptions {
@@ -65,7 +67,10 @@ describe('retry', () => {
   test('stops after max-attempts', async () => {
     const clock = new FakeClock()
     const { attempt } = scripted([status(503), status(503), status(503)])
-    await assert.rejects(retry(attempt, options(clock, { maxAttempts: 3 })), (error: RetryError) => error.failure.stop === 'attempts-exhausted' && error.attempts === 3)
+    await assert.rejects(
+      retry(attempt, options(clock, { maxAttempts: 3 })),
+      (error: RetryError) => error.failure.stop === 'attempts-exhausted' && error.attempts === 3,
+    )
   })
 
   test('fails at once when the next wait would pass the deadline, without sleeping', async () => {
@@ -89,7 +94,10 @@ describe('retry', () => {
   test('a 401 is retried once only', async () => {
     const clock = new FakeClock()
     const { attempt } = scripted([status(401), status(401)])
-    await assert.rejects(retry(attempt, options(clock)), (error: RetryError) => error.attempts === 2 && error.failure.stop === 'not-retryable')
+    await assert.rejects(
+      retry(attempt, options(clock)),
+      (error: RetryError) => error.attempts === 2 && error.failure.stop === 'not-retryable',
+    )
   })
 
   test('reports every failure with the wait it chose', async () => {
