@@ -30,6 +30,13 @@ export interface StandInOptions {
   /** Path prefix of the API, as on GHES (`/api/v3`). */
   prefix?: string
   host?: string
+  /**
+   * Capacity, as the real API has under a burst: at most this many requests in flight; every
+   * other request gets an immediate 502. Undefined means unlimited.
+   */
+  maxInFlight?: number
+  /** How long each admitted request takes before it is answered. */
+  latencyMs?: number
 }
 
 const TOKEN_PATH =
@@ -44,6 +51,9 @@ export class GitHubStandIn {
   private readonly server: http.Server
   private readonly sockets = new Set<import('node:net').Socket>()
   private requestCount = 0
+  private inFlight = 0
+  /** The most requests that were ever in flight at once (admitted or not). */
+  peakInFlight = 0
 
   constructor(readonly options: StandInOptions = {}) {
     this.server = http.createServer((req, res) => this.onRequest(req, res))
@@ -77,8 +87,17 @@ export class GitHubStandIn {
         at: Date.now(),
       })
       const fault = this.faults.shift()
-      if (fault) this.play(fault, req, res)
-      else this.answer(req, res)
+      if (fault) return this.play(fault, req, res)
+      const { maxInFlight, latencyMs = 0 } = this.options
+      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight + 1)
+      if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
+        return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
+      }
+      this.inFlight++
+      setTimeout(() => {
+        this.inFlight--
+        if (!res.destroyed) this.answer(req, res)
+      }, latencyMs)
     })
   }
 
