@@ -52,8 +52,10 @@ export class GitHubStandIn {
   private readonly sockets = new Set<import('node:net').Socket>()
   private requestCount = 0
   private inFlight = 0
-  /** The most requests that were ever in flight at once (admitted or not). */
+  /** The most admitted requests that were ever in flight at once. */
   peakInFlight = 0
+  /** Requests turned away with a 502 because the stand-in was at capacity. */
+  rejected = 0
 
   constructor(readonly options: StandInOptions = {}) {
     this.server = http.createServer((req, res) => this.onRequest(req, res))
@@ -89,11 +91,11 @@ export class GitHubStandIn {
       const fault = this.faults.shift()
       if (fault) return this.play(fault, req, res)
       const { maxInFlight, latencyMs = 0 } = this.options
-      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight + 1)
       if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
+        this.rejected++
         return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
       }
-      this.inFlight++
+      this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight)
       setTimeout(() => {
         this.inFlight--
         if (!res.destroyed) this.answer(req, res)
