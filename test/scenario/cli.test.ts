@@ -243,3 +243,10 @@ describe('--help and --version', () => {
     assert.equal(run.stdout, `${version}\n`)
   })
 })
+
+test('the command bundle leaves out @actions/core: no workflow commands on a host, less to load', async () => {
+  const bundle = await readFile(new URL('../../dist/cli/index.js', import.meta.url), 'utf8')
+  const licenses = await readFile(new URL('../../dist/cli/licenses.txt', import.meta.url), 'utf8')
+  assert.ok(!licenses.includes('@actions/core'), 'dist/cli bundles @actions/core')
+  assert.ok(!bundle.includes('add-mask'), 'dist/cli can print ::add-mask::')
+})
