@@ -1,0 +1,198 @@
+// The command-line entry (`mint-runner-token`): options named like the action's inputs, parsed
+// and checked by the same parseInputs, minted by the same engine. stdout carries only the result;
+// progress, retries and errors go to stderr. No @actions/core here: its workflow commands do not
+// belong on a host, and it would slow start-up.
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
+import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
+import { describeScope } from './explain.js'
+import packageJson from '../package.json' with { type: 'json' }
+
+export const PROGRAM = 'mint-runner-token'
+export const EXIT = { minted: 0, failed: 1, usage: 2 } as const
+
+/** One command-line option per action input, with the input's name; parseInputs checks its value. */
+export interface InputOption {
+  name: string
+  /** What the value is, for --help. */
+  value: string
+  help: string
+  /** The default as --help shows it, when it is not the action's DEFAULTS entry. */
+  shownDefault?: string
+}
+
+// Every action input except github-token, in action.yml's order. A new input is one line here.
+export const INPUT_OPTIONS: readonly InputOption[] = [
+  { name: 'repository', value: 'OWNER/NAME', help: 'Repository scope.', shownDefault: '$GITHUB_REPOSITORY' },
+  { name: 'organization', value: 'LOGIN', help: 'Organization scope.' },
+  { name: 'enterprise', value: 'SLUG', help: 'Enterprise scope. Set at most one of --organization and --enterprise.' },
+  { name: 'type', value: 'TYPE', help: 'What to mint: registration or remove.' },
+  {
+    name: 'api-url',
+    value: 'URL',
+    help: 'REST API base; on GHES https://HOST/api/v3.',
+    shownDefault: '$GITHUB_API_URL, else https://api.github.com',
+  },
+  { name: 'max-attempts', value: 'N', help: 'Total tries including the first, 1 to 100.' },
+  { name: 'initial-delay', value: 'DURATION', help: 'Ceiling of the first backoff wait.' },
+  { name: 'max-delay', value: 'DURATION', help: 'Cap on any one backoff wait (a retry-after is honoured even when longer).' },
+  { name: 'timeout', value: 'DURATION', help: 'Deadline for the whole run, waits included.' },
+  { name: 'attempt-timeout', value: 'DURATION', help: 'Limit for one request, body included.' },
+  { name: 'jitter', value: 'MODE', help: 'Shape of the backoff wait: full, equal, decorrelated or none.' },
+]
+
+const FLAGS = {
+  json: { type: 'boolean', help: 'Print the whole result as one JSON object instead of the token alone.' },
+  quiet: { type: 'boolean', help: 'Print nothing on stderr but errors.' },
+  help: { type: 'boolean', short: 'h', help: 'Show this help and exit.' },
+  version: { type: 'boolean', help: 'Show the version and exit.' },
+} as const
+
+/** Options that would put the caller's token in argv, where process lists and shell history show it. */
+const REFUSED_TOKEN_OPTIONS = ['github-token', 'token']
+const TOKEN_ENV = ['GITHUB_TOKEN', 'GH_TOKEN'] as const
+
+export interface CommandIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+}
+
+class UsageError extends Error {}
+
+/** Runs the command and returns its exit status. Never throws. */
+export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: MintDeps = {}): Promise<number> {
+  const fail = (message: string, status: number): number => {
+    io.stderr(`${PROGRAM}: ${message}\n`)
+    if (status === EXIT.usage) io.stderr(`Run "${PROGRAM} --help" for usage.\n`)
+    return status
+  }
+  let tokenVariable: string = TOKEN_ENV[0]
+  try {
+    const values = parseCommandLine(argv)
+    if (values.help || values.version) {
+      io.stdout(values.help ? helpText() : `${packageJson.version}\n`)
+      return EXIT.minted
+    }
+
+    const found = TOKEN_ENV.find((name) => env[name]?.trim())
+    if (!found) {
+      throw new UsageError(
+        `set ${TOKEN_ENV.join(' or ')} to a token allowed to manage self-hosted runners for the target; ` +
+          'the token is read only from the environment, never from the command line.',
+      )
+    }
+    tokenVariable = found
+    const read = (name: string): string => (name === 'github-token' ? (env[found] ?? '') : ((values[name] as string | undefined) ?? ''))
+    const config = parseInputs(read, env)
+    const log = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`)
+    const scope = describeScope(config.scope)
+    log(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
+    const minted = await mintToken(config, { log, ...deps })
+    log(`Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
+    io.stdout(values.json ? `${JSON.stringify(resultJson(minted, config))}\n` : `${minted.token}\n`)
+    return EXIT.minted
+  } catch (error) {
+    if (error instanceof UsageError) return fail(error.message, EXIT.usage)
+    if (error instanceof InputError) return fail(forCommandLine(error.message, tokenVariable), EXIT.usage)
+    if (error instanceof MintError) return fail(forCommandLine(error.message, tokenVariable), EXIT.failed)
+    return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed)
+  }
+}
+
+function parseCommandLine(argv: string[]): Record<string, string | boolean | undefined> {
+  // Checked before parsing so the refusal, not some other complaint, is what the user sees.
+  for (const arg of argv) {
+    if (arg === '--') break
+    const name = /^--([^=]+)/.exec(arg)?.[1]
+    if (name && REFUSED_TOKEN_OPTIONS.includes(name)) {
+      throw new UsageError(
+        `option --${name} is not accepted: a token on the command line shows up in process lists, shell history and logs. ` +
+          `Put it in the environment instead: ${TOKEN_ENV.join(' or ')}.`,
+      )
+    }
+  }
+  const options: NonNullable<ParseArgsConfig['options']> = Object.fromEntries([
+    ...INPUT_OPTIONS.map((option) => [option.name, { type: 'string' }]),
+    ...Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
+  ])
+  try {
+    // No option is declared `multiple`, so every value is a string or a boolean.
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>
+  } catch (error) {
+    const code = (error as { code?: string }).code
+    // Node's message repeats the argument, which could be a token pasted in the wrong place.
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError('this command takes no arguments, only options.')
+    if (code?.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((error as Error).message)
+    throw error
+  }
+}
+
+/** The result as JSON, with GitHub's snake_case names. */
+function resultJson(minted: MintedToken, config: Config): Record<string, unknown> {
+  const snake = Object.fromEntries(
+    Object.entries(minted).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
+  )
+  return { ...snake, type: config.type, scope: config.scope.kind, target: target(config.scope) }
+}
+
+function target(scope: Scope): string {
+  return scope.kind === 'repository' ? `${scope.owner}/${scope.repo}` : scope.name
+}
+
+/**
+ * parseInputs and the mint explanations speak of inputs ("Input "max-delay" ..."); on the command
+ * line those are options (--max-delay) and the token is an environment variable. Only the words
+ * before the user's own value ("got ...") or GitHub's message are rewritten.
+ */
+export function forCommandLine(message: string, tokenVariable: string): string {
+  const cut = message.search(/\bgot |GitHub said:/)
+  const head = cut < 0 ? message : message.slice(0, cut)
+  const names = INPUT_OPTIONS.map((option) => option.name).join('|')
+  const translated = head
+    .replace(/\bInput "github-token"|"github-token"/g, tokenVariable)
+    .replace(/\bInput "/g, 'Option "')
+    .replace(/\binputs "/g, 'options "')
+    .replace(new RegExp(`"(${names})"`, 'g'), '--$1')
+  return translated + (cut < 0 ? '' : message.slice(cut))
+}
+
+export function helpText(): string {
+  const rows: [string, string][] = [
+    ...INPUT_OPTIONS.map((option): [string, string] => {
+      const shown = option.shownDefault ?? (DEFAULTS as Record<string, string>)[option.name]
+      return [`--${option.name} ${option.value}`, shown ? `${option.help} Default: ${shown}.` : option.help]
+    }),
+    ...Object.entries(FLAGS).map(([name, flag]): [string, string] => [
+      'short' in flag ? `-${flag.short}, --${name}` : `--${name}`,
+      flag.help,
+    ]),
+  ]
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2
+  const table = rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n')
+  return `Usage: ${PROGRAM} [options]
+
+Mints a GitHub self-hosted runner registration or remove token (repository, organization or
+enterprise scope) and prints it on stdout, retrying what can recover with bounded, jittered
+exponential backoff that follows GitHub's rate-limit rules. The options are the inputs of the
+mint-runner-token action, with the same names, defaults and checks.
+
+The token used to call GitHub comes from the environment: ${TOKEN_ENV.join(', else ')}. It is never
+taken from the command line, where process lists and shell history would show it.
+
+Options:
+${table}
+
+Durations are seconds ("1.5") or a number with a unit ("250ms", "2s", "1m"), at most 6h.
+
+Output: stdout carries only the result, the token and a newline, or with --json one object:
+  {"token": "...", "expires_at": "...", "attempts": 1, "type": "registration", "scope": "repository", "target": "OWNER/NAME"}
+Progress and each failed attempt (status, GitHub request id, wait) go to stderr; no token ever does.
+
+Exit status: ${EXIT.minted} minted; ${EXIT.failed} minting failed (the reason is on stderr); ${EXIT.usage} usage error.
+
+Examples:
+  TOKEN=$(${PROGRAM} --repository octo-org/octo-repo)
+  ${PROGRAM} --organization octo-org --max-attempts 5 --json
+  GH_TOKEN=$(gh auth token) ${PROGRAM} --enterprise octo-enterprise --type remove
+`
+}

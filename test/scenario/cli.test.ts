@@ -1,0 +1,252 @@
+// Scenario tests for the command: dist/cli/index.js run as a process, as a host or an autoscaler
+// runs it, against the loopback stand-in for GitHub.
+import { after, before, beforeEach, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { parse } from 'yaml'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { type CliRun, assertNoLeakOnStderr, runCli } from '../support/run-cli.js'
+
+const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
+const OTHER_TOKEN = 'ghp_SomeOtherToken9876543210fedcba'
+const FAST = ['--initial-delay', '10ms', '--max-delay', '50ms']
+
+let github: GitHubStandIn
+let apiUrl: string
+
+before(async () => {
+  github = new GitHubStandIn({ acceptToken: TOKEN })
+  apiUrl = await github.start()
+})
+after(() => github.close())
+beforeEach(() => {
+  github.requests.length = 0
+  github.faults.length = 0
+})
+
+function mint(args: string[] = [], env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): Promise<CliRun> {
+  return runCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, ...FAST, ...args], env)
+}
+
+function assertClean(run: CliRun): void {
+  assertNoLeakOnStderr(run, [TOKEN, OTHER_TOKEN, ...github.minted])
+}
+
+/** A usage error: exit 2, nothing on stdout, no request sent, and the message says `what`. */
+function assertUsageError(run: CliRun, what: RegExp): void {
+  assert.equal(run.exitCode, 2, run.stderr)
+  assert.equal(run.stdout, '')
+  assert.match(run.stderr, what)
+  assert.match(run.stderr, /Run "mint-runner-token --help" for usage/)
+  assert.equal(github.requests.length, 0)
+  assertClean(run)
+}
+
+describe('the command mints', () => {
+  test('stdout is the token and a newline, nothing else; progress goes to stderr', async () => {
+    const run = await mint()
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
+    assert.match(run.stderr, /^Minting a registration token for repository octo-org\/octo-repo via http:\/\/127\.0\.0\.1:\d+\n/)
+    assert.match(run.stderr, /Minted a registration token for repository octo-org\/octo-repo; it expires at \d{4}-.+ \(1 attempt\(s\)\)\./)
+    const [request] = github.requests
+    assert.equal(request.path, '/repos/octo-org/octo-repo/actions/runners/registration-token')
+    assert.equal(request.headers.authorization, `Bearer ${TOKEN}`)
+    assertClean(run)
+  })
+
+  test('--json prints the whole result as one JSON object on one line', async () => {
+    const run = await mint(['--json', '--type', 'remove'])
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(run.stdout.split('\n').length, 2, 'one line and its newline')
+    const result = JSON.parse(run.stdout)
+    assert.deepEqual(Object.keys(result).sort(), ['attempts', 'expires_at', 'scope', 'target', 'token', 'type'])
+    assert.equal(result.token, github.minted.at(-1))
+    assert.match(result.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
+    assert.equal(result.attempts, 1)
+    assert.equal(result.type, 'remove')
+    assert.equal(result.scope, 'repository')
+    assert.equal(result.target, 'octo-org/octo-repo')
+    assert.match(github.requests[0].path, /\/remove-token$/)
+    assertClean(run)
+  })
+
+  test('organization scope, with the API URL taken from GITHUB_API_URL', async () => {
+    const run = await runCli(['--organization', 'octo-org', '--json'], { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: apiUrl })
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(JSON.parse(run.stdout).target, 'octo-org')
+    assert.equal(github.requests[0].path, '/orgs/octo-org/actions/runners/registration-token')
+  })
+
+  test('the repository defaults to GITHUB_REPOSITORY, as the action does', async () => {
+    const run = await runCli(['--api-url', apiUrl], { GITHUB_TOKEN: TOKEN, GITHUB_REPOSITORY: 'octo-org/from-env' })
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(github.requests[0].path, '/repos/octo-org/from-env/actions/runners/registration-token')
+  })
+
+  test('retries are reported on stderr, one line per failed attempt, and stdout still holds only the token', async () => {
+    github.faults.push(
+      { status: 502, body: '<html>502 Bad Gateway</html>' },
+      { status: 429, headers: { 'retry-after': '0' } },
+      { reset: true },
+    )
+    const run = await mint(['--json'])
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(JSON.parse(run.stdout).attempts, 4)
+    const lines = run.stderr.split('\n').filter((line) => line.startsWith('Attempt '))
+    assert.equal(lines.length, 3, run.stderr)
+    assert.match(lines[0], /^Attempt 1\/8 failed: HTTP 502 \[request id STAND-IN:[0-9A-F]+\]; retrying in /)
+    assert.match(lines[1], /^Attempt 2\/8 failed: HTTP 429 \[request id STAND-IN:[0-9A-F]+\]; retrying in /)
+    assert.match(lines[2], /^Attempt 3\/8 failed: ECONNRESET/)
+    assert.equal(github.requests.length, 4)
+    assertClean(run)
+  })
+
+  test('--quiet leaves stderr empty on success', async () => {
+    github.faults.push({ status: 502 })
+    const run = await mint(['--quiet'])
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(run.stderr, '')
+    assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
+  })
+})
+
+describe('the token comes from the environment', () => {
+  test('GH_TOKEN when GITHUB_TOKEN is not set', async () => {
+    const run = await mint([], { GH_TOKEN: TOKEN })
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(github.requests[0].headers.authorization, `Bearer ${TOKEN}`)
+    assertClean(run)
+  })
+
+  test('GITHUB_TOKEN first when both are set', async () => {
+    const run = await mint([], { GITHUB_TOKEN: TOKEN, GH_TOKEN: OTHER_TOKEN })
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(github.requests[0].headers.authorization, `Bearer ${TOKEN}`)
+  })
+
+  test('an empty GITHUB_TOKEN falls through to GH_TOKEN', async () => {
+    const run = await mint([], { GITHUB_TOKEN: '', GH_TOKEN: TOKEN })
+    assert.equal(run.exitCode, 0, run.stderr)
+  })
+
+  test('neither set is a usage error naming both variables', async () => {
+    assertUsageError(await mint([], {}), /set GITHUB_TOKEN or GH_TOKEN to a token allowed to manage self-hosted runners/)
+  })
+
+  for (const args of [['--github-token', TOKEN], [`--github-token=${TOKEN}`], ['--token', TOKEN], ['--json', `--token=${TOKEN}`]]) {
+    test(`a token in argv is refused, and not repeated: ${args[0].split('=')[0]}`, async () => {
+      const run = await mint(args)
+      assertUsageError(run, /option --(github-)?token is not accepted: a token on the command line shows up in process lists/)
+      assert.match(run.stderr, /GITHUB_TOKEN or GH_TOKEN/)
+    })
+  }
+
+  test('a stray argument (perhaps a token pasted in the wrong place) is refused without repeating it', async () => {
+    const run = await mint([OTHER_TOKEN])
+    assertUsageError(run, /this command takes no arguments, only options/)
+  })
+})
+
+describe('failures', () => {
+  test('a mint GitHub refuses exits 1 with the reason on stderr and nothing on stdout', async () => {
+    const run = await mint([], { GITHUB_TOKEN: OTHER_TOKEN })
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.equal(run.stdout, '')
+    // A 401 is retried once, then explained in the command's own words.
+    assert.equal(github.requests.length, 2)
+    assert.match(run.stderr, /mint-runner-token: GitHub rejected GITHUB_TOKEN \(401 Bad credentials\)/)
+    assertClean(run)
+  })
+
+  test('attempts running out exits 1 and names the option to raise', async () => {
+    github.faults.push({ status: 502 }, { status: 502 })
+    const run = await mint(['--max-attempts', '2'])
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.equal(run.stdout, '')
+    assert.match(run.stderr, /Gave up after 2 attempt\(s\) \(--max-attempts\)\. Last answer: HTTP 502/)
+    assertClean(run)
+  })
+
+  test('a missing permission exits 1 at once, naming the permission', async () => {
+    github.faults.push({ status: 404, body: { message: 'Not Found' } })
+    const run = await mint()
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.equal(github.requests.length, 1)
+    assert.match(run.stderr, /Repository octo-org\/octo-repo was not found \(404\).*"Administration: write"/)
+  })
+})
+
+describe('usage errors exit 2 and name the option, before any request', () => {
+  test('an invalid value', async () => {
+    assertUsageError(
+      await mint(['--jitter', 'wild']),
+      /Option --jitter must be one of "full", "equal", "decorrelated", "none"; got "wild"\./,
+    )
+  })
+
+  test("the user's value is quoted as given, even when it looks like an option name", async () => {
+    assertUsageError(await mint(['--type', 'timeout']), /Option --type must be one of "registration", "remove"; got "timeout"\./)
+  })
+
+  test('options that contradict each other', async () => {
+    assertUsageError(
+      await mint(['--initial-delay', '2s', '--max-delay', '1s']),
+      /Option --max-delay \(1s\) must not be shorter than --initial-delay \(2s\)\./,
+    )
+    assertUsageError(await mint(['--organization', 'a', '--enterprise', 'b']), /Set at most one of options --organization and --enterprise/)
+  })
+
+  test('an unknown option', async () => {
+    assertUsageError(await mint(['--max-attempt', '3']), /Unknown option '--max-attempt'/)
+  })
+
+  test('an option without its value', async () => {
+    assertUsageError(await mint(['--timeout']), /Option '--timeout <value>' argument missing/)
+  })
+
+  test('plain http to a host that is not loopback', async () => {
+    assertUsageError(await mint(['--api-url', 'http://github.example.com']), /Option --api-url must use https/)
+  })
+})
+
+describe('--help and --version', () => {
+  test('--help documents every option of the action, the environment, the output and the exit codes', async () => {
+    const run = await runCli(['--help'])
+    assert.equal(run.exitCode, 0)
+    assert.equal(run.stderr, '')
+    const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
+    for (const input of Object.keys(action.inputs).filter((name) => name !== 'github-token')) {
+      assert.match(
+        run.stdout,
+        new RegExp(`^  --${input} `, 'm'),
+        `--help does not list --${input}: add it to INPUT_OPTIONS in src/command.ts`,
+      )
+    }
+    for (const text of ['GITHUB_TOKEN, else GH_TOKEN', '--json', '--quiet', 'Exit status: 0 minted; 1 minting failed', '2 usage error']) {
+      assert.ok(run.stdout.includes(text), `--help does not mention ${text}`)
+    }
+  })
+
+  test('every action input is an option the command accepts', async () => {
+    const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
+    const inputs = Object.keys(action.inputs).filter((name) => name !== 'github-token')
+    // An empty value means "the default", as for the action, so this mints with every option given.
+    const run = await mint(inputs.flatMap((name) => (['repository', 'api-url'].includes(name) ? [] : [`--${name}=`])))
+    assert.equal(run.exitCode, 0, run.stderr)
+  })
+
+  test('--version prints the package version', async () => {
+    const run = await runCli(['--version'])
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+    assert.equal(run.exitCode, 0)
+    assert.equal(run.stdout, `${version}\n`)
+  })
+})
+
+test('the command bundle leaves out @actions/core: no workflow commands on a host, less to load', async () => {
+  const bundle = await readFile(new URL('../../dist/cli/index.js', import.meta.url), 'utf8')
+  const licenses = await readFile(new URL('../../dist/cli/licenses.txt', import.meta.url), 'utf8')
+  assert.ok(!licenses.includes('@actions/core'), 'dist/cli bundles @actions/core')
+  assert.ok(!bundle.includes('add-mask'), 'dist/cli can print ::add-mask::')
+})

@@ -1,0 +1,31 @@
+// The README's inputs and outputs tables are generated from action.yml; this fails when someone
+// changed action.yml (or the tables) without running `npm run docs`.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { ACTION_YML, README, inputsTable, renderReadme } from '../../scripts/docs.js'
+
+test('README.md tables are current with action.yml (run `npm run docs` to fix)', async () => {
+  const [readme, actionYml] = await Promise.all([readFile(README, 'utf8'), readFile(ACTION_YML, 'utf8')])
+  assert.equal(readme, await renderReadme(readme, actionYml), 'README.md is not what `npm run docs` writes: run `npm run docs` and commit')
+})
+
+test('a changed input shows up in the generated table', async () => {
+  const readme = await readFile(README, 'utf8')
+  const actionYml = (await readFile(ACTION_YML, 'utf8')).replace(
+    /^inputs:\n/m,
+    "inputs:\n  brand-new:\n    description: A new input.\n    default: '7'\n",
+  )
+  const rendered = await renderReadme(readme, actionYml)
+  assert.notEqual(rendered, readme)
+  assert.match(rendered, /\| `brand-new` +\| `7` +\| A new input\. +\|/)
+})
+
+test('required inputs, empty defaults and pipes in descriptions', () => {
+  const table = inputsTable({
+    inputs: { a: { required: true, description: 'x | y' }, b: { default: '' }, c: { default: '${{ github.repository }}' } },
+  })
+  assert.match(table, /\| `a` \| required \| x \\\| y \|/)
+  assert.match(table, /\| `b` \| empty \| {2}\|/)
+  assert.match(table, /\| `c` \| `\$\{\{ github\.repository \}\}` \|/)
+})
