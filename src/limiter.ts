@@ -1,0 +1,121 @@
+// Politeness for batches: how many requests may be in flight at once (AIMD: grows by about one
+// per round of successes, halves when GitHub shows strain), and a pool of retries that every
+// runner of the batch draws from, so a batch behaves like one client, not like fifty.
+import type { RetryBudget } from './retry.js'
+
+export type Signal = 'success' | 'overload' | 'neutral'
+
+export interface LimiterOptions {
+  /** The limit at the start. */
+  initial: number
+  /** The limit never grows past this. */
+  max: number
+  /** ...nor shrinks below this. */
+  min?: number
+}
+
+/** A held slot; `epoch` tells whether the limit was cut after it was taken. */
+export interface Slot {
+  readonly epoch: number
+}
+
+export class ConcurrencyLimiter {
+  private current: number
+  private readonly min: number
+  private active = 0
+  private readonly waiting: (() => void)[] = []
+  // Bumped at every cut: the failures of requests sent before a cut are one congestion event,
+  // not one each, so they cut the limit once.
+  private epoch = 0
+  /** The smallest and largest limit reached, for reports. */
+  lowest: number
+  highest: number
+
+  constructor(private readonly options: LimiterOptions) {
+    this.min = Math.max(1, options.min ?? 1)
+    this.current = Math.min(Math.max(options.initial, this.min), options.max)
+    this.lowest = this.highest = this.limit
+  }
+
+  /** Requests allowed in flight now. */
+  get limit(): number {
+    return Math.floor(this.current)
+  }
+
+  get inFlight(): number {
+    return this.active
+  }
+
+  /** Waits for a free slot. Every slot must be given back with `release`. */
+  async acquire(): Promise<Slot> {
+    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.active++
+    return { epoch: this.epoch }
+  }
+
+  /** Gives a slot back with what its request showed: success grows the limit, overload cuts it. */
+  release(slot: Slot, signal: Signal): void {
+    this.active--
+    if (signal === 'success') {
+      // Additive increase: about +1 once a whole limit's worth of requests succeeded.
+      this.current = Math.min(this.options.max, this.current + 1 / this.current)
+    } else if (signal === 'overload' && slot.epoch === this.epoch) {
+      this.current = Math.max(this.min, this.current / 2)
+      this.epoch++
+    }
+    this.lowest = Math.min(this.lowest, this.limit)
+    this.highest = Math.max(this.highest, this.limit)
+    // Wake as many waiters as there are free slots; each re-checks the limit.
+    for (let free = this.limit - this.active; free > 0 && this.waiting.length; free--) this.waiting.shift()!()
+  }
+
+  /** Runs `task` in a slot; `judge` turns its result or error into a signal. */
+  async run<T>(task: () => Promise<T>, judge: (result: { value?: T; error?: unknown }) => Signal): Promise<T> {
+    const slot = await this.acquire()
+    let signal: Signal = 'neutral'
+    try {
+      const value = await task()
+      signal = judge({ value })
+      return value
+    } catch (error) {
+      signal = judge({ error })
+      throw error
+    } finally {
+      this.release(slot, signal)
+    }
+  }
+}
+
+/**
+ * Retries shared by a batch: it starts with `capacity` retries, each retry takes one and each
+ * success gives one back (never above `capacity`). A batch in a total outage thus gives up after
+ * about as many retries as a single mint would make.
+ */
+export class SharedRetryBudget implements RetryBudget {
+  private left: number
+  /** Retries granted so far, and retries refused. */
+  granted = 0
+  refused = 0
+
+  constructor(readonly capacity: number) {
+    this.left = capacity
+  }
+
+  get remaining(): number {
+    return this.left
+  }
+
+  take(): boolean {
+    if (this.left < 1) {
+      this.refused++
+      return false
+    }
+    this.left--
+    this.granted++
+    return true
+  }
+
+  refund(): void {
+    this.left = Math.min(this.capacity, this.left + 1)
+  }
+}
