@@ -192,9 +192,13 @@ class Session {
     timeoutMs: number,
     deadlineMs: number,
     body?: unknown,
+    /** Part of a batch's minting: not sent once the batch has failed (it may have waited for a slot). */
+    abortable = false,
   ): Promise<ApiResponse> {
     return this.limiter.run(
       async () => {
+        
+        if (abortable && this.aborted) throw new BatchAborted()
         const left = Math.min(timeoutMs, deadlineMs - this.clock.now())
         if (left <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed while waiting for a free request slot')
         this.requests++
@@ -244,7 +248,7 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
   async function register(timeoutMs: number, mayReclaim: boolean): Promise<AttemptResult<JitRunner>> {
     let response: ApiResponse
     try {
-      response = await session.request('POST', `${session.base}/generate-jitconfig`, timeoutMs, deadlineMs, body)
+      response = await session.request('POST', `${session.base}/generate-jitconfig`, timeoutMs, deadlineMs, body, true)
     } catch (error) {
       const { outcome, detail } = networkOutcome(error)
       last.detail = detail
@@ -285,7 +289,14 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
   async function reclaim(timeoutMs: number, conflict: Outcome): Promise<AttemptResult<JitRunner> | 'deleted'> {
     let found: ListedRunner | undefined
     try {
-      const listed = await session.request('GET', `${session.base}?name=${encodeURIComponent(name)}`, timeoutMs, deadlineMs)
+      const listed = await session.request(
+        'GET',
+        `${session.base}?name=${encodeURIComponent(name)}`,
+        timeoutMs,
+        deadlineMs,
+        undefined,
+        true,
+      )
       last.requestId = listed.headers['x-github-request-id']
       if (listed.status !== 200) return { outcome: responseOutcome(listed) }
       const runners = parseRunnerList(listed.body)
@@ -311,7 +322,7 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
       `Runner "${name}" (id ${found.id}) was registered by an attempt whose answer was lost; deleting it and registering it again.`,
     )
     try {
-      const deleted = await session.request('DELETE', `${session.base}/${found.id}`, timeoutMs, deadlineMs)
+      const deleted = await session.request('DELETE', `${session.base}/${found.id}`, timeoutMs, deadlineMs, undefined, true)
       last.requestId = deleted.headers['x-github-request-id']
       if (deleted.status !== 204 && deleted.status !== 404) return { outcome: responseOutcome(deleted) }
     } catch (error) {
