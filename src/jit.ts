@@ -197,7 +197,6 @@ class Session {
   ): Promise<ApiResponse> {
     return this.limiter.run(
       async () => {
-        
         if (abortable && this.aborted) throw new BatchAborted()
         const left = Math.min(timeoutMs, deadlineMs - this.clock.now())
         if (left <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed while waiting for a free request slot')
