@@ -203,7 +203,15 @@ class Session {
         this.requests++
         return send({ method, url, token: this.config.githubToken, body, timeoutMs: left })
       },
-      (result) => signalOf(result, this.clock.now()),
+      (result) => {
+        const now = this.clock.now()
+        // A wait GitHub asked for holds the whole batch, not just the runner that was told.
+        if (result.value && (result.value.status === 429 || result.value.status === 403)) {
+          const decision = decide(responseOutcome(result.value), now)
+          if (decision.action === 'retry') this.limiter.pauseUntil(now + (decision.askedMs ?? decision.minimumMs ?? 0))
+        }
+        return signalOf(result, now)
+      },
     )
   }
 
@@ -370,7 +378,12 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
  */
 export async function mintRunners(config: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
   const jit = config.jit!
-  const limiter = new ConcurrencyLimiter({ initial: Math.min(jit.count, INITIAL_IN_FLIGHT), max: Math.min(jit.count, MAX_IN_FLIGHT) })
+  const clock = deps.clock ?? systemClock
+  const limiter = new ConcurrencyLimiter({
+    initial: Math.min(jit.count, INITIAL_IN_FLIGHT),
+    max: Math.min(jit.count, MAX_IN_FLIGHT),
+    clock,
+  })
   const session = new Session(config, deps, limiter)
   const budget = new SharedRetryBudget(config.maxAttempts - 1)
   const deadlineMs = session.clock.now() + config.timeoutMs
@@ -391,6 +404,8 @@ export async function mintRunners(config: Config, env: Record<string, string | u
         // The first real failure stops the batch; the others stop at their next attempt.
         if (!(error instanceof BatchAborted) && !firstError) firstError = error as Error
         session.aborted = true
+        // Requests held back by a rate-limit pause would only be given up: let them notice now.
+        limiter.resume()
         throw error
       }),
     ),
@@ -435,7 +450,8 @@ export async function removeRunners(
   mode: 'rollback' | 'post',
   deps: JitDeps & { limiter?: ConcurrencyLimiter; session?: Session } = {},
 ): Promise<Removal> {
-  const limiter = deps.limiter ?? new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT })
+  const limiter =
+    deps.limiter ?? new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock: deps.clock ?? systemClock })
   const session = deps.session ?? new Session(config, deps, limiter)
   const deadlineMs = session.clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS)
   const labels = config.jit?.labels ?? []

@@ -1,9 +1,12 @@
 // Politeness for batches: how many requests may be in flight at once (AIMD: grows by about one
 // per round of successes, halves when GitHub shows strain), and a pool of retries that every
 // runner of the batch draws from, so a batch behaves like one client, not like fifty.
-import type { RetryBudget } from './retry.js'
+import type { Clock, RetryBudget } from './retry.js'
 
 export type Signal = 'success' | 'overload' | 'neutral'
+
+/** How long a paused request sleeps before it looks again. */
+export const PAUSE_NAP_MS = 1000
 
 export interface LimiterOptions {
   /** The limit at the start. */
@@ -12,6 +15,8 @@ export interface LimiterOptions {
   max: number
   /** ...nor shrinks below this. */
   min?: number
+  /** For `pauseUntil`; without one, pauses are ignored. */
+  clock?: Clock
 }
 
 /** A held slot; `epoch` tells whether the limit was cut after it was taken. */
@@ -27,6 +32,8 @@ export class ConcurrencyLimiter {
   // Bumped at every cut: the failures of requests sent before a cut are one congestion event,
   // not one each, so they cut the limit once.
   private epoch = 0
+  // GitHub asked the client to wait (retry-after, a rate-limit reset): no request starts before.
+  private pausedUntil = 0
   /** The smallest and largest limit reached, for reports. */
   lowest: number
   highest: number
@@ -48,9 +55,26 @@ export class ConcurrencyLimiter {
 
   /** Waits for a free slot. Every slot must be given back with `release`. */
   async acquire(): Promise<Slot> {
-    while (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    const { clock } = this.options
+    for (;;) {
+      const pause = clock ? this.pausedUntil - clock.now() : 0
+      // In short naps, so that `resume` takes effect soon and no long timer outlives the work.
+      if (pause > 0) await clock!.sleep(Math.min(pause, PAUSE_NAP_MS))
+      else if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+      else break
+    }
     this.active++
     return { epoch: this.epoch }
+  }
+
+  /** Holds every request not yet started until `atMs` (clock time): the client waits as one. */
+  pauseUntil(atMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, atMs)
+  }
+
+  /** Ends a pause early: the work it held back is no longer wanted (the batch failed). */
+  resume(): void {
+    this.pausedUntil = 0
   }
 
   /** Gives a slot back with what its request showed: success grows the limit, overload cuts it. */

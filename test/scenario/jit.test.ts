@@ -195,6 +195,25 @@ describe('batches are all or nothing', () => {
     assertNoLeak(run, [TOKEN, ...github.minted])
   })
 
+  test('a wait GitHub asks of one runner holds the whole batch', async () => {
+    // Admitted requests take 200ms, so runners queued behind the first four would start while
+    // the first runner waits out its retry-after, were the batch not one client.
+    const slow = new GitHubStandIn({ acceptToken: TOKEN, latencyMs: 200 })
+    const slowUrl = await slow.start()
+    try {
+      slow.faults.push({ status: 429, headers: { 'retry-after': '1' }, body: { message: 'API rate limit exceeded' } })
+      const run = await runAction(inputs({ 'api-url': slowUrl, count: '8' }))
+      assert.equal(run.exitCode, 0, run.stdout)
+      assert.equal(slow.runners.length, 8)
+      const limited = slow.requests[0].at
+      const early = slow.requests.filter((r) => r.at > limited + 100 && r.at < limited + 950)
+      assert.deepEqual(early, [], `requests during the wait: ${early.map((r) => r.at - limited).join(', ')}`)
+      assert.equal(slow.requests.length, 9)
+    } finally {
+      await slow.close()
+    }
+  })
+
   test('the shared deadline: a runner that cannot be registered in time fails the batch, and the rest are deleted', async () => {
     github.faults.push({ pass: true }, { hang: true }, { hang: true })
     const run = await runAction(inputs({ count: '3', timeout: '1s', 'attempt-timeout': '5s' }))

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ConcurrencyLimiter, SharedRetryBudget } from '../../src/limiter.js'
+import { FakeClock } from '../support/fake-clock.js'
 
 /** Resolves once pending promise callbacks have run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -89,6 +90,30 @@ describe('ConcurrencyLimiter', () => {
     )
     assert.equal(limiter.inFlight, 0)
     assert.equal(limiter.limit, 1)
+  })
+})
+
+describe('ConcurrencyLimiter pauses', () => {
+  test('a pause holds every new request until the time GitHub asked for, in naps of at most 1s', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 2, max: 2, clock })
+    const start = clock.now()
+    limiter.pauseUntil(start + 2500)
+    limiter.pauseUntil(start + 1000) // an earlier end never shortens a pause
+    await limiter.acquire()
+    assert.deepEqual(clock.sleeps, [1000, 1000, 500])
+    await limiter.acquire()
+    assert.equal(clock.now(), start + 2500)
+    assert.equal(clock.sleeps.length, 3, 'the pause is over')
+  })
+
+  test('resume ends a pause', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })
+    limiter.pauseUntil(clock.now() + 60_000)
+    limiter.resume()
+    await limiter.acquire()
+    assert.deepEqual(clock.sleeps, [])
   })
 })
 
