@@ -22,6 +22,8 @@ console.log('$ node dist/index.js   # with INPUT_REPOSITORY=octo-org/octo-repo, 
 const dir = await mkdtemp(join(tmpdir(), 'mint-runner-token-demo-'))
 const outputFile = join(dir, 'output')
 await writeFile(outputFile, '')
+const stateFile = join(dir, 'state')
+await writeFile(stateFile, '')
 const action = spawn(process.execPath, ['dist/index.js'], {
   stdio: 'inherit',
   env: {
@@ -30,6 +32,7 @@ const action = spawn(process.execPath, ['dist/index.js'], {
     INPUT_REPOSITORY: 'octo-org/octo-repo',
     'INPUT_API-URL': apiUrl,
     GITHUB_OUTPUT: outputFile,
+    GITHUB_STATE: stateFile,
   },
 })
 const code = await new Promise<number>((resolve) => action.on('exit', (exit) => resolve(exit ?? 1)))

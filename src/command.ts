@@ -5,6 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
+import { mintRunners } from './jit.js'
 import { describeScope } from './explain.js'
 import packageJson from '../package.json' with { type: 'json' }
 
@@ -39,6 +40,21 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   { name: 'timeout', value: 'DURATION', help: 'Deadline for the whole run, waits included.' },
   { name: 'attempt-timeout', value: 'DURATION', help: 'Limit for one request, body included.' },
   { name: 'jitter', value: 'MODE', help: 'Shape of the backoff wait: full, equal, decorrelated or none.' },
+  { name: 'labels', value: 'LIST', help: "For --type jit: the runners' labels, comma-separated, 1 to 100 (required for jit)." },
+  {
+    name: 'runner-name',
+    value: 'NAME',
+    help: "For --type jit: the runner's name; with --count above 1 a prefix for unique names.",
+    shownDefault: 'a generated unique name',
+  },
+  { name: 'runner-group-id', value: 'ID', help: "For --type jit: the runner group's id." },
+  { name: 'work-folder', value: 'PATH', help: "For --type jit: the runner's work folder." },
+  { name: 'count', value: 'N', help: 'For --type jit: how many runners to register, 1 to 100; all or none.' },
+  {
+    name: 'cleanup-on-failure',
+    value: 'BOOL',
+    help: 'Accepted for parity with the action; a failed batch always deletes what it registered, and the command has no post step.',
+  },
 ]
 
 const FLAGS = {
@@ -86,6 +102,18 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     const config = parseInputs(read, env)
     const log = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`)
     const scope = describeScope(config.scope)
+    if (config.type === 'jit') {
+      const { runners, attempts } = await mintRunners(config, env, { log, ...deps })
+      log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
+      // One encoded config per line, in order: the host passes each to ./run.sh --jitconfig.
+      const json = { runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })), attempts }
+      io.stdout(
+        values.json
+          ? `${JSON.stringify({ ...json, type: 'jit', scope: config.scope.kind, target: target(config.scope) })}\n`
+          : runners.map((r) => `${r.encodedJitConfig}\n`).join(''),
+      )
+      return EXIT.minted
+    }
     log(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
     const minted = await mintToken(config, { log, ...deps })
     log(`Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
@@ -171,8 +199,8 @@ export function helpText(): string {
   const table = rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n')
   return `Usage: ${PROGRAM} [options]
 
-Mints a GitHub self-hosted runner registration or remove token (repository, organization or
-enterprise scope) and prints it on stdout, retrying what can recover with bounded, jittered
+Mints a GitHub self-hosted runner registration or remove token, or registers just-in-time
+runners (repository, organization or enterprise scope), and prints the result on stdout, retrying what can recover with bounded, jittered
 exponential backoff that follows GitHub's rate-limit rules. The options are the inputs of the
 mint-runner-token action, with the same names, defaults and checks.
 
@@ -186,6 +214,8 @@ Durations are seconds ("1.5") or a number with a unit ("250ms", "2s", "1m"), at 
 
 Output: stdout carries only the result, the token and a newline, or with --json one object:
   {"token": "...", "expires_at": "...", "attempts": 1, "type": "registration", "scope": "repository", "target": "OWNER/NAME"}
+With --type jit: each runner's encoded JIT config on its own line, or with --json
+  {"runners": [{"id": 1, "name": "...", "encoded_jit_config": "..."}], "attempts": 1, "type": "jit", ...}
 Progress and each failed attempt (status, GitHub request id, wait) go to stderr; no token ever does.
 
 Exit status: ${EXIT.minted} minted; ${EXIT.failed} minting failed (the reason is on stderr); ${EXIT.usage} usage error.
@@ -194,5 +224,6 @@ Examples:
   TOKEN=$(${PROGRAM} --repository octo-org/octo-repo)
   ${PROGRAM} --organization octo-org --max-attempts 5 --json
   GH_TOKEN=$(gh auth token) ${PROGRAM} --enterprise octo-enterprise --type remove
+  JITCONFIG=$(${PROGRAM} --organization octo-org --type jit --labels self-hosted,linux)
 `
 }

@@ -72,8 +72,14 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
 }
 
 /** Why there will be no next attempt, when it is not the answer itself. */
-export function explainStop(stop: 'attempts-exhausted' | 'deadline', attempts: number, waitMs?: number, timeoutMs?: number): string {
+export function explainStop(
+  stop: 'attempts-exhausted' | 'deadline' | 'budget',
+  attempts: number,
+  waitMs?: number,
+  timeoutMs?: number,
+): string {
   if (stop === 'attempts-exhausted') return `Gave up after ${attempts} attempt(s) ("max-attempts").`
+  if (stop === 'budget') return `Gave up after ${attempts} attempt(s): the batch used up its shared retry budget.`
   return `Gave up after ${attempts} attempt(s): the next wait (${formatMs(waitMs ?? 0)}) would pass the ${formatMs(timeoutMs ?? 0)} "timeout".`
 }
 

@@ -1,5 +1,15 @@
 import * as core from '@actions/core'
 import { run } from './main.js'
+import { post } from './post.js'
 
-// Anything run() did not turn into a clear failure is a bug; still fail the step, tokenless.
-run(core).catch((error: unknown) => core.setFailed(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`))
+// One bundle serves as main and post step: main saves the "isPost" state, which the runner hands
+// to the post step only.
+if (core.getState('isPost')) {
+  // The post step never fails the job.
+  post(core).catch((error: unknown) =>
+    core.warning(`Unexpected error in cleanup: ${error instanceof Error ? error.message : String(error)}`),
+  )
+} else {
+  // Anything run() did not turn into a clear failure is a bug; still fail the step, tokenless.
+  run(core).catch((error: unknown) => core.setFailed(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`))
+}

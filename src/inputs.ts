@@ -5,8 +5,19 @@ import { JITTER_MODES, type Jitter } from './policy.js'
 export type Scope =
   { kind: 'repository'; owner: string; repo: string } | { kind: 'organization'; name: string } | { kind: 'enterprise'; name: string }
 
-export const TOKEN_TYPES = ['registration', 'remove'] as const
+export const TOKEN_TYPES = ['registration', 'remove', 'jit'] as const
 export type TokenType = (typeof TOKEN_TYPES)[number]
+
+/** What to register with `type: jit`. */
+export interface JitInputs {
+  labels: string[]
+  /** The runner's name (count 1) or the prefix of each name (count > 1); undefined: generate one. */
+  runnerName?: string
+  runnerGroupId: number
+  workFolder: string
+  count: number
+  cleanupOnFailure: boolean
+}
 
 export interface Config {
   githubToken: string
@@ -19,6 +30,8 @@ export interface Config {
   timeoutMs: number
   attemptTimeoutMs: number
   jitter: Jitter
+  /** Present only for `type: jit`. */
+  jit?: JitInputs
 }
 
 /** Defaults for inputs left empty. action.yml states the same values for the runner to fill in. */
@@ -31,11 +44,17 @@ export const DEFAULTS = {
   timeout: '5m',
   'attempt-timeout': '15s',
   jitter: 'full',
+  'runner-group-id': '1',
+  'work-folder': '_work',
+  count: '1',
+  'cleanup-on-failure': 'true',
 } as const
 
 export class InputError extends Error {}
 
 const MAX_ATTEMPTS_LIMIT = 100
+export const MAX_LABELS = 100
+export const MAX_RUNNERS = 100
 const MAX_DURATION_MS = 6 * 60 * 60 * 1000 // a GitHub-hosted job's own limit
 
 /** Reads an input by name; returns '' when unset, like core.getInput. */
@@ -58,10 +77,11 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
       `Input "max-delay" (${orDefault('max-delay')}) must not be shorter than "initial-delay" (${orDefault('initial-delay')}).`,
     )
   }
-  return {
+  const type = oneOf('type', orDefault('type'), TOKEN_TYPES)
+  const config: Config = {
     githubToken,
     scope: parseScope(get('repository'), get('organization'), get('enterprise'), env.GITHUB_REPOSITORY),
-    type: oneOf('type', orDefault('type'), TOKEN_TYPES),
+    type,
     apiUrl: parseApiUrl(get('api-url') || env.GITHUB_API_URL || DEFAULTS['api-url']),
     maxAttempts,
     initialDelayMs,
@@ -70,6 +90,68 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     attemptTimeoutMs: parseDurationInput('attempt-timeout', orDefault('attempt-timeout'), 1),
     jitter: oneOf('jitter', orDefault('jitter'), JITTER_MODES),
   }
+  if (type === 'jit') {
+    const labels = parseLabels(read('labels'))
+    const count = parseWholeNumber('count', orDefault('count'), 1, MAX_RUNNERS)
+    const runnerName = get('runner-name')
+    config.jit = {
+      labels,
+      ...(runnerName ? { runnerName: parseRunnerName(runnerName, count) } : {}),
+      runnerGroupId: parseWholeNumber('runner-group-id', orDefault('runner-group-id'), 1, Number.MAX_SAFE_INTEGER),
+      workFolder: parseWorkFolder(orDefault('work-folder')),
+      count,
+      cleanupOnFailure: parseBoolean('cleanup-on-failure', orDefault('cleanup-on-failure')),
+    }
+  }
+  return config
+}
+
+/**
+ * Labels as a list: comma- or newline-separated, blanks dropped, repeats (in any case) dropped,
+ * 1 to 100 of them.
+ */
+export function parseLabels(text: string): string[] {
+  const labels: string[] = []
+  for (const label of text.split(/[,\n]/).map((part) => part.trim())) {
+    if (label && !labels.some((seen) => seen.toLowerCase() === label.toLowerCase())) labels.push(label)
+  }
+  if (labels.length === 0) {
+    throw new InputError(
+      `Input "labels" is required for type "jit": 1 to ${MAX_LABELS} labels, comma- or newline-separated; got ${shown(text)}.`,
+    )
+  }
+  if (labels.length > MAX_LABELS) {
+    throw new InputError(`Input "labels" accepts at most ${MAX_LABELS} labels; got ${labels.length}.`)
+  }
+  return labels
+}
+
+/** GitHub's limit on a runner's name. */
+export const MAX_RUNNER_NAME = 64
+/** With count > 1 each name is the prefix, a hyphen and this many characters. */
+export const NAME_SUFFIX_LENGTH = 6
+
+function parseRunnerName(value: string, count: number): string {
+  // Room for "-" and the unique suffix when the name is a prefix.
+  const max = count > 1 ? MAX_RUNNER_NAME - 1 - NAME_SUFFIX_LENGTH : MAX_RUNNER_NAME
+  // Printable ASCII without spaces: the name goes into a URL query and a host's command line.
+  if (value.length <= max && /^[\x21-\x7e]+$/.test(value)) return value
+  const what =
+    count > 1
+      ? `a name prefix of 1 to ${max} characters (each runner adds "-" and ${NAME_SUFFIX_LENGTH} characters)`
+      : `1 to ${max} characters`
+  throw new InputError(`Input "runner-name" must be ${what}, printable and without spaces; got ${shown(value)}.`)
+}
+
+function parseWorkFolder(value: string): string {
+  if (![...value].some((c) => c.charCodeAt(0) < 0x20)) return value
+  throw new InputError(`Input "work-folder" must be a folder path without control characters; got ${shown(value)}.`)
+}
+
+function parseBoolean(name: string, value: string): boolean {
+  if (/^true$/i.test(value)) return true
+  if (/^false$/i.test(value)) return false
+  throw new InputError(`Input "${name}" must be "true" or "false"; got ${shown(value)}.`)
 }
 
 /** Shows a user's value in an error: quoted, and short enough for one line. */

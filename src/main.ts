@@ -1,18 +1,28 @@
 // The action's entry point: read inputs, mint, publish masked outputs. Collaborators are passed
 // in so the whole flow runs the same way from the bundle and from tests.
 import type * as actionsCore from '@actions/core'
-import { InputError, parseInputs } from './inputs.js'
+import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
+import { type JitDeps, mintRunners } from './jit.js'
 
-export type Core = Pick<typeof actionsCore, 'getInput' | 'setSecret' | 'setOutput' | 'setFailed' | 'info' | 'warning' | 'summary'>
+export type Core = Pick<
+  typeof actionsCore,
+  'getInput' | 'setSecret' | 'setOutput' | 'setFailed' | 'info' | 'warning' | 'summary' | 'saveState' | 'getState'
+>
 
-export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps: MintDeps = {}): Promise<void> {
+/** The state key listing the runners this step registered (ids and names, never a config), for the post step. */
+export const RUNNERS_STATE = 'runners'
+
+export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps: MintDeps & JitDeps = {}): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())
+  // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
+  core.saveState('isPost', 'true')
   try {
     const config = parseInputs((name) => core.getInput(name), env)
+    if (config.type === 'jit') return await runJit(core, config, env, deps)
     const scope = describeScope(config.scope)
     core.info(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
     const minted = await mintToken(config, { log: (line) => core.info(line), ...deps })
@@ -41,12 +51,40 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
   }
 }
 
-async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv): Promise<void> {
+async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<void> {
+  const jit = config.jit!
+  const scope = describeScope(config.scope)
+  core.info(`Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
+  const { runners, attempts } = await mintRunners(config, env, {
+    log: (line) => core.info(line),
+    // Each config is masked the moment it arrives, before any output or log line could hold it.
+    mask: (secret) => core.setSecret(secret),
+    // Saved as runners register, so a step killed half-way still leaves the post step a list.
+    onRegistered: (refs) => core.saveState(RUNNERS_STATE, JSON.stringify(refs)),
+    ...deps,
+  })
+  const [first] = runners
+  core.setOutput('encoded-jit-config', first.encodedJitConfig)
+  core.setOutput('runner-id', String(first.id))
+  core.setOutput('runner-name', first.name)
+  core.setOutput('runners', JSON.stringify(runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))))
+  core.setOutput('attempts', String(attempts))
+  for (const runner of runners) core.info(`Registered runner "${runner.name}" (id ${runner.id}).`)
+  core.info(`Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
+  await writeSummary(
+    core,
+    [['Scope', scope], ['Type', 'jit'], ['Attempts', String(attempts)], ...runners.map((r) => [`Runner ${r.id}`, r.name])],
+    env,
+    'Just-in-time runners registered',
+  )
+}
+
+async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv, heading = 'Runner token minted'): Promise<void> {
   // Local runs have no summary file; the summary is a courtesy, never a reason to fail.
   if (!env.GITHUB_STEP_SUMMARY) return
   try {
     await core.summary
-      .addHeading('Runner token minted', 3)
+      .addHeading(heading, 3)
       .addTable([
         [
           { data: 'Field', header: true },

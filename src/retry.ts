@@ -21,6 +21,16 @@ export interface RetryOptions extends Backoff {
   random: () => number
   /** Called once for every failed attempt, after the policy chose what to do next. */
   onFailure?: (failure: AttemptFailure) => void
+  /** The retry decision; defaults to the policy's `decide`. A caller may know more (a conflict it has just resolved). */
+  decide?: typeof decide
+  /** Retries shared with other loops (a batch): a retry happens only if the budget grants it. */
+  budget?: RetryBudget
+}
+
+/** A pool of retries that several retry loops draw from. */
+export interface RetryBudget {
+  /** Takes one retry from the pool; false when the pool is empty. */
+  take(): boolean
 }
 
 /** An attempt either produced a value or an outcome for the policy to judge. */
@@ -33,7 +43,7 @@ export interface AttemptFailure {
   /** The wait before the next attempt; undefined when there is none. */
   waitMs?: number
   /** Why there is no next attempt. */
-  stop?: 'not-retryable' | 'attempts-exhausted' | 'deadline'
+  stop?: 'not-retryable' | 'attempts-exhausted' | 'deadline' | 'budget'
 }
 
 export class RetryError extends Error {
@@ -60,7 +70,7 @@ export async function retry<T>(
     const timeoutMs = Math.min(options.attemptTimeoutMs, options.deadlineMs - clock.now())
     const result = await attempt(n, timeoutMs)
     const now = clock.now()
-    const decision: Decision = decide(result.outcome, now, earlier401s)
+    const decision: Decision = (options.decide ?? decide)(result.outcome, now, earlier401s)
     if (decision.action === 'succeed' && result.value !== undefined) return { value: result.value, attempts: n }
     if (result.outcome.kind === 'response' && result.outcome.status === 401) earlier401s++
 
@@ -71,6 +81,7 @@ export async function retry<T>(
       failure.waitMs = waitFor(decision, n, options, options.random(), previousWaitMs)
       // Waiting past the deadline cannot help: say so now instead of sleeping into a failure.
       if (now + failure.waitMs >= options.deadlineMs) failure.stop = 'deadline'
+      else if (options.budget && !options.budget.take()) failure.stop = 'budget'
     }
     options.onFailure?.(failure)
     if (failure.stop) throw new RetryError(failure, n)

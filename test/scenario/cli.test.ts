@@ -71,6 +71,33 @@ describe('the command mints', () => {
     assertClean(run)
   })
 
+  test('--type jit prints the encoded JIT config of each runner on its own line', async () => {
+    const run = await mint(['--type', 'jit', '--labels', 'self-hosted,linux', '--runner-name', 'host', '--count', '2'])
+    assert.equal(run.exitCode, 0, run.stderr)
+    const lines = run.stdout.split('\n')
+    assert.equal(lines.length, 3, 'two configs and the final newline')
+    assert.deepEqual(lines.slice(0, 2).sort(), github.minted.slice(-2).sort())
+    const bodies = github.requests.filter((r) => r.path.endsWith('/generate-jitconfig')).map((r) => JSON.parse(r.body))
+    assert.equal(bodies.length, 2)
+    for (const body of bodies) {
+      assert.match(body.name, /^host-[a-z0-9]{6}$/)
+      assert.deepEqual(body.labels, ['self-hosted', 'linux'])
+    }
+    assert.match(run.stderr, /Registered 2 just-in-time runner\(s\)/)
+    assertClean(run)
+  })
+
+  test('--type jit --json lists the runners', async () => {
+    const run = await mint(['--type', 'jit', '--labels', 'gpu', '--json'])
+    assert.equal(run.exitCode, 0, run.stderr)
+    const result = JSON.parse(run.stdout)
+    assert.equal(result.type, 'jit')
+    assert.equal(result.runners.length, 1)
+    assert.equal(result.runners[0].encoded_jit_config, github.minted.at(-1))
+    assert.equal(typeof result.runners[0].id, 'number')
+    assertClean(run)
+  })
+
   test('organization scope, with the API URL taken from GITHUB_API_URL', async () => {
     const run = await runCli(['--organization', 'octo-org', '--json'], { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: apiUrl })
     assert.equal(run.exitCode, 0, run.stderr)
@@ -186,7 +213,7 @@ describe('usage errors exit 2 and name the option, before any request', () => {
   })
 
   test("the user's value is quoted as given, even when it looks like an option name", async () => {
-    assertUsageError(await mint(['--type', 'timeout']), /Option --type must be one of "registration", "remove"; got "timeout"\./)
+    assertUsageError(await mint(['--type', 'timeout']), /Option --type must be one of "registration", "remove", "jit"; got "timeout"\./)
   })
 
   test('options that contradict each other', async () => {

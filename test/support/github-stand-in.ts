@@ -1,6 +1,8 @@
-// A stand-in for GitHub's REST API on loopback: it mints runner tokens the way GitHub does and
-// plays the faults a test scripts (gateway errors, rate limits, hangs, resets). Used by the
-// scenario tests, the demo and the benchmark.
+// A stand-in for GitHub's REST API on loopback: it mints runner tokens the way GitHub does, keeps
+// a registry of runners (generate-jitconfig, list by name, get, delete), and plays the faults a
+// test scripts (gateway errors, rate limits, hangs, resets). Used by the scenario tests, the demo
+// and the benchmark. Request and response shapes follow GitHub's API description
+// (github-openapi-runners.json).
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
@@ -23,6 +25,30 @@ export type Fault =
   /** Sends the headers of a 201, then closes the connection. */
   | { closeAfterHeaders: true }
   | { handle: (req: http.IncomingMessage, res: http.ServerResponse) => void }
+  /** Answers normally (a placeholder, to script a fault for a later request). */
+  | { pass: true }
+  /**
+   * Does the work as GitHub would (a runner gets registered), but the answer is lost: the
+   * connection resets, hangs, or a gateway status replaces it. An outcome the client cannot see.
+   */
+  | { dropAnswer: 'reset' | 'hang' | number }
+
+/** A runner in the stand-in's registry, as GitHub describes one. */
+export interface StandInRunner {
+  id: number
+  runner_group_id: number
+  name: string
+  os: string
+  status: 'online' | 'offline'
+  busy: boolean
+  labels: { id: number; name: string; type: 'read-only' | 'custom' }[]
+  ephemeral: boolean
+}
+
+interface Answer {
+  status: number
+  body?: unknown
+}
 
 export interface StandInOptions {
   /** The only token GitHub accepts; other tokens get 401. Undefined accepts any token. */
@@ -41,13 +67,22 @@ export interface StandInOptions {
 
 const TOKEN_PATH =
   /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/(registration-token|remove-token)$/
+const RUNNERS_PATH =
+  /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners(?:\/(generate-jitconfig|\d+))?$/
+// Labels GitHub marks read-only: the ones the runner itself reports.
+const READ_ONLY_LABELS = new Set(['self-hosted', 'x64', 'arm64', 'arm', 'linux', 'windows', 'macos'])
+const DOCS = 'https://docs.github.com/rest/actions/self-hosted-runners'
 
 export class GitHubStandIn {
   readonly requests: RecordedRequest[] = []
   /** Faults to play, in order, one per request; once empty the stand-in answers normally. */
   readonly faults: Fault[] = []
-  /** Every token this stand-in minted, for leak checks. */
+  /** Every token and encoded_jit_config this stand-in minted, for leak checks. */
   readonly minted: string[] = []
+  /** The runner registry, per scope path ("/repos/o/r", "/orgs/o", ...). */
+  readonly registry = new Map<string, StandInRunner[]>()
+  private nextRunnerId = 1000
+  private nextLabelId = 1
   private readonly server: http.Server
   private readonly sockets = new Set<import('node:net').Socket>()
   private requestCount = 0
@@ -81,15 +116,10 @@ export class GitHubStandIn {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      this.requests.push({
-        method: req.method ?? '',
-        path: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString(),
-        at: Date.now(),
-      })
+      const body = Buffer.concat(chunks).toString()
+      this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: Date.now() })
       const fault = this.faults.shift()
-      if (fault) return this.play(fault, req, res)
+      if (fault && !('pass' in fault)) return this.play(fault, req, res, body)
       const { maxInFlight, latencyMs = 0 } = this.options
       if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
         this.rejected++
@@ -98,7 +128,7 @@ export class GitHubStandIn {
       this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight)
       setTimeout(() => {
         this.inFlight--
-        if (!res.destroyed) this.answer(req, res)
+        if (!res.destroyed) this.answer(req, res, body)
       }, latencyMs)
     })
   }
@@ -113,37 +143,154 @@ export class GitHubStandIn {
     res.end(text)
   }
 
-  private play(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse): void {
+  private play(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     if ('status' in fault)
       return this.send(res, fault.status, fault.body ?? { message: http.STATUS_CODES[fault.status] ?? 'Error' }, fault.headers)
     if ('hang' in fault) return // never answer; close() destroys the socket
     if ('reset' in fault) return void req.socket.destroy()
     if ('handle' in fault) return fault.handle(req, res)
+    if ('dropAnswer' in fault) {
+      this.route(req, body)
+      if (fault.dropAnswer === 'reset') return void req.socket.destroy()
+      if (fault.dropAnswer === 'hang') return
+      return this.send(res, fault.dropAnswer, '<html><body><h1>Gateway error</h1></body></html>', { 'content-type': 'text/html' })
+    }
+    if ('pass' in fault) return
     res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': this.requestId() })
     res.flushHeaders()
     if ('closeAfterHeaders' in fault) return void setTimeout(() => req.socket.destroy(), 20)
-    const body = JSON.stringify(this.mint())
+    const minted = JSON.stringify(this.mint())
     let i = 0
     const timer = setInterval(() => {
-      if (res.destroyed || i >= body.length) {
+      if (res.destroyed || i >= minted.length) {
         clearInterval(timer)
         return void res.end()
       }
-      res.write(body[i++])
+      res.write(minted[i++])
     }, fault.everyMs)
   }
 
-  /** GitHub's normal behaviour for the token endpoints. */
-  private answer(req: http.IncomingMessage, res: http.ServerResponse): void {
+  /** GitHub's normal behaviour. */
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, requestBody: string): void {
+    const { status, body } = this.route(req, requestBody)
+    if (body === undefined) {
+      res.writeHead(status, { 'x-github-request-id': this.requestId() })
+      return void res.end()
+    }
+    this.send(res, status, body)
+  }
+
+  /** What GitHub would do with a request: the side effects happen here, the answer is returned. */
+  private route(req: http.IncomingMessage, body: string): Answer {
     const prefix = this.options.prefix ?? ''
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : ''
     const auth = req.headers.authorization
     if (this.options.acceptToken !== undefined && auth !== `Bearer ${this.options.acceptToken}`) {
-      return this.send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' })
+      return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } }
     }
-    if (req.method === 'POST' && TOKEN_PATH.test(path)) return this.send(res, 201, this.mint())
-    this.send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' })
+    if (req.method === 'POST' && TOKEN_PATH.test(path)) return { status: 201, body: this.mint() }
+    const runners = RUNNERS_PATH.exec(path)
+    if (runners) {
+      const [, scope, tail] = runners
+      const scopeKey = `/${scope}`
+      if (req.method === 'POST' && tail === 'generate-jitconfig') return this.generateJitConfig(scopeKey, body)
+      if (req.method === 'GET' && tail === undefined) {
+        const name = url.searchParams.get('name')
+        const listed = this.runnersIn(scopeKey).filter((r) => name === null || r.name.toLowerCase() === name.toLowerCase())
+        return { status: 200, body: { total_count: listed.length, runners: listed } }
+      }
+      if (tail !== undefined && /^\d+$/.test(tail)) {
+        const runner = this.runnersIn(scopeKey).find((r) => r.id === Number(tail))
+        if (runner && req.method === 'GET') return { status: 200, body: runner }
+        if (runner && req.method === 'DELETE') {
+          if (runner.busy) {
+            return {
+              status: 422,
+              body: { message: `Bad request - Runner "${runner.name}" is still running a job"`, documentation_url: DOCS },
+            }
+          }
+          this.registry.set(
+            scopeKey,
+            this.runnersIn(scopeKey).filter((r) => r !== runner),
+          )
+          return { status: 204 }
+        }
+      }
+    }
+    return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' } }
+  }
+
+  private runnersIn(scope: string): StandInRunner[] {
+    return this.registry.get(scope) ?? []
+  }
+
+  /** POST .../generate-jitconfig: 422 for a body GitHub would refuse, 409 for a taken name, else 201. */
+  private generateJitConfig(scope: string, text: string): Answer {
+    let body: Record<string, unknown>
+    try {
+      body = JSON.parse(text) as Record<string, unknown>
+    } catch {
+      return { status: 422, body: { message: 'Invalid request.\n\nThe request body is not valid JSON.', documentation_url: DOCS } }
+    }
+    const problems: string[] = []
+    if (typeof body?.name !== 'string' || !body.name) problems.push('"name" must be a non-empty string')
+    if (!Number.isInteger(body?.runner_group_id)) problems.push('"runner_group_id" must be an integer')
+    const labels = body?.labels
+    if (!Array.isArray(labels) || labels.length < 1 || labels.length > 100 || !labels.every((l) => typeof l === 'string')) {
+      problems.push('"labels" must be an array of 1 to 100 strings')
+    }
+    if (body?.work_folder !== undefined && typeof body.work_folder !== 'string') problems.push('"work_folder" must be a string')
+    if (problems.length) return { status: 422, body: { message: `Invalid request.\n\n${problems.join('\n')}`, documentation_url: DOCS } }
+    const name = body.name as string
+    if (this.runnersIn(scope).some((r) => r.name.toLowerCase() === name.toLowerCase())) {
+      return {
+        status: 409,
+        body: { message: `Already exists - A runner with the name ${name} already exists.`, documentation_url: DOCS, status: '409' },
+      }
+    }
+    const runner = this.register(scope, name, { labels: labels as string[], runnerGroupId: body.runner_group_id as number })
+    const encoded = Buffer.from(
+      JSON.stringify({ '.runner': randomBytes(24).toString('base64'), '.credentials': randomBytes(96).toString('base64'), name }),
+    ).toString('base64')
+    this.minted.push(encoded)
+    return { status: 201, body: { runner, encoded_jit_config: encoded } }
+  }
+
+  /** Registers a runner directly, as if someone else had (a taken name, a runner from another run). */
+  register(
+    scope: string,
+    name: string,
+    options: { labels?: string[]; runnerGroupId?: number; status?: 'online' | 'offline'; busy?: boolean } = {},
+  ): StandInRunner {
+    const runner: StandInRunner = {
+      id: this.nextRunnerId++,
+      runner_group_id: options.runnerGroupId ?? 1,
+      name,
+      os: 'unknown',
+      status: options.status ?? 'offline',
+      busy: options.busy ?? false,
+      labels: (options.labels ?? ['self-hosted']).map((label) => ({
+        id: this.nextLabelId++,
+        name: label,
+        type: READ_ONLY_LABELS.has(label.toLowerCase()) ? ('read-only' as const) : ('custom' as const),
+      })),
+      ephemeral: true,
+    }
+    this.registry.set(scope, [...this.runnersIn(scope), runner])
+    return runner
+  }
+
+  /** Every registered runner, all scopes. */
+  get runners(): StandInRunner[] {
+    return [...this.registry.values()].flat()
+  }
+
+  /** A host started the runner (online), or it picked up a job (busy). */
+  setRunner(name: string, state: { status?: 'online' | 'offline'; busy?: boolean }): void {
+    const runner = this.runners.find((r) => r.name === name)
+    if (!runner) throw new Error(`no runner named ${name}`)
+    Object.assign(runner, state)
   }
 
   /** A fresh token like GitHub's: 29 characters of upper-case letters and digits, valid one hour. */

@@ -1,5 +1,6 @@
-// Runs the bundled action the way a runner does: inputs as INPUT_* variables, outputs and the
-// step summary in files, workflow commands on stdout.
+// Runs the bundled action the way a runner does: inputs as INPUT_* variables, outputs, state and
+// the step summary in files, workflow commands on stdout; and the post step with the main step's
+// state read back as STATE_* variables.
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,8 @@ export interface ActionRun {
   stdout: string
   stderr: string
   outputs: Record<string, string>
+  /** What the step saved with core.saveState (GITHUB_STATE); a later save of a name wins. */
+  state: Record<string, string>
   summary: string
   /** Lines of stdout that are workflow commands or logs, in order. */
   lines: string[]
@@ -23,8 +26,10 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   const dir = await mkdtemp(join(tmpdir(), 'mint-runner-token-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
+  const stateFile = join(dir, 'state')
   await writeFile(outputFile, '')
   await writeFile(summaryFile, '')
+  await writeFile(stateFile, '')
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
   const started = Date.now()
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
@@ -33,7 +38,15 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
       [script],
       {
         // A runner's environment, without this test process's own (it may hold GITHUB_* values).
-        env: { PATH: process.env.PATH, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, RUNNER_TEMP: dir, ...inputEnv, ...env },
+        env: {
+          PATH: process.env.PATH,
+          GITHUB_OUTPUT: outputFile,
+          GITHUB_STEP_SUMMARY: summaryFile,
+          GITHUB_STATE: stateFile,
+          RUNNER_TEMP: dir,
+          ...inputEnv,
+          ...env,
+        },
         timeout: 120_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
@@ -41,9 +54,24 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   })
   const durationMs = Date.now() - started
   const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
+  const state = parseOutputFile(await readFile(stateFile, 'utf8'))
   const summary = await readFile(summaryFile, 'utf8')
   await rm(dir, { recursive: true, force: true })
-  return { exitCode: code, stdout, stderr, outputs, summary, lines: stdout.split('\n').filter(Boolean), durationMs }
+  return { exitCode: code, stdout, stderr, outputs, state, summary, lines: stdout.split('\n').filter(Boolean), durationMs }
+}
+
+/**
+ * Runs the post step after `main`, as a runner does: the same inputs, and each state the main
+ * step saved as a STATE_<name> variable.
+ */
+export function runPost(
+  inputs: Record<string, string>,
+  main: ActionRun,
+  env: Record<string, string> = {},
+  script = ACTION,
+): Promise<ActionRun> {
+  const stateEnv = Object.fromEntries(Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value]))
+  return runAction(inputs, { ...stateEnv, ...env }, script)
 }
 
 /** Parses the GITHUB_OUTPUT file format: `name<<DELIMITER\nvalue\nDELIMITER`. */

@@ -1,0 +1,315 @@
+// Scenario tests for `type: jit`: the bundled action, main and post step, run as a runner runs
+// them against a loopback GitHub that keeps a registry of runners.
+import { after, before, beforeEach, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { type Fault, GitHubStandIn } from '../support/github-stand-in.js'
+import { type ActionRun, assertNoLeak, runAction, runPost } from '../support/run-action.js'
+
+const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
+const SCOPE = '/repos/octo-org/octo-repo'
+const JITCONFIG = `${SCOPE}/actions/runners/generate-jitconfig`
+const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
+
+let github: GitHubStandIn
+let apiUrl: string
+
+before(async () => {
+  github = new GitHubStandIn({ acceptToken: TOKEN })
+  apiUrl = await github.start()
+})
+after(() => github.close())
+beforeEach(() => {
+  github.requests.length = 0
+  github.faults.length = 0
+  github.registry.clear()
+})
+
+function inputs(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    'github-token': TOKEN,
+    repository: 'octo-org/octo-repo',
+    'api-url': apiUrl,
+    type: 'jit',
+    labels: 'self-hosted,linux',
+    ...FAST,
+    ...extra,
+  }
+}
+
+function errorLine(run: ActionRun): string {
+  return run.lines.find((line) => line.startsWith('::error::')) ?? ''
+}
+
+/** What the stand-in was asked, one "METHOD path" per request. */
+function calls(): string[] {
+  return github.requests.map((r) => `${r.method} ${r.path}`)
+}
+
+function runnersOutput(run: ActionRun): { id: number; name: string; encoded_jit_config: string }[] {
+  return JSON.parse(run.outputs.runners)
+}
+
+describe('registering just-in-time runners', () => {
+  test('one runner: the exact request, masked outputs, the runner registered once', async () => {
+    const run = await runAction(inputs({ labels: 'self-hosted, linux\nx64\n', 'runner-name': 'ci-runner-1', 'runner-group-id': '7' }))
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.deepEqual(calls(), [`POST ${JITCONFIG}`])
+    const [request] = github.requests
+    assert.equal(request.body, '{"name":"ci-runner-1","runner_group_id":7,"labels":["self-hosted","linux","x64"],"work_folder":"_work"}')
+    assert.equal(request.headers['content-type'], 'application/json')
+    assert.equal(request.headers.authorization, `Bearer ${TOKEN}`)
+    assert.equal(request.headers['x-github-api-version'], '2022-11-28')
+
+    assert.equal(github.runners.length, 1)
+    const [runner] = github.runners
+    const config = github.minted.at(-1)!
+    assert.equal(run.outputs['encoded-jit-config'], config)
+    assert.equal(run.outputs['runner-id'], String(runner.id))
+    assert.equal(run.outputs['runner-name'], 'ci-runner-1')
+    assert.deepEqual(runnersOutput(run), [{ id: runner.id, name: 'ci-runner-1', encoded_jit_config: config }])
+    assert.equal(run.outputs.attempts, '1')
+    assert.ok(run.lines.includes(`::add-mask::${config}`))
+    assertNoLeak(run, [TOKEN, ...github.minted])
+    // The post step gets the list of runners, never a config.
+    assert.deepEqual(JSON.parse(run.state.runners), [{ id: runner.id, name: 'ci-runner-1' }])
+    assert.match(run.summary, /ci-runner-1/)
+  })
+
+  test('a generated name when runner-name is empty, and the documented defaults', async () => {
+    const run = await runAction(inputs(), { GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '2' })
+    assert.equal(run.exitCode, 0, run.stdout)
+    const body = JSON.parse(github.requests[0].body)
+    assert.match(body.name, /^jit-4242-2-[a-z0-9]{6}$/)
+    assert.equal(body.runner_group_id, 1)
+    assert.equal(body.work_folder, '_work')
+    assert.equal(run.outputs['runner-name'], body.name)
+  })
+
+  test('a batch: each runner the prefix plus a unique suffix, every config masked', async () => {
+    const run = await runAction(inputs({ count: '5', 'runner-name': 'gpu', 'work-folder': 'work' }))
+    assert.equal(run.exitCode, 0, run.stdout)
+    const runners = runnersOutput(run)
+    assert.equal(runners.length, 5)
+    assert.equal(new Set(runners.map((r) => r.name)).size, 5)
+    for (const runner of runners) assert.match(runner.name, /^gpu-[a-z0-9]{6}$/)
+    assert.deepEqual(runners.map((r) => r.name).sort(), github.runners.map((r) => r.name).sort())
+    assert.equal(run.outputs['runner-name'], runners[0].name)
+    assert.equal(run.outputs['encoded-jit-config'], runners[0].encoded_jit_config)
+    for (const runner of runners) assert.ok(run.lines.includes(`::add-mask::${runner.encoded_jit_config}`))
+    assert.equal(github.minted.filter((m) => runners.some((r) => r.encoded_jit_config === m)).length, 5)
+    assertNoLeak(run, [TOKEN, ...github.minted])
+    assert.equal(JSON.parse(run.state.runners).length, 5)
+  })
+})
+
+describe('no duplicates', () => {
+  const lost: { name: string; fault: Fault; extra: Record<string, string> }[] = [
+    { name: 'a reset connection', fault: { dropAnswer: 'reset' }, extra: {} },
+    { name: 'a 502', fault: { dropAnswer: 502 }, extra: {} },
+    { name: 'a per-attempt timeout', fault: { dropAnswer: 'hang' }, extra: { 'attempt-timeout': '300ms' } },
+  ]
+  for (const { name, fault, extra } of lost) {
+    test(`${name} after GitHub registered the runner, then 409: ours, deleted and registered again, exactly one left`, async () => {
+      github.faults.push(fault)
+      const run = await runAction(inputs({ 'runner-name': 'ci-runner-1', ...extra }))
+      assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+      assert.deepEqual(calls(), [
+        `POST ${JITCONFIG}`,
+        `POST ${JITCONFIG}`,
+        `GET ${SCOPE}/actions/runners?name=ci-runner-1`,
+        `DELETE ${SCOPE}/actions/runners/${JSON.parse(run.state.runners)[0].id - 1}`,
+        `POST ${JITCONFIG}`,
+      ])
+      assert.equal(github.runners.length, 1)
+      assert.equal(run.outputs['runner-id'], String(github.runners[0].id))
+      assert.equal(run.outputs['encoded-jit-config'], github.minted.at(-1))
+      assert.match(run.stdout, /answer was lost; deleting it and registering it again/)
+      assertNoLeak(run, [TOKEN, ...github.minted])
+    })
+  }
+
+  test('a name taken before this step: fails clearly after one request and leaves that runner alone', async () => {
+    const theirs = github.register(SCOPE, 'ci-runner-1', { labels: ['self-hosted', 'linux'] })
+    const run = await runAction(inputs({ 'runner-name': 'ci-runner-1' }))
+    assert.equal(run.exitCode, 1)
+    assert.deepEqual(calls(), [`POST ${JITCONFIG}`])
+    assert.match(
+      errorLine(run),
+      /runner name "ci-runner-1" is already taken \(409\) by a runner this step did not register; it was left alone/,
+    )
+    assert.deepEqual(github.runners, [theirs])
+    assert.equal(run.outputs['encoded-jit-config'], undefined)
+  })
+
+  test('after a lost answer, a 409 for an online runner of that name is not ours: left alone, clear failure', async () => {
+    // The 502 came from a gateway; GitHub never saw the request. The name belongs to a live runner.
+    const theirs = github.register(SCOPE, 'ci-runner-1', { labels: ['self-hosted', 'linux'], status: 'online' })
+    github.faults.push({ status: 502 })
+    const run = await runAction(inputs({ 'runner-name': 'ci-runner-1' }))
+    assert.equal(run.exitCode, 1)
+    assert.ok(!calls().some((call) => call.startsWith('DELETE')), calls().join('\n'))
+    assert.deepEqual(github.runners, [theirs])
+    assert.match(
+      errorLine(run),
+      /taken \(409\) by runner \d+, which this step cannot be sure it registered \(it is online\); it was left alone/,
+    )
+  })
+})
+
+describe('batches are all or nothing', () => {
+  test('a runner GitHub refuses in the middle: the batch stops and leaves no runner behind', async () => {
+    github.faults.push(
+      { pass: true },
+      { pass: true },
+      { status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } },
+    )
+    const run = await runAction(inputs({ count: '10', 'runner-name': 'batch' }))
+    assert.equal(run.exitCode, 1)
+    assert.deepEqual(github.runners, [])
+    assert.match(
+      errorLine(run),
+      /1 of 10 runners could not be registered\. Runner "batch-[a-z0-9]{6}": GitHub could not process the runner \(422\)/,
+    )
+    assert.match(errorLine(run), /runner\(s\) this step registered were deleted/)
+    assert.equal(run.outputs['encoded-jit-config'], undefined)
+    assert.equal(run.outputs.runners, undefined)
+    assert.deepEqual(JSON.parse(run.state.runners), [])
+    // The batch stopped at the failure: the runners still waiting for a request slot were never tried.
+    assert.ok(github.requests.filter((r) => r.method === 'POST').length < 10, calls().join('\n'))
+    assertNoLeak(run, [TOKEN, ...github.minted])
+  })
+
+  test('a runner whose answer was lost when the batch failed is found by name and deleted too', async () => {
+    github.faults.push(
+      { pass: true },
+      { dropAnswer: 'hang' },
+      { status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } },
+    )
+    const run = await runAction(inputs({ count: '4', 'runner-name': 'batch', 'attempt-timeout': '500ms' }))
+    assert.equal(run.exitCode, 1)
+    assert.deepEqual(github.runners, [])
+    assert.ok(
+      calls().some((call) => /^GET .*\?name=batch-/.test(call)),
+      calls().join('\n'),
+    )
+    assertNoLeak(run, [TOKEN, ...github.minted])
+  })
+
+  test('a wait GitHub asks of one runner holds the whole batch', async () => {
+    // Admitted requests take 200ms, so runners queued behind the first four would start while
+    // the first runner waits out its retry-after, were the batch not one client.
+    const slow = new GitHubStandIn({ acceptToken: TOKEN, latencyMs: 200 })
+    const slowUrl = await slow.start()
+    try {
+      slow.faults.push({ status: 429, headers: { 'retry-after': '1' }, body: { message: 'API rate limit exceeded' } })
+      const run = await runAction(inputs({ 'api-url': slowUrl, count: '8' }))
+      assert.equal(run.exitCode, 0, run.stdout)
+      assert.equal(slow.runners.length, 8)
+      const limited = slow.requests[0].at
+      const early = slow.requests.filter((r) => r.at > limited + 100 && r.at < limited + 950)
+      assert.deepEqual(early, [], `requests during the wait: ${early.map((r) => r.at - limited).join(', ')}`)
+      assert.equal(slow.requests.length, 9)
+    } finally {
+      await slow.close()
+    }
+  })
+
+  test('the shared deadline: a runner that cannot be registered in time fails the batch, and the rest are deleted', async () => {
+    github.faults.push({ pass: true }, { hang: true }, { hang: true })
+    const run = await runAction(inputs({ count: '3', timeout: '1s', 'attempt-timeout': '5s' }))
+    assert.equal(run.exitCode, 1)
+    assert.match(errorLine(run), /2 of 3 runners could not be registered\. .*would pass the 1s "timeout"/)
+    assert.deepEqual(github.runners, [])
+    assert.ok(run.durationMs < 5000, `took ${run.durationMs}ms`)
+  })
+})
+
+describe('the post step', () => {
+  test('deletes the runners that never connected, spares an online and a busy one, never fails', async () => {
+    const main = await runAction(inputs({ count: '3', 'runner-name': 'job' }))
+    assert.equal(main.exitCode, 0, main.stdout)
+    const [online, busy, orphan] = runnersOutput(main)
+    github.setRunner(online.name, { status: 'online' })
+    github.setRunner(busy.name, { status: 'online', busy: true })
+    github.requests.length = 0
+
+    const post = await runPost(inputs({ count: '3', 'runner-name': 'job' }), main)
+    assert.equal(post.exitCode, 0, post.stdout + post.stderr)
+    assert.deepEqual(github.runners.map((r) => r.name).sort(), [online.name, busy.name].sort())
+    assert.deepEqual(
+      calls().filter((call) => call.startsWith('DELETE')),
+      [`DELETE ${SCOPE}/actions/runners/${orphan.id}`],
+    )
+    assert.match(post.stdout, new RegExp(`Deleted runner "${orphan.name}" \\(id ${orphan.id}\\): it never connected`))
+    assert.match(post.stdout, new RegExp(`Left runner "${online.name}"`))
+    assert.ok(!post.lines.some((line) => line.startsWith('::warning::') || line.startsWith('::error::')), post.stdout)
+    assertNoLeak(post, [TOKEN, ...github.minted])
+  })
+
+  test('a runner already gone is fine, and a failed cleanup is a warning, not a failure', async () => {
+    const main = await runAction(inputs({ count: '2', 'runner-name': 'job' }))
+    const [gone, stuck] = runnersOutput(main)
+    github.registry.set(
+      SCOPE,
+      github.runners.filter((r) => r.id !== gone.id),
+    )
+    github.requests.length = 0
+    github.faults.push({ pass: true }, { pass: true }, ...Array.from({ length: 20 }, () => ({ status: 500 })))
+    const post = await runPost(inputs({ 'max-attempts': '3' }), main)
+    assert.equal(post.exitCode, 0, post.stdout + post.stderr)
+    assert.match(post.stdout, new RegExp(`Runner "${gone.name}" \\(id ${gone.id}\\) is already gone`))
+    assert.ok(
+      post.lines.some((line) => line.startsWith('::warning::') && line.includes(stuck.name)),
+      post.stdout,
+    )
+    assert.ok(!post.lines.some((line) => line.startsWith('::error::')))
+    assert.equal(github.runners.length, 1)
+  })
+
+  test('cleanup-on-failure: false leaves the runners alone', async () => {
+    const main = await runAction(inputs({ 'cleanup-on-failure': 'false' }))
+    assert.equal(main.exitCode, 0)
+    github.requests.length = 0
+    const post = await runPost(inputs({ 'cleanup-on-failure': 'false' }), main)
+    assert.equal(post.exitCode, 0)
+    assert.equal(github.requests.length, 0)
+    assert.equal(github.runners.length, 1)
+  })
+
+  test('after a token mint there is nothing to clean up and no request', async () => {
+    const main = await runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl })
+    assert.equal(main.exitCode, 0)
+    assert.equal(main.state.isPost, 'true')
+    github.requests.length = 0
+    const post = await runPost({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl }, main)
+    assert.equal(post.exitCode, 0)
+    assert.equal(github.requests.length, 0)
+    assert.deepEqual(post.lines, [`::add-mask::${TOKEN}`])
+  })
+})
+
+describe('bad jit input: a clear error and no request', () => {
+  const cases: { extra: Record<string, string>; expect: RegExp }[] = [
+    { extra: { labels: '' }, expect: /Input "labels" is required for type "jit": 1 to 100 labels/ },
+    { extra: { labels: ' , \n ,' }, expect: /Input "labels" is required/ },
+    {
+      extra: { labels: Array.from({ length: 101 }, (_, i) => `l${i}`).join(',') },
+      expect: /Input "labels" accepts at most 100 labels; got 101/,
+    },
+    { extra: { 'runner-group-id': 'default' }, expect: /Input "runner-group-id" must be a whole number from 1 to \d+; got "default"/ },
+    { extra: { 'runner-group-id': '1.5' }, expect: /Input "runner-group-id"/ },
+    { extra: { count: '0' }, expect: /Input "count" must be a whole number from 1 to 100; got "0"/ },
+    { extra: { count: '101' }, expect: /Input "count" must be a whole number from 1 to 100; got "101"/ },
+    { extra: { 'cleanup-on-failure': 'yes' }, expect: /Input "cleanup-on-failure" must be "true" or "false"; got "yes"/ },
+    { extra: { 'runner-name': 'has space' }, expect: /Input "runner-name" must be 1 to 64 characters/ },
+    { extra: { 'runner-name': 'x'.repeat(60), count: '2' }, expect: /Input "runner-name" must be a name prefix of 1 to 57 characters/ },
+  ]
+  for (const { extra, expect } of cases) {
+    test(JSON.stringify(extra).slice(0, 80), async () => {
+      const run = await runAction(inputs(extra))
+      assert.equal(run.exitCode, 1)
+      assert.match(errorLine(run), expect)
+      assert.equal(github.requests.length, 0)
+    })
+  }
+})

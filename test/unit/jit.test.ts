@@ -1,0 +1,108 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { InputError, parseInputs, parseLabels } from '../../src/inputs.js'
+import { jitBody, neverConnected, parseJitBody, runnerNames } from '../../src/jit.js'
+
+/** A random source that plays `values` in a loop. */
+function sequence(...values: number[]): () => number {
+  let i = 0
+  return () => values[i++ % values.length]
+}
+
+describe('parseLabels', () => {
+  test('comma- or newline-separated, trimmed, blanks and repeats (any case) dropped, order kept', () => {
+    assert.deepEqual(parseLabels('self-hosted, linux\nX64\r\n,gpu,,Linux\n'), ['self-hosted', 'linux', 'X64', 'gpu'])
+  })
+  test('1 to 100 labels', () => {
+    assert.equal(parseLabels(Array.from({ length: 100 }, (_, i) => `l${i}`).join('\n')).length, 100)
+    assert.throws(() => parseLabels(Array.from({ length: 101 }, (_, i) => `l${i}`).join(',')), /at most 100 labels; got 101/)
+    assert.throws(() => parseLabels(' ,\n'), InputError)
+    assert.throws(() => parseLabels(''), /Input "labels" is required for type "jit"/)
+  })
+})
+
+describe('jit inputs', () => {
+  const read = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
+  const base = { 'github-token': 't', repository: 'o/r', type: 'jit', labels: 'a,b' }
+  test('defaults', () => {
+    assert.deepEqual(parseInputs(read(base)).jit, {
+      labels: ['a', 'b'],
+      runnerGroupId: 1,
+      workFolder: '_work',
+      count: 1,
+      cleanupOnFailure: true,
+    })
+  })
+  test('given values', () => {
+    const config = parseInputs(
+      read({ ...base, 'runner-name': 'n', 'runner-group-id': '3', 'work-folder': 'w', count: '7', 'cleanup-on-failure': 'FALSE' }),
+    )
+    assert.deepEqual(config.jit, {
+      labels: ['a', 'b'],
+      runnerName: 'n',
+      runnerGroupId: 3,
+      workFolder: 'w',
+      count: 7,
+      cleanupOnFailure: false,
+    })
+  })
+  test('ignored for token types', () => {
+    assert.equal(parseInputs(read({ ...base, type: 'registration', count: 'many' })).jit, undefined)
+  })
+})
+
+describe('runnerNames', () => {
+  test('one runner with a name: that name', () => {
+    assert.deepEqual(runnerNames({ runnerName: 'exact', count: 1 }, {}, Math.random), ['exact'])
+  })
+  test('a prefix and a random suffix each, from the injected random source', () => {
+    // 0 -> "a", 0.99 -> "9" (the last of 36 characters)
+    assert.deepEqual(runnerNames({ runnerName: 'gpu', count: 2 }, {}, sequence(0, 0, 0, 0, 0, 0, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99)), [
+      'gpu-aaaaaa',
+      'gpu-999999',
+    ])
+  })
+  test('a repeated suffix is drawn again: names are distinct', () => {
+    const names = runnerNames({ runnerName: 'p', count: 2 }, {}, sequence(...Array(12).fill(0), ...Array(6).fill(0.5)))
+    assert.deepEqual(names, ['p-aaaaaa', 'p-ssssss'])
+  })
+  test('without a name: jit-RUNID-ATTEMPT in a workflow, jit elsewhere', () => {
+    assert.deepEqual(runnerNames({ count: 1 }, { GITHUB_RUN_ID: '123', GITHUB_RUN_ATTEMPT: '2' }, sequence(0.5)), ['jit-123-2-ssssss'])
+    assert.deepEqual(runnerNames({ count: 1 }, {}, sequence(0)), ['jit-aaaaaa'])
+  })
+})
+
+describe('generate-jitconfig shapes', () => {
+  test('the request body', () => {
+    assert.deepEqual(jitBody('n', { labels: ['a'], runnerGroupId: 2, workFolder: '_work', count: 1, cleanupOnFailure: true }), {
+      name: 'n',
+      runner_group_id: 2,
+      labels: ['a'],
+      work_folder: '_work',
+    })
+  })
+  test('the 201 body', () => {
+    const runner = {
+      id: 23,
+      name: 'New runner',
+      os: 'unknown',
+      status: 'offline',
+      busy: false,
+      labels: [{ id: 5, name: 'self-hosted', type: 'read-only' }],
+    }
+    assert.deepEqual(parseJitBody(JSON.stringify({ runner, encoded_jit_config: 'abc123' })), {
+      id: 23,
+      name: 'New runner',
+      encodedJitConfig: 'abc123',
+    })
+    assert.equal(parseJitBody(JSON.stringify({ runner, encoded_jit_config: '' })), undefined)
+    assert.equal(parseJitBody(JSON.stringify({ runner: { ...runner, id: '23' }, encoded_jit_config: 'x' })), undefined)
+    assert.equal(parseJitBody(JSON.stringify({ encoded_jit_config: 'x' })), undefined)
+    assert.equal(parseJitBody('<html>'), undefined)
+  })
+  test('never connected means offline and not busy', () => {
+    assert.equal(neverConnected({ status: 'offline', busy: false }), true)
+    assert.equal(neverConnected({ status: 'online', busy: false }), false)
+    assert.equal(neverConnected({ status: 'offline', busy: true }), false)
+  })
+})

@@ -1,0 +1,138 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { ConcurrencyLimiter, SharedRetryBudget } from '../../src/limiter.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+/** Resolves once pending promise callbacks have run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+describe('ConcurrencyLimiter', () => {
+  test('holds requests beyond the limit until a slot is given back', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 2, max: 10 })
+    const a = await limiter.acquire()
+    await limiter.acquire()
+    let third = false
+    const waiting = limiter.acquire().then(() => (third = true))
+    await settle()
+    assert.equal(third, false)
+    assert.equal(limiter.inFlight, 2)
+    limiter.release(a, 'neutral')
+    await waiting
+    assert.equal(third, true)
+    assert.equal(limiter.inFlight, 2)
+  })
+
+  test('additive increase: about one more slot per limit-full of successes, never above max', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 4, max: 6 })
+    const succeed = async (times: number) => {
+      for (let i = 0; i < times; i++) limiter.release(await limiter.acquire(), 'success')
+    }
+    await succeed(4)
+    assert.equal(limiter.limit, 4) // 4 + 1/4 + 1/4.25 + ... is still under 5
+    await succeed(1)
+    assert.equal(limiter.limit, 5)
+    await succeed(100)
+    assert.equal(limiter.limit, 6)
+    assert.equal(limiter.highest, 6)
+  })
+
+  test('multiplicative decrease: the failures of one burst halve the limit once, not once each', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 8, max: 8 })
+    const burst = await Promise.all(Array.from({ length: 8 }, () => limiter.acquire()))
+    for (const slot of burst) limiter.release(slot, 'overload')
+    assert.equal(limiter.limit, 4)
+    // A request sent after the cut that still meets overload cuts again.
+    limiter.release(await limiter.acquire(), 'overload')
+    assert.equal(limiter.limit, 2)
+    limiter.release(await limiter.acquire(), 'overload')
+    limiter.release(await limiter.acquire(), 'overload')
+    assert.equal(limiter.limit, 1, 'never below one')
+    assert.equal(limiter.lowest, 1)
+  })
+
+  test('a cut wakes no more waiters than the new limit allows', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 4, max: 4 })
+    const held = await Promise.all(Array.from({ length: 4 }, () => limiter.acquire()))
+    let started = 0
+    const waiters = Array.from({ length: 4 }, () => limiter.acquire().then((slot) => (started++, slot)))
+    limiter.release(held[0], 'overload') // limit 2, 3 still in flight: nobody may start
+    await settle()
+    assert.equal(started, 0)
+    limiter.release(held[1], 'neutral')
+    limiter.release(held[2], 'neutral')
+    await settle()
+    assert.equal(started, 1)
+    assert.equal(limiter.inFlight, 2)
+    limiter.release(held[3], 'neutral')
+    await settle()
+    assert.equal(started, 2)
+    for (const slot of await Promise.all(waiters.slice(0, 2))) limiter.release(slot, 'neutral')
+    await Promise.all(waiters)
+    assert.equal(started, 4)
+  })
+
+  test('run() releases the slot with the judged signal, on success and on error', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 2, max: 2 })
+    assert.equal(
+      await limiter.run(
+        async () => 'ok',
+        () => 'neutral',
+      ),
+      'ok',
+    )
+    await assert.rejects(
+      limiter.run(
+        async () => {
+          throw new Error('reset')
+        },
+        ({ error }) => (error ? 'overload' : 'success'),
+      ),
+    )
+    assert.equal(limiter.inFlight, 0)
+    assert.equal(limiter.limit, 1)
+  })
+})
+
+describe('ConcurrencyLimiter pauses', () => {
+  test('a pause holds every new request until the time GitHub asked for, in naps of at most 1s', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 2, max: 2, clock })
+    const start = clock.now()
+    limiter.pauseUntil(start + 2500)
+    limiter.pauseUntil(start + 1000) // an earlier end never shortens a pause
+    await limiter.acquire()
+    assert.deepEqual(clock.sleeps, [1000, 1000, 500])
+    await limiter.acquire()
+    assert.equal(clock.now(), start + 2500)
+    assert.equal(clock.sleeps.length, 3, 'the pause is over')
+  })
+
+  test('resume ends a pause', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })
+    limiter.pauseUntil(clock.now() + 60_000)
+    limiter.resume()
+    await limiter.acquire()
+    assert.deepEqual(clock.sleeps, [])
+  })
+})
+
+describe('SharedRetryBudget', () => {
+  test('grants retries until empty; successes give one back, never above capacity', () => {
+    const budget = new SharedRetryBudget(2)
+    assert.equal(budget.take(), true)
+    assert.equal(budget.take(), true)
+    assert.equal(budget.take(), false)
+    budget.refund()
+    assert.equal(budget.take(), true)
+    budget.refund()
+    budget.refund()
+    budget.refund()
+    assert.equal(budget.remaining, 2)
+    assert.deepEqual([budget.granted, budget.refused], [3, 1])
+  })
+
+  test('capacity 0 (max-attempts 1) grants nothing', () => {
+    assert.equal(new SharedRetryBudget(0).take(), false)
+  })
+})
