@@ -17,6 +17,9 @@ export interface ActionRun {
   /** Lines of stdout that are workflow commands or logs, in order. */
   lines: string[]
   durationMs: number
+  /** When the process was spawned and when it exited (epoch ms). */
+  startedAt: number
+  endedAt: number
 }
 
 export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, script = ACTION): Promise<ActionRun> {
@@ -39,11 +42,22 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     )
   })
-  const durationMs = Date.now() - started
+  const endedAt = Date.now()
+  const durationMs = endedAt - started
   const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
   const summary = await readFile(summaryFile, 'utf8')
   await rm(dir, { recursive: true, force: true })
-  return { exitCode: code, stdout, stderr, outputs, summary, lines: stdout.split('\n').filter(Boolean), durationMs }
+  return {
+    exitCode: code,
+    stdout,
+    stderr,
+    outputs,
+    summary,
+    lines: stdout.split('\n').filter(Boolean),
+    durationMs,
+    startedAt: started,
+    endedAt,
+  }
 }
 
 /** Parses the GITHUB_OUTPUT file format: `name<<DELIMITER\nvalue\nDELIMITER`. */
