@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import * as prettier from 'prettier'
 import { runBurst, type FaultModel } from './burst.js'
 import { tokensOverTimeSvg, type Panel } from './chart.js'
 import { markdownTable, summarize, type RowSummary } from './report.js'
@@ -87,6 +88,8 @@ for (const scenario of scenarios) {
   results.push({ scenario, rows: summaries })
 }
 const tookS = (Date.now() - began) / 1000
+const ownCpu = process.cpuUsage()
+const ownCpuS = (ownCpu.user + ownCpu.system) / 1e6
 
 const parameters =
   `C = ${capacity} requests in flight, each taking S = ${latencyMs} ms; every other request gets an immediate 502. ` +
@@ -97,7 +100,9 @@ const tables = results.map(({ scenario, rows }) => `### ${scenario.title}\n\n${m
 const startupText = startupLine(figure, startups)
 const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${loadBefore.toFixed(2)} at the start`
 
-process.stdout.write(`${parameters}\n${ideal}\n\n${tables}\n\n${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s on ${machine}.\n`)
+process.stdout.write(
+  `${parameters}\n${ideal}\n\n${tables}\n\n${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${ownCpuS.toFixed(0)} s of CPU in the bench process itself, stand-in included) on ${machine}.\n`,
+)
 
 if (args.out) {
   await mkdir(args.out, { recursive: true })
@@ -107,7 +112,7 @@ if (args.out) {
   }))
   const subtitle = `C = ${capacity} in flight, S = ${latencyMs} ms, waits × ${scale}; from one run of npm run bench`
   await writeFile(join(args.out, 'bench.svg'), tokensOverTimeSvg(panels, subtitle))
-  await writeFile(join(args.out, 'bench.md'), benchMarkdown())
+  await writeFile(join(args.out, 'bench.md'), await formatted(join(args.out, 'bench.md'), benchMarkdown()))
   log(`wrote ${join(args.out, 'bench.md')} and ${join(args.out, 'bench.svg')}`)
 }
 if (args.readme) await updateReadme()
@@ -154,6 +159,14 @@ stand-in holds each job's first request until all N have sent one, then releases
 Times count from that release plus the client's start-up measured in this run, as if N machines had
 started the jobs in parallel. A percentile that reaches a host without a token reads "never".
 
+**Retry lag** is how much later than its announced wait each retry reached the stand-in (counted
+from the answer before it). On separate machines it is a few ms. Here N processes share
+${os.availableParallelism()} cores, and a node process's first retries cost it several ms of CPU each, so a wave of
+retries is spread over N times that; the bash baselines cost almost nothing per attempt. Where the
+action's lag is comparable to S or to its waits, this machine has added jitter of its own to every
+action row (\`jitter: none\` included), and differences between those rows smaller than that are
+within this benchmark's resolution.
+
 ![Runner tokens obtained over time](bench.svg)
 
 ${tables}
@@ -180,17 +193,23 @@ async function updateReadme(): Promise<void> {
       .filter((r): r is RowSummary => !isPending(r))
       .map(
         (r) =>
-          `| ${r.strategy.label} | ${r.tokens}/${r.n} | ${r.tokens ? (r.requests / r.tokens).toFixed(1) : '–'} | ${time(r.lastDoneMs, r.idealMs)} |`,
+          `| ${r.strategy.label} | ${r.tokens}/${r.n} | ${r.tokens ? (r.requests / r.tokens).toFixed(2) : '–'} | ${time(r.lastDoneMs, r.idealMs)} |`,
       )
   const table = [
-    `| ${burst.scenario.title}${brownout ? ` / ${brownout.scenario.title.toLowerCase()}` : ''} | tokens | requests/token | last job done |`,
+    `| ${burst.scenario.title}${brownout ? `, then ${brownout.scenario.title}` : ''} | tokens | requests/token | last job done |`,
     '| --- | --: | --: | --: |',
     ...short(burst.rows),
     ...(brownout ? ['| _brownout:_ | | | |', ...short(brownout.rows)] : []),
   ].join('\n')
   const block = `${start}\n![Runner tokens obtained over time, per strategy](docs/bench.svg)\n\n${table}\n\n${parameters} Full tables, method and machine: [docs/bench.md](docs/bench.md).\n${end}`
-  await writeFile(readme, text.slice(0, from) + block + text.slice(to + end.length))
+  await writeFile(readme, await formatted(readme.pathname, text.slice(0, from) + block + text.slice(to + end.length)))
   log('updated the README')
+}
+
+/** Markdown as the project's Prettier settings write it, so `npm run lint` stays green. */
+async function formatted(path: string, markdown: string): Promise<string> {
+  const options = await prettier.resolveConfig(path)
+  return prettier.format(markdown, { ...options, parser: 'markdown' })
 }
 
 function time(ms: number, ideal: number): string {
