@@ -110,6 +110,15 @@ export async function runBurst(strategy: Strategy, jobs: number, model: FaultMod
       starts.push(started)
     }
     await Promise.all(starts)
+    // Each job must have exactly one request waiting: a second means a first one timed out while
+    // held, and the row would not measure a burst.
+    const held = new Map<string, number>()
+    for (const request of github.requests) held.set(jobOf(request) ?? '', (held.get(jobOf(request) ?? '') ?? 0) + 1)
+    const repeated = [...held].filter(([, count]) => count > 1)
+    if (repeated.length) {
+      release()
+      throw new Error(`${repeated.length} job(s) of ${strategy.id} retried before the burst was released; raise their attempt-timeout`)
+    }
     const releasedAt = Date.now()
     if (model.brownoutMs) github.brownout(model.brownoutMs)
     release()

@@ -31,9 +31,12 @@ export function strategies(scale: number): (Strategy | PendingStrategy)[] {
     'max-attempts': DEFAULTS['max-attempts'],
     'initial-delay': `${scaled(parseDuration(DEFAULTS['initial-delay'])!)}ms`,
     'max-delay': `${scaled(parseDuration(DEFAULTS['max-delay'])!)}ms`,
-    // timeout and attempt-timeout stay at their defaults: they are limits, not waits, and neither
-    // binds here (no request takes longer than the stand-in's latency; the waits of eight
-    // attempts add up to far less than the deadline).
+    // Limits, not waits, so not scaled. The stand-in holds each job's first request until all N
+    // jobs have sent one (see burst.ts), which on a busy 2-core machine can take longer than the
+    // default 15s per attempt; a first attempt timing out while held would not be a burst at all.
+    // After the release no request takes longer than the stand-in's latency, so the limit never
+    // binds, and the default 5m deadline is far beyond the scaled waits of eight attempts.
+    'attempt-timeout': '2m',
     jitter,
   })
   const defaults = `${DEFAULTS['max-attempts']} attempts, ${DEFAULTS['initial-delay']}..${DEFAULTS['max-delay']}`
