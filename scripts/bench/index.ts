@@ -90,6 +90,7 @@ for (const scenario of scenarios) {
 const tookS = (Date.now() - began) / 1000
 const ownCpu = process.cpuUsage()
 const ownCpuS = (ownCpu.user + ownCpu.system) / 1e6
+const cpuText = `${(ownCpuS + (await childrenCpuS())).toFixed(0)} s of CPU, jobs included; ${ownCpuS.toFixed(0)} s in the bench process and its stand-in`
 
 const parameters =
   `C = ${capacity} requests in flight, each taking S = ${latencyMs} ms; every other request gets an immediate 502. ` +
@@ -101,7 +102,7 @@ const startupText = startupLine(figure, startups)
 const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${loadBefore.toFixed(2)} at the start`
 
 process.stdout.write(
-  `${parameters}\n${ideal}\n\n${tables}\n\n${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${ownCpuS.toFixed(0)} s of CPU in the bench process itself, stand-in included) on ${machine}.\n`,
+  `${parameters}\n${ideal}\n\n${tables}\n\n${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${cpuText}) on ${machine}.\n`,
 )
 
 if (args.out) {
@@ -139,18 +140,19 @@ Latest results of \`npm run bench\` (written by the script itself; do not edit b
 ${command}
 \`\`\`
 
-Machine: ${machine}. The whole run took ${tookS.toFixed(0)} s.
+Machine: ${machine}. The whole run took ${tookS.toFixed(0)} s (${cpuText}).
 
 N provisioning jobs start at once, each its own process, against a loopback stand-in for GitHub
 (\`test/support/github-stand-in.ts\`). ${parameters} ${ideal}
 
-Strategies: **no retry** and the two fixed schedules are \`scripts/bench/fixed-schedule.sh\` (curl,
-retrying only a 5xx, no jitter; Octokit also retries some 4xx, but only 502s happen here). The
-**action** rows run the bundled \`dist/index.js\` as a runner does (INPUT_* variables), with
-\`max-attempts\`, \`initial-delay\`, \`max-delay\` from the defaults (delays scaled) and each
-\`jitter\` mode. **One mint shared** runs the action once and gives its token to all N hosts (a
-registration token registers many runners until it expires). **JIT** is a placeholder until JIT
-support lands.
+Strategies: **no retry** and the two fixed schedules are \`scripts/bench/fixed-schedule.sh\` (bash,
+the same POST over \`/dev/tcp\`, retrying only a 5xx, no jitter; Octokit also retries some 4xx, but
+only 502s happen here). The **action** rows run the bundled \`dist/index.js\` as a runner does
+(INPUT_* variables), with \`max-attempts\`, \`initial-delay\`, \`max-delay\` from the defaults
+(delays scaled), each \`jitter\` mode, and \`attempt-timeout: 2m\` so that a first request held
+while the burst is assembled cannot time out (the run stops if one does). **One mint shared** runs
+the action once and gives its token to all N hosts (a registration token registers many runners
+until it expires). **JIT** (one step with \`count: N\`) is a placeholder until JIT support lands.
 
 How the burst is made: starting 100 node processes on ${os.availableParallelism()} cores takes seconds, which
 would spread the burst by our own CPU contention rather than by the strategies' waits. So at most
@@ -204,6 +206,17 @@ async function updateReadme(): Promise<void> {
   const block = `${start}\n![Runner tokens obtained over time, per strategy](docs/bench.svg)\n\n${table}\n\n${parameters} Full tables, method and machine: [docs/bench.md](docs/bench.md).\n${end}`
   await writeFile(readme, await formatted(readme.pathname, text.slice(0, from) + block + text.slice(to + end.length)))
   log('updated the README')
+}
+
+/** CPU seconds of every finished child process (Linux: cutime + cstime in /proc/self/stat); 0 elsewhere. */
+async function childrenCpuS(): Promise<number> {
+  try {
+    const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /, '').split(' ')
+    // After the ")" that ends the command name, cutime and cstime are fields 14 and 15 (0-based), in clock ticks.
+    return (Number(fields[13]) + Number(fields[14])) / 100
+  } catch {
+    return 0
+  }
 }
 
 /** Markdown as the project's Prettier settings write it, so `npm run lint` stays green. */
