@@ -5,10 +5,17 @@
 // from that release plus the client's start-up measured in the same run (N jobs on N machines
 // start in parallel), so the process start-up is still in every figure.
 import { execFile } from 'node:child_process'
+import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { GitHubStandIn, type RecordedRequest } from '../../test/support/github-stand-in.js'
 import { runAction } from '../../test/support/run-action.js'
 import type { Client, Strategy } from './strategies.js'
+
+/**
+ * The jobs run below the stand-in's priority: GitHub does not share a CPU with its clients, and
+ * when a wave of N processes wakes at once the stand-in must still answer and timestamp on time.
+ */
+export const JOB_PRIORITY = 10
 
 export const FIXED_SCHEDULE = fileURLToPath(new URL('./fixed-schedule.sh', import.meta.url))
 
@@ -48,18 +55,21 @@ export interface ClientRun {
 }
 
 /** Runs one client process against `url` as job `id`; the id is its bearer token. */
-export async function runClient(client: Client, url: string, id: string): Promise<ClientRun> {
+export async function runClient(client: Client, url: string, id: string, priority?: number): Promise<ClientRun> {
   if (client.kind === 'action') {
-    const run = await runAction({ 'github-token': id, organization: 'bench-org', 'api-url': url, ...client.inputs })
+    const run = await runAction({ 'github-token': id, organization: 'bench-org', 'api-url': url, ...client.inputs }, {}, undefined, {
+      priority,
+    })
     return { token: run.exitCode === 0 && Boolean(run.outputs.token), endedAt: run.endedAt, waitsMs: announcedWaits(run.stdout) }
   }
   const { hostname, port } = new URL(url)
   const waits = client.waitsMs.map((ms) => (ms / 1000).toFixed(3))
   const args = [FIXED_SCHEDULE, hostname, port, '/orgs/bench-org/actions/runners/registration-token', ...waits]
   const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
-    execFile('bash', args, { env: { PATH: process.env.PATH, GITHUB_TOKEN: id }, timeout: 120_000 }, (error, stdout) =>
+    const child = execFile('bash', args, { env: { PATH: process.env.PATH, GITHUB_TOKEN: id }, timeout: 120_000 }, (error, stdout) =>
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout }),
     )
+    if (priority !== undefined && child.pid !== undefined) setPriority(child.pid, priority)
   })
   return { token: code === 0, endedAt: Date.now(), waitsMs: announcedWaits(stdout) }
 }
@@ -103,7 +113,7 @@ export async function runBurst(strategy: Strategy, jobs: number, model: FaultMod
           resolve()
         }),
       )
-      const run = runClient(strategy.client, url, id)
+      const run = runClient(strategy.client, url, id, JOB_PRIORITY)
       // A job that exits without a request (a crash) has started too.
       void run.finally(() => arrived.get(id)?.())
       runs.push(run)

@@ -26,7 +26,9 @@ export function tokensOverTimeSvg(panels: Panel[], subtitle: string): string {
   const columns = Math.min(2, panels.length)
   const panelRows = Math.ceil(panels.length / columns)
   const strategies = [...new Map(panels.flatMap((p) => p.rows.map((r) => [r.strategy.id, r.strategy] as const))).values()]
-  const legendRows = Math.ceil(strategies.length / 2)
+  // Two legend columns only when two panels make the chart wide enough for them.
+  const legendColumns = columns
+  const legendRows = Math.ceil(strategies.length / legendColumns)
   const width = columns * PANEL_W
   const height = 46 + panelRows * PANEL_H + 14 + legendRows * 20
   const out: string[] = [
@@ -40,8 +42,8 @@ export function tokensOverTimeSvg(panels: Panel[], subtitle: string): string {
   })
   const legendTop = 46 + panelRows * PANEL_H + 14
   strategies.forEach((strategy, i) => {
-    const x = 20 + (i % 2) * (width / 2)
-    const y = legendTop + Math.floor(i / 2) * 20
+    const x = 20 + (i % legendColumns) * (width / legendColumns)
+    const y = legendTop + Math.floor(i / legendColumns) * 20
     const style = STYLE[strategy.id] ?? { color: '#000' }
     out.push(
       `<line x1="${x}" y1="${y}" x2="${x + 28}" y2="${y}" stroke="${style.color}" stroke-width="${style.width ?? 2}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`,
