@@ -8,7 +8,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as prettier from 'prettier'
-import { runBurst, type FaultModel } from './burst.js'
+import { JOB_PRIORITY, runBurst, type FaultModel } from './burst.js'
 import { tokensOverTimeSvg, type Panel } from './chart.js'
 import { markdownTable, summarize, type RowSummary } from './report.js'
 import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
@@ -159,7 +159,9 @@ would spread the burst by our own CPU contention rather than by the strategies' 
 ${spawnLimit} jobs are starting at a time (a job is starting until its first request arrives), the
 stand-in holds each job's first request until all N have sent one, then releases them together.
 Times count from that release plus the client's start-up measured in this run, as if N machines had
-started the jobs in parallel. A percentile that reaches a host without a token reads "never".
+started the jobs in parallel. The jobs run at niceness ${JOB_PRIORITY}, below the bench process and its stand-in:
+GitHub does not share a CPU with its clients, and a wave of N waking processes must not delay the
+stand-in's answers and timestamps. A percentile that reaches a host without a token reads "never".
 
 **Retry lag** is how much later than its announced wait each retry reached the stand-in (counted
 from the answer before it). On separate machines it is a few ms. Here N processes share
