@@ -12,7 +12,11 @@ export interface RecordedRequest {
   path: string
   headers: http.IncomingHttpHeaders
   body: string
+  /** When the request arrived (epoch ms). */
   at: number
+  /** The status answered and when it was sent; unset until the answer is finished. */
+  status?: number
+  answeredAt?: number
 }
 
 /** What the stand-in does with one request. Without a scripted fault it answers like GitHub. */
@@ -63,6 +67,8 @@ export interface StandInOptions {
   maxInFlight?: number
   /** How long each admitted request takes before it is answered. */
   latencyMs?: number
+  /** Called as each request is recorded (before it is held or answered). */
+  onRequest?: (request: RecordedRequest) => void
 }
 
 const TOKEN_PATH =
@@ -91,6 +97,10 @@ export class GitHubStandIn {
   peakInFlight = 0
   /** Requests turned away with a 502 because the stand-in was at capacity. */
   rejected = 0
+  /** Until this time (epoch ms) every request gets an immediate 502: a brownout. See `brownout()`. */
+  unavailableUntil = 0
+  /** Requests waiting for `hold()` to be released, in arrival order; undefined when not held. */
+  private held: (() => void)[] | undefined
 
   constructor(readonly options: StandInOptions = {}) {
     this.server = http.createServer((req, res) => this.onRequest(req, res))
@@ -112,25 +122,62 @@ export class GitHubStandIn {
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
+  /**
+   * Holds every request from now on (they are recorded, not answered) until the returned function
+   * is called; then they are handled in arrival order, as if they had all arrived at that moment.
+   * The benchmark uses it to make a burst of clients hit the API at the same instant.
+   */
+  hold(): () => void {
+    const held: (() => void)[] = (this.held = [])
+    return () => {
+      if (this.held === held) this.held = undefined
+      for (const handle of held) handle()
+    }
+  }
+
+  /** For `durationMs` from now every request gets an immediate 502, as in a brownout; then it recovers. */
+  brownout(durationMs: number): void {
+    this.unavailableUntil = Date.now() + durationMs
+  }
+
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString()
-      this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, at: Date.now() })
-      const fault = this.faults.shift()
-      if (fault && !('pass' in fault)) return this.play(fault, req, res, body)
-      const { maxInFlight, latencyMs = 0 } = this.options
-      if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
-        this.rejected++
-        return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
+      const recorded: RecordedRequest = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString(),
+        at: Date.now(),
       }
-      this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight)
-      setTimeout(() => {
-        this.inFlight--
-        if (!res.destroyed) this.answer(req, res, body)
-      }, latencyMs)
+      this.requests.push(recorded)
+      res.on('finish', () => {
+        recorded.status = res.statusCode
+        recorded.answeredAt = Date.now()
+      })
+      this.options.onRequest?.(recorded)
+      if (this.held) return void this.held.push(() => this.handle(req, res, recorded.body))
+      this.handle(req, res, recorded.body)
     })
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const fault = this.faults.shift()
+    if (fault && !('pass' in fault)) return this.play(fault, req, res, body)
+    if (Date.now() < this.unavailableUntil) {
+      return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
+    }
+    const { maxInFlight, latencyMs = 0 } = this.options
+    if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
+      this.rejected++
+      return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
+    }
+    this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight)
+    setTimeout(() => {
+      this.inFlight--
+      if (!res.destroyed) this.answer(req, res, body)
+    }, latencyMs)
   }
 
   private requestId(): string {

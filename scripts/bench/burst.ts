@@ -1,0 +1,160 @@
+// One row of the benchmark: N jobs, each its own process, hit a stand-in for GitHub at the same
+// instant. Starting 100 processes on two cores takes seconds, which would spread the burst by
+// our own CPU contention instead of the strategies' waits; so the stand-in holds every job's
+// first request until all N jobs have sent one, then releases them together. Times are counted
+// from that release plus the client's start-up measured in the same run (N jobs on N machines
+// start in parallel), so the process start-up is still in every figure.
+import { execFile } from 'node:child_process'
+import { setPriority } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { GitHubStandIn, type RecordedRequest } from '../../test/support/github-stand-in.js'
+import { runAction } from '../../test/support/run-action.js'
+import type { Client, Strategy } from './strategies.js'
+
+/**
+ * The jobs run below the stand-in's priority: GitHub does not share a CPU with its clients, and
+ * when a wave of N processes wakes at once the stand-in must still answer and timestamp on time.
+ */
+export const JOB_PRIORITY = 10
+
+export const FIXED_SCHEDULE = fileURLToPath(new URL('./fixed-schedule.sh', import.meta.url))
+
+export interface FaultModel {
+  /** Requests admitted at once; every other request gets an immediate 502. */
+  capacity: number
+  /** How long each admitted request takes. */
+  latencyMs: number
+  /** Everything fails for this long from the burst on, then the capacity model rules again. */
+  brownoutMs?: number
+}
+
+export interface JobResult {
+  /** Milliseconds from the release of the burst until the token was sent; undefined without one. */
+  tokenAfterMs?: number
+  /** Milliseconds from the release until the process exited. */
+  exitAfterMs: number
+  requests: number
+  /**
+   * For each retry: how much later than the client's announced wait its next request arrived,
+   * counted from the answer before. On separate machines a few ms; more means this machine's
+   * CPU contention spread the retries.
+   */
+  lagsMs: number[]
+}
+
+export interface RowResult {
+  jobs: JobResult[]
+  wallMs: number
+}
+
+export interface ClientRun {
+  token: boolean
+  endedAt: number
+  /** The waits the client announced before each retry ("retrying in ..." on stdout). */
+  waitsMs: number[]
+}
+
+/** Runs one client process against `url` as job `id`; the id is its bearer token. */
+export async function runClient(client: Client, url: string, id: string, priority?: number): Promise<ClientRun> {
+  if (client.kind === 'action') {
+    const run = await runAction({ 'github-token': id, organization: 'bench-org', 'api-url': url, ...client.inputs }, {}, undefined, {
+      priority,
+    })
+    return { token: run.exitCode === 0 && Boolean(run.outputs.token), endedAt: run.endedAt, waitsMs: announcedWaits(run.stdout) }
+  }
+  const { hostname, port } = new URL(url)
+  const waits = client.waitsMs.map((ms) => (ms / 1000).toFixed(3))
+  const args = [FIXED_SCHEDULE, hostname, port, '/orgs/bench-org/actions/runners/registration-token', ...waits]
+  const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve) => {
+    const child = execFile('bash', args, { env: { PATH: process.env.PATH, GITHUB_TOKEN: id }, timeout: 120_000 }, (error, stdout) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout }),
+    )
+    if (priority !== undefined && child.pid !== undefined) setPriority(child.pid, priority)
+  })
+  return { token: code === 0, endedAt: Date.now(), waitsMs: announcedWaits(stdout) }
+}
+
+/** "retrying in 37ms" (the action), "retrying in 1.2s" or "retrying in 0.050 s" (the script). */
+function announcedWaits(stdout: string): number[] {
+  return [...stdout.matchAll(/retrying in (\d+(?:\.\d+)?) ?(ms|s)\b/g)].map((m) => Number(m[1]) * (m[2] === 's' ? 1000 : 1))
+}
+
+/**
+ * Runs `jobs` processes of one strategy; at most `spawnLimit` of them are starting at a time (a
+ * job is starting from its spawn until its first request arrives), which keeps the machine from
+ * thrashing while the burst is assembled.
+ */
+export async function runBurst(strategy: Strategy, jobs: number, model: FaultModel, spawnLimit: number): Promise<RowResult> {
+  const arrived = new Map<string, () => void>()
+  const github = new GitHubStandIn({
+    maxInFlight: model.capacity,
+    latencyMs: model.latencyMs,
+    onRequest: (request) => arrived.get(jobOf(request) ?? '')?.(),
+  })
+  const url = await github.start()
+  const release = github.hold()
+  const started = Date.now()
+  try {
+    const runs: Promise<ClientRun>[] = []
+    const starts: Promise<void>[] = []
+    let starting = 0
+    let slotFreed: () => void = () => {}
+    for (let j = 0; j < jobs; j++) {
+      while (starting >= spawnLimit) await new Promise<void>((resolve) => (slotFreed = resolve))
+      const id = `bench-job-${j}`
+      starting++
+      let done = false
+      const started = new Promise<void>((resolve) =>
+        arrived.set(id, () => {
+          if (done) return
+          done = true
+          starting--
+          slotFreed()
+          resolve()
+        }),
+      )
+      const run = runClient(strategy.client, url, id, JOB_PRIORITY)
+      // A job that exits without a request (a crash) has started too.
+      void run.finally(() => arrived.get(id)?.())
+      runs.push(run)
+      starts.push(started)
+    }
+    await Promise.all(starts)
+    // Each job must have exactly one request waiting: a second means a first one timed out while
+    // held, and the row would not measure a burst.
+    const held = new Map<string, number>()
+    for (const request of github.requests) held.set(jobOf(request) ?? '', (held.get(jobOf(request) ?? '') ?? 0) + 1)
+    const repeated = [...held].filter(([, count]) => count > 1)
+    if (repeated.length) {
+      release()
+      throw new Error(`${repeated.length} job(s) of ${strategy.id} retried before the burst was released; raise their attempt-timeout`)
+    }
+    const releasedAt = Date.now()
+    if (model.brownoutMs) github.brownout(model.brownoutMs)
+    release()
+    const results = await Promise.all(runs)
+    return {
+      wallMs: Date.now() - started,
+      jobs: results.map((run, j) => {
+        const own = github.requests.filter((request) => jobOf(request) === `bench-job-${j}`)
+        const minted = own.find((request) => request.status === 201)
+        const lagsMs = run.waitsMs.flatMap((wait, i) => {
+          const answered = own[i]?.answeredAt
+          return answered !== undefined && own[i + 1] ? [own[i + 1].at - answered - wait] : []
+        })
+        return {
+          tokenAfterMs: run.token && minted?.answeredAt !== undefined ? Math.max(0, minted.answeredAt - releasedAt) : undefined,
+          exitAfterMs: run.endedAt - releasedAt,
+          requests: own.length,
+          lagsMs,
+        }
+      }),
+    }
+  } finally {
+    await github.close()
+  }
+}
+
+function jobOf(request: RecordedRequest): string | undefined {
+  return request.headers.authorization?.replace(/^Bearer /, '')
+}

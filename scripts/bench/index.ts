@@ -1,0 +1,232 @@
+// `npm run bench`: N provisioning jobs start at once against a stand-in for GitHub that admits only
+// C requests in flight and answers every other one with an immediate 502, for each strategy side
+// by side; then the same under a brownout. Prints markdown tables on stdout (progress on stderr);
+// with --out writes DIR/bench.md and DIR/bench.svg; with --readme updates the README's table.
+// It measures and asserts nothing about speed. Needs a built dist/ (npm run bench builds first).
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import * as prettier from 'prettier'
+import { JOB_PRIORITY, runBurst, type FaultModel } from './burst.js'
+import { tokensOverTimeSvg, type Panel } from './chart.js'
+import { markdownTable, summarize, type RowSummary } from './report.js'
+import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
+import { isPending, strategies, type PendingStrategy, type Strategy } from './strategies.js'
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10,30,100' },
+    'brownout-size': { type: 'string', default: '30' },
+    strategies: { type: 'string' },
+    capacity: { type: 'string', default: '5' },
+    // Real-world figures; every one is multiplied by --scale, as are the strategies' waits.
+    'latency-ms': { type: 'string', default: '1000' },
+    'brownout-ms': { type: 'string', default: '20000' },
+    scale: { type: 'string', default: '0.05' },
+    'spawn-limit': { type: 'string', default: String(os.availableParallelism()) },
+    'startup-runs': { type: 'string', default: '5' },
+    out: { type: 'string' },
+    readme: { type: 'boolean', default: false },
+  },
+})
+
+const number = (name: keyof typeof args) => {
+  const value = Number(args[name])
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number; got ${String(args[name])}`)
+  return value
+}
+const scale = number('scale')
+const capacity = number('capacity')
+const latencyMs = Math.round(number('latency-ms') * scale)
+const brownoutMs = Math.round(number('brownout-ms') * scale)
+const spawnLimit = Math.max(1, number('spawn-limit'))
+const sizes = args.sizes!.split(',').filter(Boolean).map(Number)
+const brownoutSizes = args['brownout-size']!.split(',').filter(Boolean).map(Number)
+const wanted = args.strategies?.split(',')
+const rows = strategies(scale).filter((s) => !wanted || wanted.includes(s.id))
+const log = (line: string) => process.stderr.write(`${line}\n`)
+
+const began = Date.now()
+const loadBefore = os.loadavg()[0]
+log(`start-up: measuring (${args['startup-runs']} runs each)...`)
+const figure = await startupFigure(number('startup-runs'))
+const startups = new Map<string, number>()
+for (const strategy of rows.filter((s): s is Strategy => !isPending(s))) {
+  const key = JSON.stringify(strategy.client.kind)
+  if (!startups.has(key)) startups.set(key, await clientStartupMs(strategy.client, number('startup-runs')))
+}
+const startupOf = (strategy: Strategy) => startups.get(JSON.stringify(strategy.client.kind))!
+
+interface Scenario {
+  title: string
+  n: number
+  model: FaultModel
+}
+const scenarios: Scenario[] = [
+  ...sizes.map((n) => ({ title: `Burst, N = ${n}`, n, model: { capacity, latencyMs } })),
+  ...brownoutSizes.map((n) => ({ title: `Brownout, N = ${n}`, n, model: { capacity, latencyMs, brownoutMs } })),
+]
+
+const results: { scenario: Scenario; rows: (RowSummary | PendingStrategy)[] }[] = []
+for (const scenario of scenarios) {
+  const { n, model } = scenario
+  const idealBurstMs = (n / model.capacity) * model.latencyMs
+  const summaries: (RowSummary | PendingStrategy)[] = []
+  for (const strategy of rows) {
+    if (isPending(strategy)) {
+      summaries.push(strategy)
+      continue
+    }
+    const row = await runBurst(strategy, strategy.shared ? 1 : n, model, spawnLimit)
+    const summary = summarize(strategy, n, row, startupOf(strategy), idealBurstMs)
+    log(
+      `${scenario.title}: ${strategy.id}: ${summary.tokens}/${n} tokens, ${summary.requests} requests (${(row.wallMs / 1000).toFixed(1)} s)`,
+    )
+    summaries.push(summary)
+  }
+  results.push({ scenario, rows: summaries })
+}
+const tookS = (Date.now() - began) / 1000
+const ownCpu = process.cpuUsage()
+const ownCpuS = (ownCpu.user + ownCpu.system) / 1e6
+const cpuText = `${(ownCpuS + (await childrenCpuS())).toFixed(0)} s of CPU, jobs included; ${ownCpuS.toFixed(0)} s in the bench process and its stand-in`
+
+const parameters =
+  `C = ${capacity} requests in flight, each taking S = ${latencyMs} ms; every other request gets an immediate 502. ` +
+  `All waits and latencies are scaled by ${scale} (1 s of backoff is ${Math.round(1000 * scale)} ms here)` +
+  (brownoutSizes.length ? `; the brownout fails everything for ${brownoutMs} ms from the burst on, then capacity C again.` : '.')
+const ideal = 'ideal = N/C × S + the client’s start-up (measured in this run); ratios are to it.'
+const tables = results.map(({ scenario, rows }) => `### ${scenario.title}\n\n${markdownTable(rows)}`).join('\n\n')
+const startupText = startupLine(figure, startups)
+const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${loadBefore.toFixed(2)} at the start`
+
+process.stdout.write(
+  `${parameters}\n${ideal}\n\n${tables}\n\n${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${cpuText}) on ${machine}.\n`,
+)
+
+if (args.out) {
+  await mkdir(args.out, { recursive: true })
+  const panels: Panel[] = results.map(({ scenario, rows }) => ({
+    title: scenario.title,
+    rows: rows.filter((r): r is RowSummary => !isPending(r)),
+  }))
+  const subtitle = `C = ${capacity} in flight, S = ${latencyMs} ms, waits × ${scale}; from one run of npm run bench`
+  await writeFile(join(args.out, 'bench.svg'), tokensOverTimeSvg(panels, subtitle))
+  await writeFile(join(args.out, 'bench.md'), await formatted(join(args.out, 'bench.md'), benchMarkdown()))
+  log(`wrote ${join(args.out, 'bench.md')} and ${join(args.out, 'bench.svg')}`)
+}
+if (args.readme) await updateReadme()
+
+function startupLine(figure: StartupFigure, startups: Map<string, number>): string {
+  const clients = [...startups].map(
+    ([kind, ms]) => `${JSON.parse(kind) === 'action' ? 'the action' : 'the bash script'} ${Math.round(ms)} ms`,
+  )
+  return (
+    `Start-up: \`node dist/index.js\` (one mint against an idle stand-in) takes ${Math.round(figure.actionMs)} ms of wall time, ` +
+    `bare \`node -e 0\` ${Math.round(figure.bareNodeMs)} ms: ${(figure.actionMs / figure.bareNodeMs).toFixed(2)}× (medians of ${args['startup-runs']} runs). ` +
+    `dist/ is ${(figure.distBytes / 1024).toFixed(0)} KiB (index.js ${(figure.indexBytes / 1024).toFixed(0)} KiB). ` +
+    `From spawn to first request (median): ${clients.join(', ')}.`
+  )
+}
+
+function benchMarkdown(): string {
+  const command = `npm run bench   # = npm run build && node --import tsx scripts/bench/index.ts ${process.argv.slice(2).join(' ')}`
+  return `# Burst benchmark
+
+Latest results of \`npm run bench\` (written by the script itself; do not edit by hand):
+
+\`\`\`sh
+${command}
+\`\`\`
+
+Machine: ${machine}. The whole run took ${tookS.toFixed(0)} s (${cpuText}).
+
+N provisioning jobs start at once, each its own process, against a loopback stand-in for GitHub
+(\`test/support/github-stand-in.ts\`). ${parameters} ${ideal}
+
+Strategies: **no retry** and the two fixed schedules are \`scripts/bench/fixed-schedule.sh\` (bash,
+the same POST over \`/dev/tcp\`, retrying only a 5xx, no jitter; Octokit also retries some 4xx, but
+only 502s happen here). The **action** rows run the bundled \`dist/index.js\` as a runner does
+(INPUT_* variables), with \`max-attempts\`, \`initial-delay\`, \`max-delay\` from the defaults
+(delays scaled), each \`jitter\` mode, and \`attempt-timeout: 2m\` so that a first request held
+while the burst is assembled cannot time out (the run stops if one does). **One mint shared** runs
+the action once and gives its token to all N hosts (a registration token registers many runners
+until it expires). **JIT** (one step with \`count: N\`) is a placeholder until JIT support lands.
+
+How the burst is made: starting 100 node processes on ${os.availableParallelism()} cores takes seconds, which
+would spread the burst by our own CPU contention rather than by the strategies' waits. So at most
+${spawnLimit} jobs are starting at a time (a job is starting until its first request arrives), the
+stand-in holds each job's first request until all N have sent one, then releases them together.
+Times count from that release plus the client's start-up measured in this run, as if N machines had
+started the jobs in parallel. The jobs run at niceness ${JOB_PRIORITY}, below the bench process and its stand-in:
+GitHub does not share a CPU with its clients, and a wave of N waking processes must not delay the
+stand-in's answers and timestamps. A percentile that reaches a host without a token reads "never".
+
+**Retry lag** is how much later than its announced wait each retry reached the stand-in (counted
+from the answer before it). On separate machines it is a few ms. Here N processes share
+${os.availableParallelism()} cores, and a node process's first retries cost it several ms of CPU each, so a wave of
+retries is spread over N times that; the bash baselines cost almost nothing per attempt. Where the
+action's lag is comparable to S or to its waits, this machine has added jitter of its own to every
+action row (\`jitter: none\` included), and differences between those rows smaller than that are
+within this benchmark's resolution.
+
+![Runner tokens obtained over time](bench.svg)
+
+${tables}
+
+${startupText}
+`
+}
+
+async function updateReadme(): Promise<void> {
+  const readme = new URL('../../README.md', import.meta.url)
+  const text = await readFile(readme, 'utf8')
+  const start = '<!-- bench:start -->'
+  const end = '<!-- bench:end -->'
+  const from = text.indexOf(start)
+  const to = text.indexOf(end)
+  if (from < 0 || to < from) {
+    log(`README.md has no ${start} ... ${end} block; left alone`)
+    return
+  }
+  const burst = results.find(({ scenario }) => scenario.n === 30 && !scenario.model.brownoutMs) ?? results[0]
+  const brownout = results.find(({ scenario }) => scenario.model.brownoutMs)
+  const short = (rows: (RowSummary | PendingStrategy)[]) =>
+    rows
+      .filter((r): r is RowSummary => !isPending(r))
+      .map(
+        (r) =>
+          `| ${r.strategy.label} | ${r.tokens}/${r.n} | ${r.tokens ? (r.requests / r.tokens).toFixed(2) : '–'} | ${time(r.lastDoneMs, r.idealMs)} |`,
+      )
+  const table = [
+    `| ${burst.scenario.title}${brownout ? `, then ${brownout.scenario.title}` : ''} | tokens | requests/token | last job done |`,
+    '| --- | --: | --: | --: |',
+    ...short(burst.rows),
+    ...(brownout ? ['| _brownout:_ | | | |', ...short(brownout.rows)] : []),
+  ].join('\n')
+  const block = `${start}\n![Runner tokens obtained over time, per strategy](docs/bench.svg)\n\n${table}\n\n${parameters} Full tables, method and machine: [docs/bench.md](docs/bench.md).\n${end}`
+  await writeFile(readme, await formatted(readme.pathname, text.slice(0, from) + block + text.slice(to + end.length)))
+  log('updated the README')
+}
+
+/** CPU seconds of every finished child process (Linux: cutime + cstime in /proc/self/stat); 0 elsewhere. */
+async function childrenCpuS(): Promise<number> {
+  try {
+    const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /, '').split(' ')
+    // After the ")" that ends the command name, cutime and cstime are fields 14 and 15 (0-based), in clock ticks.
+    return (Number(fields[13]) + Number(fields[14])) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** Markdown as the project's Prettier settings write it, so `npm run lint` stays green. */
+async function formatted(path: string, markdown: string): Promise<string> {
+  const options = await prettier.resolveConfig(path)
+  return prettier.format(markdown, { ...options, parser: 'markdown' })
+}
+
+function time(ms: number, ideal: number): string {
+  return `${Math.round(ms)} ms (${(ms / ideal).toFixed(1)}×)`
+}

@@ -1,0 +1,68 @@
+// The strategies the benchmark puts side by side. Every wait is scaled by the same factor so a
+// run takes seconds; the action's own rows follow DEFAULTS, so a change of defaults shows here.
+import { DEFAULTS, parseDuration } from '../../src/inputs.js'
+import { JITTER_MODES, type Jitter } from '../../src/policy.js'
+
+export type Client =
+  /** The bundled action, run as a runner does, with these inputs (durations already scaled). */
+  | { kind: 'action'; inputs: Record<string, string> }
+  /** scripts/bench/fixed-schedule.sh: curl, retrying a 5xx after each of these waits. */
+  | { kind: 'script'; waitsMs: number[] }
+
+export interface Strategy {
+  id: string
+  label: string
+  client: Client
+  /** One mint serves all N hosts: a registration token registers many runners until it expires. */
+  shared?: boolean
+}
+
+/** A row that cannot be measured yet: printed with its reason instead of figures. */
+export interface PendingStrategy {
+  id: string
+  label: string
+  pending: string
+}
+
+export function strategies(scale: number): (Strategy | PendingStrategy)[] {
+  const scaled = (ms: number) => Math.max(1, Math.round(ms * scale))
+  const seconds = (...waits: number[]) => waits.map((s) => scaled(s * 1000))
+  const actionInputs = (jitter: Jitter) => ({
+    'max-attempts': DEFAULTS['max-attempts'],
+    'initial-delay': `${scaled(parseDuration(DEFAULTS['initial-delay'])!)}ms`,
+    'max-delay': `${scaled(parseDuration(DEFAULTS['max-delay'])!)}ms`,
+    // Limits, not waits, so not scaled. The stand-in holds each job's first request until all N
+    // jobs have sent one (see burst.ts), which on a busy 2-core machine can take longer than the
+    // default 15s per attempt; a first attempt timing out while held would not be a burst at all.
+    // After the release no request takes longer than the stand-in's latency, so the limit never
+    // binds, and the default 5m deadline is far beyond the scaled waits of eight attempts.
+    'attempt-timeout': '2m',
+    jitter,
+  })
+  const defaults = `${DEFAULTS['max-attempts']} attempts, ${DEFAULTS['initial-delay']}..${DEFAULTS['max-delay']}`
+  return [
+    { id: 'no-retry', label: 'no retry (the reference script)', client: { kind: 'script', waitsMs: [] } },
+    { id: 'incident-fix', label: "incident's fix: 4 attempts, 1/2/4 s", client: { kind: 'script', waitsMs: seconds(1, 2, 4) } },
+    { id: 'octokit', label: 'Octokit plugin-retry: 1/4/9 s', client: { kind: 'script', waitsMs: seconds(1, 4, 9) } },
+    ...JITTER_MODES.map((jitter) => ({
+      id: `action-${jitter}`,
+      label: `this action, jitter ${jitter}${jitter === DEFAULTS.jitter ? ' (default)' : ''}, ${defaults}`,
+      client: { kind: 'action' as const, inputs: actionInputs(jitter) },
+    })),
+    {
+      id: 'shared',
+      label: `one mint shared by all N hosts (this action, defaults)`,
+      client: { kind: 'action', inputs: actionInputs(DEFAULTS.jitter) },
+      shared: true,
+    },
+    // ROW 6, JIT: one step with `count: N` minting N JIT configs. JIT support is being built on
+    // another branch; when it lands, replace this entry with a Strategy whose client is the action
+    // with inputs { type: 'jit', count: String(n), ... } (one process, N tokens) and count its
+    // tokens from its outputs.
+    { id: 'jit', label: 'JIT, one step with count: N', pending: 'not measured yet: JIT support is on another branch' },
+  ]
+}
+
+export function isPending(row: object): row is PendingStrategy {
+  return 'pending' in row
+}

@@ -1,0 +1,52 @@
+// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of three strategies. It checks
+// what the run must get right whatever the machine's speed, never a time.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const BENCH = new URL('../../scripts/bench/index.ts', import.meta.url).pathname
+
+test('the benchmark runs a burst of 3 jobs per strategy and writes its table and chart', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'mint-runner-token-bench-'))
+  try {
+    const args = [
+      '--sizes=3',
+      '--brownout-size=',
+      '--capacity=1',
+      '--startup-runs=1',
+      '--strategies=no-retry,action-full,shared,jit',
+      `--out=${out}`,
+    ]
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', BENCH, ...args], { timeout: 90_000 }, (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    )
+    const row = (label: RegExp) => {
+      const line = stdout.split('\n').find((l) => label.test(l))
+      assert.ok(line, `no row matching ${label} in:\n${stdout}`)
+      return line.split('|').map((cell) => cell.trim())
+    }
+    // The three jobs hit the stand-in together and only one fits: no retry gets one token.
+    assert.deepEqual(row(/^\| no retry/).slice(2, 4), ['1/3', '3'])
+    // The action retries the other two into tokens.
+    const action = row(/^\| this action, jitter full/)
+    assert.equal(action[2], '3/3')
+    assert.ok(Number(action[3]) > 3, `the action needed retries: ${action[3]} requests`)
+    // One mint serves all three hosts.
+    assert.deepEqual(row(/^\| one mint shared/).slice(2, 4), ['3/3', '1'])
+    assert.match(row(/^\| JIT/)[2], /not measured yet/)
+
+    const svg = await readFile(join(out, 'bench.svg'), 'utf8')
+    assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
+    for (const id of ['no-retry', 'action-full', 'shared']) assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
+    const markdown = await readFile(join(out, 'bench.md'), 'utf8')
+    assert.match(markdown, /### Burst, N = 3/)
+    assert.match(markdown, /Machine: \d+ cores/)
+  } finally {
+    await rm(out, { recursive: true, force: true })
+  }
+})
