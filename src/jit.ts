@@ -239,7 +239,7 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
   const body = jitBody(name, jit)
   // True once an attempt may have registered the runner without our seeing the answer.
   let maybeRegistered = false
-  // True when a 409 is worth another attempt: our runner is not listed yet, so it cannot be retryConflict yet.
+  // True when a 409 is worth another attempt: our runner is not listed yet, so it cannot be reclaimed yet.
   let retryConflict = false
   let last: { requestId?: string; detail?: string; note?: string } = {}
 
@@ -251,7 +251,7 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
     return register(timeoutMs, true)
   }
 
-  /** One generate-jitconfig request; after our own leftover is retryConflict, one more straight away. */
+  /** One generate-jitconfig request; after our own leftover is deleted, one more straight away. */
   async function register(timeoutMs: number, mayReclaim: boolean): Promise<AttemptResult<JitRunner>> {
     let response: ApiResponse
     try {
