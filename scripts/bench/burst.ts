@@ -3,7 +3,8 @@
 // our own CPU contention instead of the strategies' waits; so the stand-in holds every job's
 // first request until all N jobs have sent one, then releases them together. Times are counted
 // from that release plus the client's start-up measured in the same run (N jobs on N machines
-// start in parallel), so the process start-up is still in every figure.
+// start in parallel), so the process start-up is still in every figure. A JIT batch is one
+// process minting all N: its hold ends at its own first request, and its tokens are its runners.
 import { execFile } from 'node:child_process'
 import { setPriority } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -29,11 +30,14 @@ export interface FaultModel {
 }
 
 export interface JobResult {
-  /** Milliseconds from the release of the burst until the token was sent; undefined without one. */
-  tokenAfterMs?: number
+  /** Milliseconds from the release of the burst until each token the job obtained was sent. */
+  tokensAfterMs: number[]
   /** Milliseconds from the release until the process exited. */
   exitAfterMs: number
+  /** Every request the job sent: mints, and for JIT also its lookups and deletes (`otherRequests`). */
   requests: number
+  /** Requests that were not a mint: a JIT step's lookups after a 409 and deletes of its own runners. */
+  otherRequests: number
   /**
    * For each retry: how much later than the client's announced wait its next request arrived,
    * counted from the answer before. On separate machines a few ms; more means this machine's
@@ -52,6 +56,8 @@ export interface ClientRun {
   endedAt: number
   /** The waits the client announced before each retry ("retrying in ..." on stdout). */
   waitsMs: number[]
+  /** The JIT runners the step reported in its `runners` output. */
+  runners: { id: number; name: string }[]
 }
 
 /** Runs one client process against `url` as job `id`; the id is its bearer token. */
@@ -60,7 +66,13 @@ export async function runClient(client: Client, url: string, id: string, priorit
     const run = await runAction({ 'github-token': id, organization: 'bench-org', 'api-url': url, ...client.inputs }, {}, undefined, {
       priority,
     })
-    return { token: run.exitCode === 0 && Boolean(run.outputs.token), endedAt: run.endedAt, waitsMs: announcedWaits(run.stdout) }
+    const runners = JSON.parse(run.outputs.runners ?? '[]') as { id: number; name: string }[]
+    return {
+      token: run.exitCode === 0 && Boolean(run.outputs.token || run.outputs['encoded-jit-config']),
+      endedAt: run.endedAt,
+      waitsMs: announcedWaits(run.stdout),
+      runners: runners.map(({ id, name }) => ({ id, name })),
+    }
   }
   const { hostname, port } = new URL(url)
   const waits = client.waitsMs.map((ms) => (ms / 1000).toFixed(3))
@@ -71,7 +83,7 @@ export async function runClient(client: Client, url: string, id: string, priorit
     )
     if (priority !== undefined && child.pid !== undefined) setPriority(child.pid, priority)
   })
-  return { token: code === 0, endedAt: Date.now(), waitsMs: announcedWaits(stdout) }
+  return { token: code === 0, endedAt: Date.now(), waitsMs: announcedWaits(stdout), runners: [] }
 }
 
 /** "retrying in 37ms" (the action), "retrying in 1.2s" or "retrying in 0.050 s" (the script). */
@@ -80,11 +92,17 @@ function announcedWaits(stdout: string): number[] {
 }
 
 /**
- * Runs `jobs` processes of one strategy; at most `spawnLimit` of them are starting at a time (a
- * job is starting from its spawn until its first request arrives), which keeps the machine from
- * thrashing while the burst is assembled.
+ * Runs one strategy for `hosts` hosts: a process per host, or one process for all of them (shared,
+ * batch). At most `spawnLimit` processes are starting at a time (a job is starting from its spawn
+ * until its first request arrives), which keeps the machine from thrashing while the burst is
+ * assembled.
  */
-export async function runBurst(strategy: Strategy, jobs: number, model: FaultModel, spawnLimit: number): Promise<RowResult> {
+export async function runBurst(strategy: Strategy, hosts: number, model: FaultModel, spawnLimit: number): Promise<RowResult> {
+  const jobs = strategy.shared || strategy.batch ? 1 : hosts
+  const client: Client =
+    strategy.batch && strategy.client.kind === 'action'
+      ? { ...strategy.client, inputs: { ...strategy.client.inputs, count: String(hosts) } }
+      : strategy.client
   const arrived = new Map<string, () => void>()
   const github = new GitHubStandIn({
     maxInFlight: model.capacity,
@@ -113,7 +131,7 @@ export async function runBurst(strategy: Strategy, jobs: number, model: FaultMod
           resolve()
         }),
       )
-      const run = runClient(strategy.client, url, id, JOB_PRIORITY)
+      const run = runClient(client, url, id, JOB_PRIORITY)
       // A job that exits without a request (a crash) has started too.
       void run.finally(() => arrived.get(id)?.())
       runs.push(run)
@@ -121,11 +139,12 @@ export async function runBurst(strategy: Strategy, jobs: number, model: FaultMod
     }
     await Promise.all(starts)
     // Each job must have exactly one request waiting: a second means a first one timed out while
-    // held, and the row would not measure a burst.
+    // held, and the row would not measure a burst. A batch sends several at once; its hold ends at
+    // the first, so none of them can time out while held.
     const held = new Map<string, number>()
     for (const request of github.requests) held.set(jobOf(request) ?? '', (held.get(jobOf(request) ?? '') ?? 0) + 1)
     const repeated = [...held].filter(([, count]) => count > 1)
-    if (repeated.length) {
+    if (repeated.length && !strategy.batch) {
       release()
       throw new Error(`${repeated.length} job(s) of ${strategy.id} retried before the burst was released; raise their attempt-timeout`)
     }
@@ -137,21 +156,62 @@ export async function runBurst(strategy: Strategy, jobs: number, model: FaultMod
       wallMs: Date.now() - started,
       jobs: results.map((run, j) => {
         const own = github.requests.filter((request) => jobOf(request) === `bench-job-${j}`)
-        const minted = own.find((request) => request.status === 201)
-        const lagsMs = run.waitsMs.flatMap((wait, i) => {
-          const answered = own[i]?.answeredAt
-          return answered !== undefined && own[i + 1] ? [own[i + 1].at - answered - wait] : []
-        })
+        const mints = own.filter((request) => request.method === 'POST' && /\/(registration-token|generate-jitconfig)$/.test(request.path))
+        const answeredAt = strategy.batch ? runnersAnsweredAt(strategy.id, run, mints, github) : tokenAnsweredAt(run, mints)
+        // A batch's runners retry side by side, so its requests do not line up with its announced waits.
+        const lagsMs = strategy.batch
+          ? []
+          : run.waitsMs.flatMap((wait, i) => {
+              const answered = own[i]?.answeredAt
+              return answered !== undefined && own[i + 1] ? [own[i + 1].at - answered - wait] : []
+            })
         return {
-          tokenAfterMs: run.token && minted?.answeredAt !== undefined ? Math.max(0, minted.answeredAt - releasedAt) : undefined,
+          tokensAfterMs: answeredAt.map((at) => Math.max(0, at - releasedAt)),
           exitAfterMs: run.endedAt - releasedAt,
           requests: own.length,
+          otherRequests: own.length - mints.length,
           lagsMs,
         }
       }),
     }
   } finally {
     await github.close()
+  }
+}
+
+/** When the job's token was sent: the 201 of its mint, if the job ended with a token. */
+function tokenAnsweredAt(run: ClientRun, mints: RecordedRequest[]): number[] {
+  const minted = mints.find((request) => request.status === 201)
+  return run.token && minted?.answeredAt !== undefined ? [minted.answeredAt] : []
+}
+
+/**
+ * When each runner of a JIT step was sent: the 201 of generate-jitconfig for its name. The step's
+ * `runners` output must match the stand-in's registry (all or nothing, no duplicates, no
+ * orphans); if it does not, the row's figures would be wrong, so the run stops.
+ */
+function runnersAnsweredAt(id: string, run: ClientRun, mints: RecordedRequest[], github: GitHubStandIn): number[] {
+  const reported = run.token ? run.runners : []
+  const names = (runners: { id: number; name: string }[]) =>
+    runners
+      .map((r) => `${r.id} ${r.name}`)
+      .sort()
+      .join(', ')
+  if (names(reported) !== names(github.runners)) {
+    throw new Error(`${id}: the step reported runners [${names(reported)}] but the stand-in registered [${names(github.runners)}]`)
+  }
+  return reported.map((runner) => {
+    const answer = mints.filter((request) => request.status === 201 && nameIn(request) === runner.name).at(-1)
+    if (answer?.answeredAt === undefined) throw new Error(`${id}: runner ${runner.name} was reported but no 201 registered it`)
+    return answer.answeredAt
+  })
+}
+
+function nameIn(request: RecordedRequest): string | undefined {
+  try {
+    return (JSON.parse(request.body) as { name?: string }).name
+  } catch {
+    return undefined
   }
 }
 

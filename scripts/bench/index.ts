@@ -12,7 +12,7 @@ import { JOB_PRIORITY, runBurst, type FaultModel } from './burst.js'
 import { tokensOverTimeSvg, type Panel } from './chart.js'
 import { markdownTable, summarize, type RowSummary } from './report.js'
 import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
-import { isPending, strategies, type PendingStrategy, type Strategy } from './strategies.js'
+import { strategies, type Strategy } from './strategies.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -52,7 +52,7 @@ const loadBefore = os.loadavg()[0]
 log(`start-up: measuring (${args['startup-runs']} runs each)...`)
 const figure = await startupFigure(number('startup-runs'))
 const startups = new Map<string, number>()
-for (const strategy of rows.filter((s): s is Strategy => !isPending(s))) {
+for (const strategy of rows) {
   const key = JSON.stringify(strategy.client.kind)
   if (!startups.has(key)) startups.set(key, await clientStartupMs(strategy.client, number('startup-runs')))
 }
@@ -68,20 +68,18 @@ const scenarios: Scenario[] = [
   ...brownoutSizes.map((n) => ({ title: `Brownout, N = ${n}`, n, model: { capacity, latencyMs, brownoutMs } })),
 ]
 
-const results: { scenario: Scenario; rows: (RowSummary | PendingStrategy)[] }[] = []
+const results: { scenario: Scenario; rows: RowSummary[] }[] = []
 for (const scenario of scenarios) {
   const { n, model } = scenario
   const idealBurstMs = (n / model.capacity) * model.latencyMs
-  const summaries: (RowSummary | PendingStrategy)[] = []
+  const summaries: RowSummary[] = []
   for (const strategy of rows) {
-    if (isPending(strategy)) {
-      summaries.push(strategy)
-      continue
-    }
-    const row = await runBurst(strategy, strategy.shared ? 1 : n, model, spawnLimit)
+    const row = await runBurst(strategy, n, model, spawnLimit)
     const summary = summarize(strategy, n, row, startupOf(strategy), idealBurstMs)
+    const others = row.jobs.reduce((sum, job) => sum + job.otherRequests, 0)
     log(
-      `${scenario.title}: ${strategy.id}: ${summary.tokens}/${n} tokens, ${summary.requests} requests (${(row.wallMs / 1000).toFixed(1)} s)`,
+      `${scenario.title}: ${strategy.id}: ${summary.tokens}/${n} tokens, ${summary.requests} requests` +
+        `${others ? ` (${others} of them lookups or deletes)` : ''} (${(row.wallMs / 1000).toFixed(1)} s)`,
     )
     summaries.push(summary)
   }
@@ -109,7 +107,7 @@ if (args.out) {
   await mkdir(args.out, { recursive: true })
   const panels: Panel[] = results.map(({ scenario, rows }) => ({
     title: scenario.title,
-    rows: rows.filter((r): r is RowSummary => !isPending(r)),
+    rows,
   }))
   const subtitle = `C = ${capacity} in flight, S = ${latencyMs} ms, waits × ${scale}; from one run of npm run bench`
   await writeFile(join(args.out, 'bench.svg'), tokensOverTimeSvg(panels, subtitle))
@@ -152,7 +150,13 @@ only 502s happen here). The **action** rows run the bundled \`dist/index.js\` as
 (delays scaled), each \`jitter\` mode, and \`attempt-timeout: 2m\` so that a first request held
 while the burst is assembled cannot time out (the run stops if one does). **One mint shared** runs
 the action once and gives its token to all N hosts (a registration token registers many runners
-until it expires). **JIT** (one step with \`count: N\`) is a placeholder until JIT support lands.
+until it expires). **JIT** runs the action once with \`type: jit\`, \`count: N\` and the same
+inputs: one process registers a just-in-time runner for each of the N hosts, so there is no burst to
+assemble; its hold ends at its own first request and its times count from there. Its tokens are the
+runners in its \`runners\` output (the run stops unless they are exactly the runners the stand-in
+registered), each timed by the 201 of its \`generate-jitconfig\`; its requests are every request
+it sent: \`generate-jitconfig\`, and lookups and deletes (only after a 409 or a failed batch; the
+progress log on stderr counts them). Its runners retry side by side, so it has no retry lag.
 
 How the burst is made: starting 100 node processes on ${os.availableParallelism()} cores takes seconds, which
 would spread the burst by our own CPU contention rather than by the strategies' waits. So at most
@@ -192,13 +196,11 @@ async function updateReadme(): Promise<void> {
   }
   const burst = results.find(({ scenario }) => scenario.n === 30 && !scenario.model.brownoutMs) ?? results[0]
   const brownout = results.find(({ scenario }) => scenario.model.brownoutMs)
-  const short = (rows: (RowSummary | PendingStrategy)[]) =>
-    rows
-      .filter((r): r is RowSummary => !isPending(r))
-      .map(
-        (r) =>
-          `| ${r.strategy.label} | ${r.tokens}/${r.n} | ${r.tokens ? (r.requests / r.tokens).toFixed(2) : '–'} | ${time(r.lastDoneMs, r.idealMs)} |`,
-      )
+  const short = (rows: RowSummary[]) =>
+    rows.map(
+      (r) =>
+        `| ${r.strategy.label} | ${r.tokens}/${r.n} | ${r.tokens ? (r.requests / r.tokens).toFixed(2) : '–'} | ${time(r.lastDoneMs, r.idealMs)} |`,
+    )
   const table = [
     `| ${burst.scenario.title}${brownout ? `, then ${brownout.scenario.title}` : ''} | tokens | requests/token | last job done |`,
     '| --- | --: | --: | --: |',

@@ -1,6 +1,6 @@
 // Figures for one row and the markdown table they make.
 import type { RowResult } from './burst.js'
-import { isPending, type PendingStrategy, type Strategy } from './strategies.js'
+import type { Strategy } from './strategies.js'
 
 export interface RowSummary {
   strategy: Strategy
@@ -25,8 +25,9 @@ export interface RowSummary {
  * percentile that reaches one is undefined.
  */
 export function summarize(strategy: Strategy, n: number, row: RowResult, startupMs: number, idealBurstMs: number): RowSummary {
-  const perHost = strategy.shared ? Array.from({ length: n }, () => row.jobs[0].tokenAfterMs) : row.jobs.map((job) => job.tokenAfterMs)
-  const times = perHost.map((ms) => (ms === undefined ? Infinity : startupMs + ms)).sort((a, b) => a - b)
+  const obtained = row.jobs.flatMap((job) => job.tokensAfterMs)
+  const perHost = strategy.shared && obtained.length ? Array.from({ length: n }, () => obtained[0]) : obtained
+  const times = Array.from({ length: n }, (_, i) => (i < perHost.length ? startupMs + perHost[i] : Infinity)).sort((a, b) => a - b)
   const rank = (p: number) => times[Math.ceil(p * n) - 1]
   const finite = (ms: number) => (Number.isFinite(ms) ? ms : undefined)
   const lags = row.jobs.flatMap((job) => job.lagsMs).sort((a, b) => a - b)
@@ -55,16 +56,12 @@ function time(ms: number | undefined, ideal: number): string {
   return ms === undefined ? 'never' : `${Math.round(ms)} ms (${(ms / ideal).toFixed(1)}×)`
 }
 
-export function markdownTable(rows: (RowSummary | PendingStrategy)[]): string {
+export function markdownTable(rows: RowSummary[]): string {
   const lines = [
     '| strategy | tokens | requests | requests/token | p50 to token | p95 to token | last job done | ideal | retry lag p50/p95 |',
     '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',
   ]
   for (const row of rows) {
-    if (isPending(row)) {
-      lines.push(`| ${row.label} | ${row.pending} | | | | | | | |`)
-      continue
-    }
     const perToken = row.tokens ? (row.requests / row.tokens).toFixed(2) : '–'
     lines.push(
       `| ${row.strategy.label} | ${row.tokens}/${row.n} | ${row.requests} | ${perToken} | ${time(row.p50Ms, row.idealMs)} | ` +

@@ -15,16 +15,11 @@ export interface Strategy {
   client: Client
   /** One mint serves all N hosts: a registration token registers many runners until it expires. */
   shared?: boolean
+  /** One action process registers a JIT runner for each of the N hosts (`count: N`, set per run). */
+  batch?: boolean
 }
 
-/** A row that cannot be measured yet: printed with its reason instead of figures. */
-export interface PendingStrategy {
-  id: string
-  label: string
-  pending: string
-}
-
-export function strategies(scale: number): (Strategy | PendingStrategy)[] {
+export function strategies(scale: number): Strategy[] {
   const scaled = (ms: number) => Math.max(1, Math.round(ms * scale))
   const seconds = (...waits: number[]) => waits.map((s) => scaled(s * 1000))
   const actionInputs = (jitter: Jitter) => ({
@@ -55,14 +50,11 @@ export function strategies(scale: number): (Strategy | PendingStrategy)[] {
       client: { kind: 'action', inputs: actionInputs(DEFAULTS.jitter) },
       shared: true,
     },
-    // ROW 6, JIT: one step with `count: N` minting N JIT configs. JIT support is being built on
-    // another branch; when it lands, replace this entry with a Strategy whose client is the action
-    // with inputs { type: 'jit', count: String(n), ... } (one process, N tokens) and count its
-    // tokens from its outputs.
-    { id: 'jit', label: 'JIT, one step with count: N', pending: 'not measured yet: JIT support is on another branch' },
+    {
+      id: 'jit',
+      label: 'JIT, one step with count: N (this action, defaults)',
+      client: { kind: 'action', inputs: { ...actionInputs(DEFAULTS.jitter), type: 'jit', labels: 'self-hosted,linux,bench' } },
+      batch: true,
+    },
   ]
-}
-
-export function isPending(row: object): row is PendingStrategy {
-  return 'pending' in row
 }

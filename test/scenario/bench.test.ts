@@ -1,4 +1,4 @@
-// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of three strategies. It checks
+// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of four strategies. It checks
 // what the run must get right whatever the machine's speed, never a time.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -38,11 +38,15 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
     assert.ok(Number(action[3]) > 3, `the action needed retries: ${action[3]} requests`)
     // One mint serves all three hosts.
     assert.deepEqual(row(/^\| one mint shared/).slice(2, 4), ['3/3', '1'])
-    assert.match(row(/^\| JIT/)[2], /not measured yet/)
+    // One JIT step registers all three runners, retrying the ones that did not fit.
+    const jit = row(/^\| JIT, one step/)
+    assert.equal(jit[2], '3/3')
+    assert.ok(Number(jit[3]) > 3, `the JIT step needed retries: ${jit[3]} requests`)
+    assert.match(jit[5], /^\d+ ms/, `p50 to token of the JIT row: ${jit[5]}`)
 
     const svg = await readFile(join(out, 'bench.svg'), 'utf8')
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    for (const id of ['no-retry', 'action-full', 'shared']) assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
+    for (const id of ['no-retry', 'action-full', 'shared', 'jit']) assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
     const markdown = await readFile(join(out, 'bench.md'), 'utf8')
     assert.match(markdown, /### Burst, N = 3/)
     assert.match(markdown, /Machine: \d+ cores/)
