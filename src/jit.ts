@@ -385,7 +385,7 @@ export async function mintRunners(config: Config, env: Record<string, string | u
     clock,
   })
   const session = new Session(config, deps, limiter)
-  const budget = new SharedRetryBudget(config.maxAttempts - 1)
+  const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock: session.clock, backoff: config })
   const deadlineMs = session.clock.now() + config.timeoutMs
   const names = runnerNames(jit, env, session.random)
   const stats = (): BatchStats => ({

@@ -2,6 +2,7 @@
 // per round of successes, halves when GitHub shows strain), and a pool of retries that every
 // runner of the batch draws from, so a batch behaves like one client, not like fifty.
 import type { Clock, RetryBudget } from './retry.js'
+import { type Backoff, backoffCeiling } from './policy.js'
 
 export type Signal = 'success' | 'overload' | 'neutral'
 
@@ -110,18 +111,32 @@ export class ConcurrencyLimiter {
   }
 }
 
+/** Rounds of retries: one round lasts the backoff ceiling of its number (see SharedRetryBudget). */
+export interface RetryRounds {
+  clock: Clock
+  backoff: Backoff
+}
+
 /**
- * Retries shared by a batch: it starts with `capacity` retries, each retry takes one and each
- * success gives one back (never above `capacity`). A batch in a total outage thus gives up after
- * about as many retries as a single mint would make.
+ * Retries shared by a batch, counted as a single mint counts them: in rounds. The first retry
+ * taken outside an open round opens one (and uses one of `capacity`); the round stays open for
+ * its backoff ceiling (initial-delay doubling, capped at max-delay), and the retries of other
+ * runners inside it belong to it. So a batch in an outage gives up after `capacity` rounds spread
+ * over about the time one mint would back off, not after `capacity` retries in its first burst of
+ * failures. A success gives one back (never above `capacity`). Without `rounds`, every retry is
+ * its own round.
  */
 export class SharedRetryBudget implements RetryBudget {
   private left: number
+  private roundEndsAt = -Infinity
   /** Retries granted so far, and retries refused. */
   granted = 0
   refused = 0
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly rounds?: RetryRounds,
+  ) {
     this.left = capacity
   }
 
@@ -130,12 +145,18 @@ export class SharedRetryBudget implements RetryBudget {
   }
 
   take(): boolean {
+    const now = this.rounds?.clock.now() ?? 0
+    if (this.rounds && now < this.roundEndsAt) {
+      this.granted++
+      return true
+    }
     if (this.left < 1) {
       this.refused++
       return false
     }
     this.left--
     this.granted++
+    if (this.rounds) this.roundEndsAt = now + backoffCeiling(this.capacity - this.left, this.rounds.backoff)
     return true
   }
 

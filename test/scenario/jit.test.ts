@@ -50,6 +50,23 @@ function runnersOutput(run: ActionRun): { id: number; name: string; encoded_jit_
 }
 
 describe('registering just-in-time runners', () => {
+  test('a batch rides out a brownout as one mint would: its retries are counted in rounds', async () => {
+    // With equal jitter one mint waits at least 50+100+200+200+200+200+200 ms over its seven
+    // retries, so it outlasts a 1 s brownout; the batch's seven rounds last at least 1.9 s. Counted
+    // one per retry instead, five runners failing together would spend all seven at once.
+    github.brownout(1000)
+    const run = await runAction(
+      inputs({ count: '5', 'runner-name': 'brown', 'initial-delay': '100ms', 'max-delay': '400ms', jitter: 'equal' }),
+    )
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.equal(runnersOutput(run).length, 5)
+    assert.equal(github.registry.get(SCOPE)?.length, 5)
+    assert.ok(
+      github.requests.some((r) => r.status === 502),
+      'the brownout was not met',
+    )
+  })
+
   test('one runner: the exact request, masked outputs, the runner registered once', async () => {
     const run = await runAction(inputs({ labels: 'self-hosted, linux\nx64\n', 'runner-name': 'ci-runner-1', 'runner-group-id': '7' }))
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)

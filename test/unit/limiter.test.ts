@@ -136,3 +136,33 @@ describe('SharedRetryBudget', () => {
     assert.equal(new SharedRetryBudget(0).take(), false)
   })
 })
+
+describe('SharedRetryBudget in rounds', () => {
+  const backoff = { initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 'full' as const }
+
+  test('retries inside an open round are free; a round lasts its backoff ceiling', () => {
+    const clock = new FakeClock()
+    const budget = new SharedRetryBudget(2, { clock, backoff })
+    assert.equal(budget.take(), true) // opens round 1, which lasts 1s
+    for (let i = 0; i < 20; i++) assert.equal(budget.take(), true) // the rest of a burst of failures
+    assert.equal(budget.remaining, 1)
+    clock.time += 1000
+    assert.equal(budget.take(), true) // opens round 2, which lasts 2s
+    clock.time += 1999
+    assert.equal(budget.take(), true)
+    assert.equal(budget.remaining, 0)
+    clock.time += 1
+    assert.equal(budget.take(), false)
+    assert.deepEqual([budget.granted, budget.refused], [23, 1])
+  })
+
+  test('an outage exhausts the rounds over about the time one mint backs off', () => {
+    const clock = new FakeClock()
+    const start = clock.now()
+    const budget = new SharedRetryBudget(7, { clock, backoff })
+    // Fifty runners fail every 100ms until the budget says no.
+    while (budget.take()) clock.time += 100
+    // One mint with these settings backs off 1+2+4+8+16+30 s before its last retry.
+    assert.ok(clock.now() - start >= 61_000, `gave up after ${clock.now() - start}ms`)
+  })
+})
