@@ -41,6 +41,15 @@ export function decide(outcome: Outcome, nowMs: number, earlier401s = 0): Decisi
   if (outcome.kind === 'network') {
     return PERMANENT_NETWORK_CODES.test(outcome.code) ? { action: 'fail' } : { action: 'retry' }
   }
+  const decision = decideResponse(outcome, nowMs, earlier401s)
+  if (decision.action !== 'retry' || decision.askedMs !== undefined || decision.minimumMs !== undefined) return decision
+  // A retry-after on any other answer worth retrying (a 503 during maintenance, say) is still
+  // GitHub asking us to wait that long: never retry sooner.
+  const retryAfter = parseRetryAfter(outcome.headers['retry-after'], nowMs)
+  return retryAfter ? { action: 'retry', askedMs: retryAfter } : decision
+}
+
+function decideResponse(outcome: Extract<Outcome, { kind: 'response' }>, nowMs: number, earlier401s: number): Decision {
   const { status } = outcome
   if (status >= 200 && status < 300) {
     // A 2xx without the documented body never becomes an output: ask again.

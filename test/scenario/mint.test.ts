@@ -309,7 +309,7 @@ describe('bad input: a clear error and no request', () => {
     { inputs: { 'attempt-timeout': '0' }, expect: /Input "attempt-timeout" must be a duration greater than 0/ },
     {
       inputs: { 'max-delay': '1ms', 'initial-delay': '1s' },
-      expect: /Input "max-delay" \(1ms\) must not be shorter than "initial-delay" \(1s\)/,
+      expect: /Input "max-delay" \("1ms"\) must not be shorter than "initial-delay" \("1s"\)/,
     },
     { inputs: { jitter: 'random' }, expect: /Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "random"/ },
     { inputs: { type: 'jwt' }, expect: /Input "type" must be one of "registration", "remove"; got "jwt"/ },

@@ -44,6 +44,13 @@ describe('parseInputs', () => {
     assert.throws(() => parseInputs(reader({ ...base, 'api-url': 'ftp://127.0.0.1' })), InputError)
   })
 
+  test('an error quotes the values it repeats and stays on one line', () => {
+    assert.throws(
+      () => parseInputs(reader({ ...base, 'initial-delay': '1\nm' })),
+      (error: Error) => error.message === 'Input "max-delay" ("30s") must not be shorter than "initial-delay" ("1\\nm").',
+    )
+  })
+
   test('the github-token is never echoed in an error', () => {
     assert.throws(
       () => parseInputs(reader({ 'github-token': 'ghp_secret value' })),

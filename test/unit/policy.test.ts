@@ -61,6 +61,14 @@ describe('decide', () => {
     assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry' })
   })
 
+  test('a retry-after on any other answer worth retrying is honoured too (a 503 during maintenance)', () => {
+    assert.deepEqual(decide(response(503, { 'retry-after': '5' }), NOW), { action: 'retry', askedMs: 5000 })
+    assert.deepEqual(decide(response(201, { 'retry-after': '2' }, undefined, false), NOW), { action: 'retry', askedMs: 2000 })
+    assert.deepEqual(decide(response(503, { 'retry-after': '0' }), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(503, { 'retry-after': 'soon' }), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(404, { 'retry-after': '5' }), NOW), { action: 'fail' })
+  })
+
   test('a secondary rate limit without retry-after waits at least a minute', () => {
     assert.deepEqual(decide(response(403, {}, 'You have exceeded a secondary rate limit'), NOW), { action: 'retry', minimumMs: 60_000 })
     assert.deepEqual(decide(response(429), NOW), { action: 'retry', minimumMs: 60_000 })
