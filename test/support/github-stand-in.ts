@@ -4,6 +4,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
+import { GitHubContract, onAnswerSent } from './github-contract.js'
 
 export interface RecordedRequest {
   method: string
@@ -14,7 +15,7 @@ export interface RecordedRequest {
 }
 
 /** What the stand-in does with one request. Without a scripted fault it answers like GitHub. */
-export type Fault =
+export type Fault = (
   | { status: number; headers?: Record<string, string>; body?: unknown }
   | { hang: true }
   | { reset: true }
@@ -23,6 +24,13 @@ export type Fault =
   /** Sends the headers of a 201, then closes the connection. */
   | { closeAfterHeaders: true }
   | { handle: (req: http.IncomingMessage, res: http.ServerResponse) => void }
+) & {
+  /**
+   * Why this answer is deliberately not what GitHub documents (a gateway's HTML page, a hostile
+   * body): the contract check skips it. Every other answer must match GitHub's description.
+   */
+  offContract?: string
+}
 
 export interface StandInOptions {
   /** The only token GitHub accepts; other tokens get 401. Undefined accepts any token. */
@@ -56,8 +64,15 @@ export class GitHubStandIn {
   peakInFlight = 0
   /** Requests turned away with a 502 because the stand-in was at capacity. */
   rejected = 0
+  /**
+   * Where a request or an answer departed from GitHub's API description (test/fixtures). close()
+   * fails when there are any, so every test that uses a stand-in checks the contract.
+   */
+  readonly contractViolations: string[] = []
+  private readonly offContractAnswers = new WeakSet<http.ServerResponse>()
 
   constructor(readonly options: StandInOptions = {}) {
+    everyStandIn.add(this)
     this.server = http.createServer((req, res) => this.onRequest(req, res))
     this.server.on('connection', (socket) => {
       this.sockets.add(socket)
@@ -75,24 +90,45 @@ export class GitHubStandIn {
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    if (this.contractViolations.length) {
+      throw new Error(`GitHub's API description does not allow:\n- ${this.contractViolations.join('\n- ')}`)
+    }
+  }
+
+  /** Checks a request against GitHub's description, and its answer once sent in full. */
+  private checkContract(record: RecordedRequest, res: http.ServerResponse): void {
+    const prefix = this.options.prefix ?? ''
+    if (!record.path.startsWith(`${prefix}/`)) {
+      this.contractViolations.push(`${record.method} ${record.path}: outside the API at ${prefix || '/'}`)
+      return
+    }
+    const { operation, violations } = contract().checkRequest({ ...record, url: record.path.slice(prefix.length) })
+    this.contractViolations.push(...violations)
+    if (!operation) return
+    onAnswerSent(res, (answer) => {
+      if (!this.offContractAnswers.has(res)) this.contractViolations.push(...contract().checkAnswer(operation, answer))
+    })
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      this.requests.push({
+      const record: RecordedRequest = {
         method: req.method ?? '',
         path: req.url ?? '',
         headers: req.headers,
         body: Buffer.concat(chunks).toString(),
         at: Date.now(),
-      })
+      }
+      this.requests.push(record)
+      this.checkContract(record, res)
       const fault = this.faults.shift()
       if (fault) return this.play(fault, req, res)
       const { maxInFlight, latencyMs = 0 } = this.options
       if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
         this.rejected++
+        this.offContractAnswers.add(res) // an overloaded gateway's page, as GitHub's front end sends
         return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
       }
       this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight)
@@ -114,6 +150,7 @@ export class GitHubStandIn {
   }
 
   private play(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (fault.offContract) this.offContractAnswers.add(res)
     if ('status' in fault)
       return this.send(res, fault.status, fault.body ?? { message: http.STATUS_CODES[fault.status] ?? 'Error' }, fault.headers)
     if ('hang' in fault) return // never answer; close() destroys the socket
@@ -154,4 +191,17 @@ export class GitHubStandIn {
     expires.setMilliseconds(0)
     return { token, expires_at: expires.toISOString().replace('.000Z', 'Z') }
   }
+}
+
+const everyStandIn = new Set<GitHubStandIn>()
+
+/** Every secret any stand-in in this process has handed out (runAction sweeps its runs for them). */
+export function everyMintedValue(): string[] {
+  return [...everyStandIn].flatMap((standIn) => standIn.minted)
+}
+
+let shared: GitHubContract | undefined
+/** One parsed description for every stand-in in the process. */
+function contract(): GitHubContract {
+  return (shared ??= new GitHubContract())
 }

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
+import { everyMintedValue } from './github-stand-in.js'
 
 export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
 
@@ -19,6 +20,10 @@ export interface ActionRun {
   durationMs: number
 }
 
+/**
+ * Runs the action and checks the run for leaks before returning it: the github-token given and
+ * every value any stand-in in this process minted (see sweepForSecrets), so no test can forget.
+ */
 export async function runAction(inputs: Record<string, string>, env: Record<string, string> = {}, script = ACTION): Promise<ActionRun> {
   const dir = await mkdtemp(join(tmpdir(), 'mint-runner-token-'))
   const outputFile = join(dir, 'output')
@@ -43,7 +48,23 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
   const summary = await readFile(summaryFile, 'utf8')
   await rm(dir, { recursive: true, force: true })
-  return { exitCode: code, stdout, stderr, outputs, summary, lines: stdout.split('\n').filter(Boolean), durationMs }
+  const run = { exitCode: code, stdout, stderr, outputs, summary, lines: stdout.split('\n').filter(Boolean), durationMs }
+  sweepForSecrets(run, inputs['github-token'] ?? '')
+  return run
+}
+
+/**
+ * The secrets sweep every run gets: neither the caller's github-token nor any minted value is
+ * readable anywhere but in its ::add-mask:: line, and the caller's token is never an output.
+ */
+export function sweepForSecrets(run: ActionRun, githubToken: string): void {
+  const given = [githubToken, githubToken.trim()].filter(Boolean)
+  for (const secret of given) {
+    // A short value would match by chance; tests must pass a token shaped like a real one.
+    assert.ok(secret.length >= 8, `runAction: a github-token of ${secret.length} characters cannot be swept for; use a realistic one`)
+    assert.ok(!Object.values(run.outputs).some((value) => value.includes(secret)), 'the github-token was set as an output')
+  }
+  assertNoLeak(run, [...new Set([...given, ...everyMintedValue()])])
 }
 
 /** Parses the GITHUB_OUTPUT file format: `name<<DELIMITER\nvalue\nDELIMITER`. */
