@@ -4,6 +4,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { type Config, InputError, parseInputs } from '../../src/inputs.js'
+import { type Core, run } from '../../src/main.js'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { FakeClock } from '../support/fake-clock.js'
 import { propertyOptions } from '../support/property.js'
 
 const INPUTS = [
@@ -120,4 +123,40 @@ test('empty inputs take the defaults, whatever the runner variables say', () => 
     }),
     propertyOptions(),
   )
+})
+
+test('bad input never sends a request: run() either refuses the inputs, naming one, or goes to GitHub', async () => {
+  const github = new GitHubStandIn()
+  const apiUrl = await github.start()
+  try {
+    const others = INPUTS.filter((name) => name !== 'api-url' && name !== 'github-token')
+    const inputs = fc.record(
+      Object.fromEntries(others.map((name) => [name, fc.oneof(fc.constant(VALID[name]), text)])) as Record<InputName, fc.Arbitrary<string>>,
+    )
+    await fc.assert(
+      fc.asyncProperty(inputs, async (values) => {
+        github.requests.length = 0
+        const all: Record<string, string> = { ...values, 'github-token': VALID['github-token'], 'api-url': apiUrl }
+        const failures: string[] = []
+        const core = {
+          getInput: (name: string) => all[name] ?? '',
+          setSecret: () => {},
+          setOutput: () => {},
+          setFailed: (message: string) => void failures.push(message),
+          info: () => {},
+          warning: () => {},
+          summary: {},
+        } as unknown as Core
+        await run(core, {}, { clock: new FakeClock(), random: () => 0 })
+        // Either the inputs were refused (the error names an input) and nothing was sent, or they
+        // were accepted and the mint went to GitHub (a very short timeout may still fail it).
+        const refused = failures.length > 0 && /^(Input "|Set at most one of inputs)/.test(failures[0])
+        if (refused) assert.equal(github.requests.length, 0, 'a request despite bad input')
+        else assert.ok(github.requests.length >= 1, failures[0])
+      }),
+      propertyOptions(100),
+    )
+  } finally {
+    await github.close()
+  }
 })
