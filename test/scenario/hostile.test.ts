@@ -205,6 +205,20 @@ describe('a retry-after GitHub would not send', () => {
   })
 })
 
+describe('a redirect to a location that is not a URL', () => {
+  test('is refused at once with one clear line, and the attempts are an output', async () => {
+    github.faults.push({ status: 307, headers: { location: 'http://[' } })
+    const run = await mint()
+    assert.equal(run.exitCode, 1)
+    assert.equal(github.requests.length, 1)
+    assert.match(
+      errorLine(run),
+      /^::error::Refused a redirect: GitHub redirected to a location that is not a URL\. \(GitHub request id STAND-IN:/,
+    )
+    assert.equal(run.outputs.attempts, '1')
+  })
+})
+
 describe('a token that carries workflow commands', () => {
   test('is masked before use and never printed, so it cannot inject a command', async () => {
     const hostile = 'AB12\n::error::injected\n::set-output name=x::y'

@@ -77,6 +77,7 @@ describe('explain', () => {
       ],
       [answer(429, 'm'), repo, `GitHub kept rate-limiting the request (429).${said}`],
       [answer(300), repo, 'GitHub answered 300.'],
+      [answer(199), repo, 'GitHub answered 199.'],
       [answer(503, 'm'), repo, `GitHub answered 503.${said}`],
     ]
     for (const [outcome, scope, expected] of cases) assert.equal(explainFailure(outcome, scope), expected)

@@ -66,6 +66,23 @@ describe('send', () => {
     })
   }
 
+  test('a location on an answer that is not a redirect is not followed', async () => {
+    github.faults.push({
+      status: 201,
+      headers: { location: `${apiUrl}/orgs/other/actions/runners/registration-token` },
+      body: github.mint(),
+    })
+    assert.equal((await post()).status, 201)
+    assert.equal(github.requests.length, 1)
+  })
+
+  test('a location that is not a URL is refused, without repeating it', async () => {
+    github.faults.push({ status: 302, headers: { location: 'http://[ghp_secret' } })
+    const error = await failure(post())
+    assert.ok(error instanceof RedirectError)
+    assert.equal(error.message, 'GitHub redirected to a location that is not a URL')
+  })
+
   test('a redirect without a location is the answer', async () => {
     github.faults.push({ status: 304, offContract: 'a 304 with a body' })
     assert.equal((await post()).status, 304)

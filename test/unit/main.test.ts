@@ -13,7 +13,7 @@ function recordingCore(inputs: Record<string, string>, summaryFails = false) {
   const calls: string[] = []
   const summary = {
     addHeading: (text: string) => (calls.push(`summary.heading ${text}`), summary),
-    addTable: (rows: unknown[]) => (calls.push(`summary.table ${JSON.stringify(rows.slice(1))}`), summary),
+    addTable: (rows: unknown[]) => (calls.push(`summary.table ${JSON.stringify(rows)}`), summary),
     write: async () => {
       if (summaryFails) throw new Error('disk full')
       calls.push('summary.write')
@@ -62,6 +62,10 @@ describe('run', () => {
       `info Minted a registration token for organization acme; it expires at ${expires} (1 attempt(s)).`,
       'summary.heading Runner token minted',
       `summary.table ${JSON.stringify([
+        [
+          { data: 'Field', header: true },
+          { data: 'Value', header: true },
+        ],
         ['Scope', 'organization acme'],
         ['Type', 'registration'],
         ['Attempts', '1'],
@@ -99,6 +103,7 @@ describe('run', () => {
     github.faults.push({ status: 404, headers: { 'x-github-request-id': 'R' } })
     const { core, calls } = recordingCore(inputs())
     await run(core, {}, deps())
+    assert.ok(calls.includes('info Attempt 1/8 failed: HTTP 404 [request id R]; not retrying.'), calls.join('\n'))
     assert.equal(calls.at(-2), 'setOutput attempts=1')
     assert.match(calls.at(-1)!, /^setFailed Organization acme was not found \(404\)/)
     assert.ok(!calls.some((c) => c.startsWith('setOutput token')))

@@ -144,6 +144,16 @@ describe('mintToken', () => {
     assert.deepEqual(clock.sleeps, [1000, 2000])
   })
 
+  test('a 200 with the token body is a token; a 300 is an answer, not a body to judge', async () => {
+    const token = github.mint()
+    github.faults.push({ status: 200, body: token, offContract: 'GitHub documents 201' })
+    const ok = await mintWith()
+    assert.deepEqual(ok.result, { token: token.token, expiresAt: token.expires_at, attempts: 1 })
+    github.faults.push({ status: 300, offContract: 'a redirect status without a location' })
+    const { log } = await mintWith()
+    assert.match(log[0], /^Attempt 1\/4 failed: HTTP 300 \[request id STAND-IN:\w+\]; not retrying\.$/)
+  })
+
   test('an answer that cannot recover: a MintError explaining it, with the request id', async () => {
     github.faults.push({ status: 404, headers: { 'x-github-request-id': 'REQ:404' }, body: { message: 'Not Found' } })
     const { result, log } = await mintWith()
