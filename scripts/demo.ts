@@ -12,8 +12,8 @@ const callerToken = 'ghp_DemoCallerToken_not_a_real_one'
 const github = new GitHubStandIn({ acceptToken: callerToken })
 const apiUrl = await github.start()
 github.faults.push(
-  { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' },
-  { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' },
+  { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>', offContract: 'a gateway page' },
+  { status: 502, body: '<html><body><h1>502 Bad Gateway</h1></body></html>', offContract: 'a gateway page' },
   { status: 429, headers: { 'retry-after': '2' }, body: { message: 'API rate limit exceeded' } },
 )
 

@@ -44,7 +44,7 @@ export async function send(request: ApiRequest): Promise<ApiResponse> {
     const response = await sendOnce({ ...request, url })
     const location = response.headers.location
     if (![301, 302, 307, 308].includes(response.status) || !location) return response
-    const next = new URL(location, url)
+    const next = redirectTarget(location, url)
     if (next.origin !== new URL(request.url).origin) {
       throw new RedirectError(
         `GitHub redirected to another host (${next.origin}); the token is only sent to ${new URL(request.url).origin}`,
@@ -52,6 +52,15 @@ export async function send(request: ApiRequest): Promise<ApiResponse> {
     }
     if (hop + 1 >= MAX_REDIRECTS) throw new RedirectError(`more than ${MAX_REDIRECTS} redirects`)
     url = next.href
+  }
+}
+
+/** Where a redirect points. Never repeats the header: a hostile server could put anything there. */
+function redirectTarget(location: string, from: string): URL {
+  try {
+    return new URL(location, from)
+  } catch {
+    throw new RedirectError('GitHub redirected to a location that is not a URL')
   }
 }
 

@@ -74,7 +74,7 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
   const maxDelayMs = parseDurationInput('max-delay', orDefault('max-delay'), 0)
   if (maxDelayMs < initialDelayMs) {
     throw new InputError(
-      `Input "max-delay" (${orDefault('max-delay')}) must not be shorter than "initial-delay" (${orDefault('initial-delay')}).`,
+      `Input "max-delay" (${shown(orDefault('max-delay'))}) must not be shorter than "initial-delay" (${shown(orDefault('initial-delay'))}).`,
     )
   }
   const type = oneOf('type', orDefault('type'), TOKEN_TYPES)

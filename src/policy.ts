@@ -41,6 +41,15 @@ export function decide(outcome: Outcome, nowMs: number, earlier401s = 0): Decisi
   if (outcome.kind === 'network') {
     return PERMANENT_NETWORK_CODES.test(outcome.code) ? { action: 'fail' } : { action: 'retry' }
   }
+  const decision = decideResponse(outcome, nowMs, earlier401s)
+  if (decision.action !== 'retry') return decision
+  // A retry-after on any answer worth retrying (a rate limit, or a 503 during maintenance) is
+  // GitHub asking us to wait that long: never retry sooner.
+  const retryAfter = parseRetryAfter(outcome.headers['retry-after'], nowMs)
+  return retryAfter ? { action: 'retry', askedMs: retryAfter } : decision
+}
+
+function decideResponse(outcome: Extract<Outcome, { kind: 'response' }>, nowMs: number, earlier401s: number): Decision {
   const { status } = outcome
   if (status >= 200 && status < 300) {
     // A 2xx without the documented body never becomes an output: ask again.
@@ -52,7 +61,7 @@ export function decide(outcome: Outcome, nowMs: number, earlier401s = 0): Decisi
     // A 403 with no rate-limit signal is a permission problem; a bare 429 is still a limit.
     return status === 429 ? { action: 'retry', minimumMs: SECONDARY_LIMIT_FLOOR_MS } : { action: 'fail' }
   }
-  if (status === 401) return earlier401s === 0 ? { action: 'retry' } : { action: 'fail' }
+  if (status === 401) return earlier401s > 0 ? { action: 'fail' } : { action: 'retry' }
   return TRANSIENT_STATUSES.has(status) ? { action: 'retry' } : { action: 'fail' }
 }
 
@@ -61,8 +70,8 @@ function rateLimitWait(
   outcome: Extract<Outcome, { kind: 'response' }>,
   nowMs: number,
 ): { askedMs?: number; minimumMs?: number } | undefined {
-  const retryAfter = parseRetryAfter(outcome.headers['retry-after'], nowMs)
-  if (retryAfter !== undefined) return retryAfter > 0 ? { askedMs: retryAfter } : {}
+  // A readable retry-after outranks the other signals; decide() applies it (0: our own backoff).
+  if (parseRetryAfter(outcome.headers['retry-after'], nowMs) !== undefined) return {}
   if (outcome.headers['x-ratelimit-remaining'] === '0') {
     const reset = Number(outcome.headers['x-ratelimit-reset'])
     if (Number.isFinite(reset) && reset > 0) {

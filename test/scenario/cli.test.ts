@@ -113,7 +113,7 @@ describe('the command mints', () => {
 
   test('retries are reported on stderr, one line per failed attempt, and stdout still holds only the token', async () => {
     github.faults.push(
-      { status: 502, body: '<html>502 Bad Gateway</html>' },
+      { status: 502, body: '<html>502 Bad Gateway</html>', offContract: 'a gateway page' },
       { status: 429, headers: { 'retry-after': '0' } },
       { reset: true },
     )
@@ -219,7 +219,7 @@ describe('usage errors exit 2 and name the option, before any request', () => {
   test('options that contradict each other', async () => {
     assertUsageError(
       await mint(['--initial-delay', '2s', '--max-delay', '1s']),
-      /Option --max-delay \(1s\) must not be shorter than --initial-delay \(2s\)\./,
+      /Option --max-delay \("1s"\) must not be shorter than --initial-delay \("2s"\)\./,
     )
     assertUsageError(await mint(['--organization', 'a', '--enterprise', 'b']), /Set at most one of options --organization and --enterprise/)
   })

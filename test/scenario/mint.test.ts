@@ -87,14 +87,14 @@ describe('minting', () => {
 
 describe('retried', () => {
   const transient = [
-    { name: '502', fault: { status: 502, body: '<html>Bad Gateway</html>' } },
+    { name: '502', fault: { status: 502, body: '<html>Bad Gateway</html>', offContract: 'a gateway page' } },
     { name: '500', fault: { status: 500 } },
     { name: '503', fault: { status: 503 } },
     { name: '504', fault: { status: 504 } },
     { name: '408', fault: { status: 408 } },
     { name: 'a reset connection', fault: { reset: true as const } },
-    { name: 'a 201 without a token', fault: { status: 201, body: { expires_at: '2030-01-01T00:00:00Z' } } },
-    { name: 'a 201 that is not JSON', fault: { status: 201, body: '<html>' } },
+    { name: 'a 201 without a token', fault: { status: 201, body: { expires_at: '2030-01-01T00:00:00Z' }, offContract: 'no token' } },
+    { name: 'a 201 that is not JSON', fault: { status: 201, body: '<html>', offContract: 'not JSON' } },
     { name: 'a connection closed after the headers', fault: { closeAfterHeaders: true as const } },
     {
       name: 'a 403 secondary rate limit with retry-after',
@@ -317,7 +317,7 @@ describe('bad input: a clear error and no request', () => {
     { inputs: { 'attempt-timeout': '0' }, expect: /Input "attempt-timeout" must be a duration greater than 0/ },
     {
       inputs: { 'max-delay': '1ms', 'initial-delay': '1s' },
-      expect: /Input "max-delay" \(1ms\) must not be shorter than "initial-delay" \(1s\)/,
+      expect: /Input "max-delay" \("1ms"\) must not be shorter than "initial-delay" \("1s"\)/,
     },
     { inputs: { jitter: 'random' }, expect: /Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "random"/ },
     { inputs: { type: 'jwt' }, expect: /Input "type" must be one of "registration", "remove", "jit"; got "jwt"/ },

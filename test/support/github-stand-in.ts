@@ -6,6 +6,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
+import { GitHubContract, onAnswerSent } from './github-contract.js'
 
 export interface RecordedRequest {
   method: string
@@ -20,7 +21,7 @@ export interface RecordedRequest {
 }
 
 /** What the stand-in does with one request. Without a scripted fault it answers like GitHub. */
-export type Fault =
+export type Fault = (
   | { status: number; headers?: Record<string, string>; body?: unknown }
   | { hang: true }
   | { reset: true }
@@ -36,6 +37,13 @@ export type Fault =
    * connection resets, hangs, or a gateway status replaces it. An outcome the client cannot see.
    */
   | { dropAnswer: 'reset' | 'hang' | number }
+) & {
+  /**
+   * Why this answer is deliberately not what GitHub documents (a gateway's HTML page, a hostile
+   * body): the contract check skips it. Every other answer must match GitHub's description.
+   */
+  offContract?: string
+}
 
 /** A runner in the stand-in's registry, as GitHub describes one. */
 export interface StandInRunner {
@@ -101,8 +109,15 @@ export class GitHubStandIn {
   unavailableUntil = 0
   /** Requests waiting for `hold()` to be released, in arrival order; undefined when not held. */
   private held: (() => void)[] | undefined
+  /**
+   * Where a request or an answer departed from GitHub's API description (test/fixtures). close()
+   * fails when there are any, so every test that uses a stand-in checks the contract.
+   */
+  readonly contractViolations: string[] = []
+  private readonly offContractAnswers = new WeakSet<http.ServerResponse>()
 
   constructor(readonly options: StandInOptions = {}) {
+    everyStandIn.add(this)
     this.server = http.createServer((req, res) => this.onRequest(req, res))
     this.server.on('connection', (socket) => {
       this.sockets.add(socket)
@@ -120,6 +135,24 @@ export class GitHubStandIn {
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    if (this.contractViolations.length) {
+      throw new Error(`GitHub's API description does not allow:\n- ${this.contractViolations.join('\n- ')}`)
+    }
+  }
+
+  /** Checks a request against GitHub's description, and its answer once sent in full. */
+  private checkContract(record: RecordedRequest, res: http.ServerResponse): void {
+    const prefix = this.options.prefix ?? ''
+    if (!record.path.startsWith(`${prefix}/`)) {
+      this.contractViolations.push(`${record.method} ${record.path}: outside the API at ${prefix || '/'}`)
+      return
+    }
+    const { operation, violations } = contract().checkRequest({ ...record, url: record.path.slice(prefix.length) })
+    this.contractViolations.push(...violations)
+    if (!operation) return
+    onAnswerSent(res, (answer) => {
+      if (!this.offContractAnswers.has(res)) this.contractViolations.push(...contract().checkAnswer(operation, answer))
+    })
   }
 
   /**
@@ -152,6 +185,7 @@ export class GitHubStandIn {
         at: Date.now(),
       }
       this.requests.push(recorded)
+      this.checkContract(recorded, res)
       res.on('finish', () => {
         recorded.status = res.statusCode
         recorded.answeredAt = Date.now()
@@ -166,11 +200,13 @@ export class GitHubStandIn {
     const fault = this.faults.shift()
     if (fault && !('pass' in fault)) return this.play(fault, req, res, body)
     if (Date.now() < this.unavailableUntil) {
+      this.offContractAnswers.add(res) // a gateway's page, as GitHub's front end sends in a brownout
       return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
     }
     const { maxInFlight, latencyMs = 0 } = this.options
     if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
       this.rejected++
+      this.offContractAnswers.add(res) // an overloaded gateway's page, as GitHub's front end sends
       return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
     }
     this.peakInFlight = Math.max(this.peakInFlight, ++this.inFlight)
@@ -191,6 +227,7 @@ export class GitHubStandIn {
   }
 
   private play(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    if (fault.offContract) this.offContractAnswers.add(res)
     if ('status' in fault)
       return this.send(res, fault.status, fault.body ?? { message: http.STATUS_CODES[fault.status] ?? 'Error' }, fault.headers)
     if ('hang' in fault) return // never answer; close() destroys the socket
@@ -200,6 +237,7 @@ export class GitHubStandIn {
       this.route(req, body)
       if (fault.dropAnswer === 'reset') return void req.socket.destroy()
       if (fault.dropAnswer === 'hang') return
+      this.offContractAnswers.add(res) // a gateway's page in place of GitHub's answer
       return this.send(res, fault.dropAnswer, '<html><body><h1>Gateway error</h1></body></html>', { 'content-type': 'text/html' })
     }
     if ('pass' in fault) return
@@ -348,4 +386,17 @@ export class GitHubStandIn {
     expires.setMilliseconds(0)
     return { token, expires_at: expires.toISOString().replace('.000Z', 'Z') }
   }
+}
+
+const everyStandIn = new Set<GitHubStandIn>()
+
+/** Every secret any stand-in in this process has handed out (runAction sweeps its runs for them). */
+export function everyMintedValue(): string[] {
+  return [...everyStandIn].flatMap((standIn) => standIn.minted)
+}
+
+let shared: GitHubContract | undefined
+/** One parsed description for every stand-in in the process. */
+function contract(): GitHubContract {
+  return (shared ??= new GitHubContract())
 }

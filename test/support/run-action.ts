@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
+import { everyMintedValue } from './github-stand-in.js'
 
 export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
 
@@ -30,6 +31,10 @@ export interface RunOptions {
   priority?: number
 }
 
+/**
+ * Runs the action and checks the run for leaks before returning it: the github-token given and
+ * every value any stand-in in this process minted (see sweepForSecrets), so no test can forget.
+ */
 export async function runAction(
   inputs: Record<string, string>,
   env: Record<string, string> = {},
@@ -72,7 +77,7 @@ export async function runAction(
   const state = parseOutputFile(await readFile(stateFile, 'utf8'))
   const summary = await readFile(summaryFile, 'utf8')
   await rm(dir, { recursive: true, force: true })
-  return {
+  const run: ActionRun = {
     exitCode: code,
     stdout,
     stderr,
@@ -84,6 +89,8 @@ export async function runAction(
     startedAt: started,
     endedAt,
   }
+  sweepForSecrets(run, inputs['github-token'] ?? '')
+  return run
 }
 
 /**
@@ -98,6 +105,21 @@ export function runPost(
 ): Promise<ActionRun> {
   const stateEnv = Object.fromEntries(Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value]))
   return runAction(inputs, { ...stateEnv, ...env }, script)
+}
+
+/**
+ * The secrets sweep every run gets: neither the caller's github-token nor any minted value is
+ * readable anywhere but in its ::add-mask:: line, and the caller's token is never an output.
+ */
+export function sweepForSecrets(run: ActionRun, githubToken: string): void {
+  // The action masks the trimmed token; surrounding whitespace is not part of the secret.
+  const given = [githubToken.trim()].filter(Boolean)
+  for (const secret of given) {
+    // A short value would match by chance; tests must pass a token shaped like a real one.
+    assert.ok(secret.length >= 8, `runAction: a github-token of ${secret.length} characters cannot be swept for; use a realistic one`)
+    assert.ok(!Object.values(run.outputs).some((value) => value.includes(secret)), 'the github-token was set as an output')
+  }
+  assertNoLeak(run, [...new Set([...given, ...everyMintedValue()])])
 }
 
 /** Parses the GITHUB_OUTPUT file format: `name<<DELIMITER\nvalue\nDELIMITER`. */

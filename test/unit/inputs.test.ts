@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULTS, InputError, parseDuration, parseInputs } from '../../src/inputs.js'
+import { DEFAULTS, InputError, isLoopback, parseDuration, parseInputs, shown } from '../../src/inputs.js'
 
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
 const base = { 'github-token': 'ghs_x', repository: 'octo/repo' }
@@ -44,12 +44,160 @@ describe('parseInputs', () => {
     assert.throws(() => parseInputs(reader({ ...base, 'api-url': 'ftp://127.0.0.1' })), InputError)
   })
 
+  test('an error quotes the values it repeats and stays on one line', () => {
+    assert.throws(
+      () => parseInputs(reader({ ...base, 'initial-delay': '1\nm' })),
+      (error: Error) => error.message === 'Input "max-delay" ("30s") must not be shorter than "initial-delay" ("1\\nm").',
+    )
+  })
+
   test('the github-token is never echoed in an error', () => {
     assert.throws(
       () => parseInputs(reader({ 'github-token': 'ghp_secret value' })),
       (error: Error) => !error.message.includes('ghp_secret'),
     )
   })
+})
+
+describe('each input: the edges of what is accepted', () => {
+  const parse = (inputs: Record<string, string>, env: Record<string, string> = {}) => parseInputs(reader({ ...base, ...inputs }), env)
+  const rejects = (inputs: Record<string, string>, message: RegExp | string, env: Record<string, string> = {}) =>
+    assert.throws(
+      () => parse(inputs, env),
+      (error: Error) => {
+        assert.ok(error instanceof InputError)
+        if (typeof message === 'string') assert.equal(error.message, message)
+        else assert.match(error.message, message)
+        return true
+      },
+      JSON.stringify(inputs),
+    )
+
+  test('values are trimmed, the github-token too', () => {
+    const config = parse({ 'github-token': ' ghs_x\n', 'max-attempts': ' 5 ', jitter: ' none ', repository: ' a/b ' })
+    assert.equal(config.githubToken, 'ghs_x')
+    assert.equal(config.maxAttempts, 5)
+    assert.equal(config.jitter, 'none')
+    assert.deepEqual(config.scope, { kind: 'repository', owner: 'a', repo: 'b' })
+    assert.deepEqual(parseInputs(reader({ 'github-token': 't' }), { GITHUB_REPOSITORY: ' a/b ' }).scope, {
+      kind: 'repository',
+      owner: 'a',
+      repo: 'b',
+    })
+  })
+
+  test('github-token: required, one word', () => {
+    rejects({ 'github-token': '' }, /^Input "github-token" is required: /)
+    rejects({ 'github-token': ' \n ' }, /^Input "github-token" is required: /)
+  })
+
+  test('max-attempts: a whole number from 1 to 100', () => {
+    for (const [text, n] of [
+      ['1', 1],
+      ['10', 10],
+      ['100', 100],
+      ['007', 7],
+    ] as const)
+      assert.equal(parse({ 'max-attempts': text }).maxAttempts, n)
+    for (const text of ['0', '101', '1x', 'x1', '-1', '1.0', '1e2']) {
+      rejects({ 'max-attempts': text }, `Input "max-attempts" must be a whole number from 1 to 100; got ${JSON.stringify(text)}.`)
+    }
+  })
+
+  test('durations: initial-delay and max-delay may be 0, timeout and attempt-timeout may not; all at most 6h', () => {
+    assert.equal(parse({ 'initial-delay': '0', 'max-delay': '0' }).maxDelayMs, 0)
+    assert.equal(parse({ 'initial-delay': '2s', 'max-delay': '2s' }).maxDelayMs, 2000)
+    assert.equal(parse({ timeout: '21600' }).timeoutMs, 21_600_000)
+    assert.equal(parse({ 'attempt-timeout': '1ms' }).attemptTimeoutMs, 1)
+    rejects(
+      { 'max-delay': '7h' },
+      /^Input "max-delay" must be a duration 0 or more and at most 6h, written as seconds \("1\.5"\) or with a unit/,
+    )
+    rejects({ timeout: '0' }, /^Input "timeout" must be a duration greater than 0 and at most 6h, .*; got "0"\.$/)
+    rejects({ 'attempt-timeout': '0.0001' }, /^Input "attempt-timeout" must be a duration greater than 0/)
+    rejects({ timeout: '21600.001' }, /^Input "timeout"/)
+    rejects(
+      { 'initial-delay': '2s', 'max-delay': '1999ms' },
+      'Input "max-delay" ("1999ms") must not be shorter than "initial-delay" ("2s").',
+    )
+  })
+
+  test('type and jitter: one of the listed words', () => {
+    assert.equal(parse({ type: 'remove' }).type, 'remove')
+    rejects({ type: 'Remove' }, 'Input "type" must be one of "registration", "remove", "jit"; got "Remove".')
+    rejects({ jitter: 'fullish' }, 'Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "fullish".')
+  })
+
+  test('a long value is shown shortened to 80 characters', () => {
+    rejects({ jitter: 'x'.repeat(80) }, `Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "${'x'.repeat(80)}".`)
+    rejects(
+      { jitter: 'x'.repeat(81) },
+      `Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "${'x'.repeat(77)}...".`,
+    )
+  })
+
+  test("repository: owner/name, with GitHub's characters", () => {
+    assert.deepEqual(parse({ repository: 'Octo-1/repo.name_x-y' }).scope, { kind: 'repository', owner: 'Octo-1', repo: 'repo.name_x-y' })
+    assert.deepEqual(parse({ repository: `${'a'.repeat(39)}/${'r'.repeat(100)}` }).scope.kind, 'repository')
+    for (const text of [
+      'a',
+      'a/',
+      '/b',
+      'a/b/c',
+      'a/.',
+      'a/..',
+      '-a/b',
+      'a!/b',
+      'a/b!',
+      'a/!b',
+      `${'a'.repeat(40)}/b`,
+      `a/${'r'.repeat(101)}`,
+    ]) {
+      rejects(
+        { repository: text },
+        `Input "repository" must be "owner/name" (or set "organization" or "enterprise" instead); got ${shown(text)}.`,
+      )
+    }
+    rejects({ repository: '' }, /got ""\.$/, {})
+    assert.throws(() => parseInputs(reader({ 'github-token': 't' }), {}), /Input "repository" must be "owner\/name"/)
+  })
+
+  test('organization and enterprise: a login; not both', () => {
+    assert.deepEqual(parse({ organization: 'a-b-1' }).scope, { kind: 'organization', name: 'a-b-1' })
+    for (const name of ['organization', 'enterprise']) {
+      for (const text of ['-a', 'a!', '!a', 'a/b', 'a'.repeat(40)])
+        rejects({ [name]: text }, new RegExp(`^Input "${name}" must be an? \\w+ (login|slug)`))
+    }
+    rejects(
+      { organization: 'o', enterprise: 'e' },
+      'Set at most one of inputs "organization" and "enterprise"; got organization "o" and enterprise "e".',
+    )
+  })
+
+  test('api-url: absolute https (http only on loopback), no credentials, query or fragment; trailing slashes go', () => {
+    assert.equal(parse({ 'api-url': 'https://ghes.example/api/v3//' }).apiUrl, 'https://ghes.example/api/v3')
+    assert.equal(parse({ 'api-url': 'http://127.1.2.3:9/' }).apiUrl, 'http://127.1.2.3:9')
+    rejects({ 'api-url': 'https://u@ghes.example' }, 'Input "api-url" must not contain credentials; pass the token as "github-token".')
+    rejects({ 'api-url': 'https://:p@ghes.example' }, /must not contain credentials/)
+    rejects(
+      { 'api-url': 'https://ghes.example/?x=1' },
+      'Input "api-url" must not have a query or fragment; got "https://ghes.example/?x=1".',
+    )
+    rejects({ 'api-url': 'https://ghes.example/#x' }, /must not have a query or fragment/)
+    assert.equal(parse({ 'api-url': 'http://127.10.200.3/' }).apiUrl, 'http://127.10.200.3')
+    for (const host of ['128.0.0.1', '127.0.0.1.example', '10.0.0.1']) {
+      rejects(
+        { 'api-url': `http://${host}/` },
+        `Input "api-url" must use https (http is accepted only for a loopback host); got ${JSON.stringify(`http://${host}/`)}.`,
+      )
+    }
+  })
+})
+
+test('isLoopback: localhost, [::1] and 127.x.y.z only', () => {
+  for (const host of ['localhost', '[::1]', '127.0.0.1', '127.255.10.1']) assert.ok(isLoopback(host), host)
+  for (const host of ['x127.0.0.1', '127.0.0.1.example', '127.0.0', '127.0.0.1234', 'localhost.example', '::1'])
+    assert.ok(!isLoopback(host), host)
 })
 
 describe('parseDuration', () => {
@@ -60,6 +208,9 @@ describe('parseDuration', () => {
     assert.equal(parseDuration('1m'), 60_000)
     assert.equal(parseDuration(' 3 s '), 3000)
     assert.equal(parseDuration('.5s'), 500)
+    assert.equal(parseDuration('.25'), 250)
+    assert.equal(parseDuration('1.25'), 1250)
+    assert.equal(parseDuration('0.0004'), 0)
   })
   test('rejects everything else', () => {
     for (const text of ['', 's', '1h', '-1', '1e3', '1.', 'one', '1m30s', 'Infinity']) assert.equal(parseDuration(text), undefined, text)

@@ -21,7 +21,7 @@ describe('decide', () => {
   for (const status of [408, 500, 502, 503, 504]) {
     test(`${status} is retried with our own backoff`, () => assert.deepEqual(decide(response(status), NOW), { action: 'retry' }))
   }
-  for (const status of [400, 404, 405, 409, 410, 422, 451, 501, 301]) {
+  for (const status of [100, 199, 300, 301, 400, 404, 405, 409, 410, 422, 451, 501, 505, 599]) {
     test(`${status} is not retried`, () => assert.deepEqual(decide(response(status), NOW), { action: 'fail' }))
   }
 
@@ -37,6 +37,19 @@ describe('decide', () => {
     for (const code of ['ENOTFOUND', 'EREDIRECT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
       assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'fail' }, code)
     }
+  })
+
+  test('2xx is 200 to 299', () => {
+    assert.deepEqual(decide(response(299, {}, undefined, true), NOW), { action: 'succeed' })
+    assert.deepEqual(decide(response(299, {}, undefined, false), NOW), { action: 'retry' })
+  })
+
+  test('a network code is permanent only when it starts with a permanent code', () => {
+    for (const code of ['ERR_INVALID_URL', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']) {
+      assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'fail' }, code)
+    }
+    for (const code of ['E_WRAPPED_ENOTFOUND', 'UND_ERR_CERT_'])
+      assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'retry' }, code)
   })
 
   test('a 403 without a rate-limit signal is a permission problem', () => {
@@ -56,9 +69,34 @@ describe('decide', () => {
     assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', askedMs: 42_000 })
   })
 
-  test('remaining 0 with a reset in the past falls back to our backoff', () => {
-    const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 - 5) }
-    assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry' })
+  test('remaining 0 with a reset in the past, or right now, falls back to our backoff', () => {
+    for (const reset of [NOW / 1000 - 5, NOW / 1000]) {
+      assert.deepEqual(decide(response(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), NOW), {
+        action: 'retry',
+      })
+    }
+  })
+
+  test('remaining 0 with an unreadable or zero reset waits at least a minute', () => {
+    for (const reset of ['soon', '0', '-5', '']) {
+      const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }
+      assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', minimumMs: 60_000 }, reset)
+    }
+  })
+
+  test('a readable retry-after of 0 outranks the other signals: our own backoff, no floor', () => {
+    const signals = { 'retry-after': '0', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 100) }
+    assert.deepEqual(decide(response(403, signals, 'You have exceeded a secondary rate limit'), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(429, { 'retry-after': '0' }), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(403, { 'retry-after': '0' }), NOW), { action: 'retry' })
+  })
+
+  test('a retry-after on any other answer worth retrying is honoured too (a 503 during maintenance)', () => {
+    assert.deepEqual(decide(response(503, { 'retry-after': '5' }), NOW), { action: 'retry', askedMs: 5000 })
+    assert.deepEqual(decide(response(201, { 'retry-after': '2' }, undefined, false), NOW), { action: 'retry', askedMs: 2000 })
+    assert.deepEqual(decide(response(503, { 'retry-after': '0' }), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(503, { 'retry-after': 'soon' }), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(404, { 'retry-after': '5' }), NOW), { action: 'fail' })
   })
 
   test('a secondary rate limit without retry-after waits at least a minute', () => {
@@ -78,6 +116,9 @@ describe('parseRetryAfter', () => {
     assert.equal(parseRetryAfter('soon', NOW), undefined)
     assert.equal(parseRetryAfter('2026', NOW), 2026_000)
     assert.equal(parseRetryAfter('2026-11-27', NOW), undefined)
+    // Date.parse alone would accept these; an HTTP date has exactly this shape.
+    assert.equal(parseRetryAfter(`soon ${new Date(NOW + 5000).toUTCString()}`, NOW), undefined)
+    assert.equal(parseRetryAfter(`${new Date(NOW + 5000).toUTCString()}+0500`, NOW), undefined)
     assert.equal(parseRetryAfter(undefined, NOW), undefined)
   })
 })

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { type AttemptResult, RetryError, type RetryOptions, retry } from '../../src/retry.js'
+import { type AttemptResult, RetryError, type RetryOptions, retry, systemClock } from '../../src/retry.js'
 import type { Outcome } from '../../src/policy.js'
 import { FakeClock } from '../support/fake-clock.js'
 
@@ -106,5 +106,46 @@ describe('retry', () => {
     const { attempt } = scripted([status(502), status(500), ok])
     await retry(attempt, options(clock, { onFailure: (f) => seen.push(`${f.attempt}/${f.maxAttempts}:${f.waitMs}`) }))
     assert.deepEqual(seen, ['1/8:1000', '2/8:2000'])
+  })
+
+  test('a wait that would end exactly at the deadline is refused: no request may start at the deadline', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([status(502), ok])
+    await assert.rejects(retry(attempt, options(clock, { deadlineMs: clock.now() + 1000 })), (error: RetryError) => {
+      assert.equal(error.failure.stop, 'deadline')
+      assert.equal(error.failure.waitMs, 1000)
+      assert.equal(error.message, 'gave up after 1 attempt(s): deadline')
+      return true
+    })
+  })
+
+  test('a value counts only when the policy says the answer succeeded', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([{ value: 'stale', outcome: { kind: 'response', status: 502, headers: {} } }, ok])
+    assert.deepEqual(await retry(attempt, options(clock)), { value: 'minted', attempts: 2 })
+  })
+
+  test('a success without a value is not a success', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([{ outcome: ok.outcome }])
+    await assert.rejects(
+      retry(attempt, options(clock)),
+      (error: RetryError) => error.failure.stop === 'not-retryable' && error.attempts === 1,
+    )
+  })
+
+  test('only 401s count towards the one 401 retry', async () => {
+    const clock = new FakeClock()
+    const { attempt } = scripted([status(502), network('ECONNRESET'), status(401), ok])
+    assert.deepEqual(await retry(attempt, options(clock)), { value: 'minted', attempts: 4 })
+  })
+})
+
+describe('systemClock', () => {
+  test('tells the time and sleeps for real', async () => {
+    assert.ok(Math.abs(systemClock.now() - Date.now()) < 50)
+    const started = performance.now()
+    await systemClock.sleep(30)
+    assert.ok(performance.now() - started >= 25)
   })
 })

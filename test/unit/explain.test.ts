@@ -1,0 +1,94 @@
+// The one-line explanations a user reads when a mint fails.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { describeScope, explainFailure, explainStop, outcomeLabel, requiredPermission } from '../../src/explain.js'
+import type { Scope } from '../../src/inputs.js'
+import type { Outcome } from '../../src/policy.js'
+
+const repo: Scope = { kind: 'repository', owner: 'o', repo: 'r' }
+const org: Scope = { kind: 'organization', name: 'acme' }
+const ent: Scope = { kind: 'enterprise', name: 'big' }
+const answer = (status: number, message?: string, headers: Record<string, string> = {}): Outcome => ({
+  kind: 'response',
+  status,
+  headers,
+  message,
+})
+
+describe('explain', () => {
+  test('scopes and the permission each needs', () => {
+    assert.deepEqual([repo, org, ent].map(describeScope), ['repository o/r', 'organization acme', 'enterprise big'])
+    assert.deepEqual([repo, org, ent].map(requiredPermission), [
+      'a fine-grained token or GitHub App with "Administration: write" on the repository, or a classic token with the "repo" scope',
+      'a fine-grained token or GitHub App with "Self-hosted runners: write" on the organization, or a classic token with the "admin:org" scope',
+      'a classic token with the "manage_runners:enterprise" scope',
+    ])
+  })
+
+  test('outcome labels', () => {
+    assert.equal(outcomeLabel({ kind: 'network', code: 'ECONNRESET' }), 'ECONNRESET')
+    assert.equal(outcomeLabel(answer(502)), 'HTTP 502')
+    assert.equal(outcomeLabel({ ...answer(201), validBody: false } as Outcome), 'HTTP 201 with an unexpected body')
+    assert.equal(outcomeLabel({ ...answer(201), validBody: true } as Outcome), 'HTTP 201')
+  })
+
+  test('network failures', () => {
+    assert.equal(explainFailure({ kind: 'network', code: 'EREDIRECT' }, repo, 'to elsewhere'), 'Refused a redirect: to elsewhere.')
+    assert.equal(
+      explainFailure({ kind: 'network', code: 'ENOTFOUND' }, repo, 'host not found'),
+      'Could not resolve the API host (host not found); check "api-url".',
+    )
+    assert.equal(
+      explainFailure({ kind: 'network', code: 'ECONNREFUSED' }, repo, 'connection refused'),
+      'Could not reach GitHub: connection refused.',
+    )
+    assert.equal(explainFailure({ kind: 'network', code: 'ECONNREFUSED' }, repo), 'Could not reach GitHub: ECONNREFUSED.')
+  })
+
+  test('each status, with what GitHub said', () => {
+    const said = ' GitHub said: "m".'
+    const cases: [Outcome, Scope, string][] = [
+      [answer(201), repo, 'GitHub answered 201 but not with the documented token body; no token was produced.'],
+      [answer(299), repo, 'GitHub answered 299 but not with the documented token body; no token was produced.'],
+      [answer(200), repo, 'GitHub answered 200 but not with the documented token body; no token was produced.'],
+      [answer(400, 'm'), repo, `GitHub rejected the request as malformed (400).${said}`],
+      [answer(401, 'm'), repo, `GitHub rejected "github-token" (401 Bad credentials): it is invalid, expired or revoked.${said}`],
+      [
+        answer(403, 'm'),
+        org,
+        `The token may not manage self-hosted runners for organization acme (403); it needs ${requiredPermission(org)}.${said}`,
+      ],
+      [
+        answer(403, undefined, { 'x-accepted-github-permissions': 'administration=write' }),
+        repo,
+        'The token may not manage self-hosted runners for repository o/r (403); it needs a token with administration=write.',
+      ],
+      [
+        answer(404, 'm'),
+        ent,
+        `Enterprise big was not found (404). GitHub answers 404 when the token cannot see the target: check the name and that the token has ${requiredPermission(ent)}.${said}`,
+      ],
+      [answer(409, 'm'), repo, `GitHub reported a conflict (409) for repository o/r.${said}`],
+      [answer(410, 'm'), repo, `This endpoint is gone (410) on this GitHub server; check "api-url".${said}`],
+      [
+        answer(422, 'm'),
+        org,
+        `GitHub could not process the request for organization acme (422); self-hosted runners may be disabled for it by policy.${said}`,
+      ],
+      [answer(429, 'm'), repo, `GitHub kept rate-limiting the request (429).${said}`],
+      [answer(300), repo, 'GitHub answered 300.'],
+      [answer(199), repo, 'GitHub answered 199.'],
+      [answer(503, 'm'), repo, `GitHub answered 503.${said}`],
+    ]
+    for (const [outcome, scope, expected] of cases) assert.equal(explainFailure(outcome, scope), expected)
+  })
+
+  test('why there is no next attempt', () => {
+    assert.equal(explainStop('attempts-exhausted', 3), 'Gave up after 3 attempt(s) ("max-attempts").')
+    assert.equal(
+      explainStop('deadline', 2, 90_000, 60_000),
+      'Gave up after 2 attempt(s): the next wait (1m30s) would pass the 1m "timeout".',
+    )
+    assert.equal(explainStop('deadline', 1), 'Gave up after 1 attempt(s): the next wait (0ms) would pass the 0ms "timeout".')
+  })
+})

@@ -1,0 +1,114 @@
+// run() from the sources with a recording stand-in for @actions/core (the collaborator main.ts
+// takes as an argument) against the loopback GitHub stand-in: the order of masking and outputs.
+import { after, before, beforeEach, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { type Core, run } from '../../src/main.js'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+const TOKEN = 'ghp_MainCallerToken0123456789'
+
+/** Records every call in order, as the runner would see the workflow commands. */
+function recordingCore(inputs: Record<string, string>, summaryFails = false) {
+  const calls: string[] = []
+  const summary = {
+    addHeading: (text: string) => (calls.push(`summary.heading ${text}`), summary),
+    addTable: (rows: unknown[]) => (calls.push(`summary.table ${JSON.stringify(rows)}`), summary),
+    write: async () => {
+      if (summaryFails) throw new Error('disk full')
+      calls.push('summary.write')
+      return summary
+    },
+  }
+  const core = {
+    getInput: (name: string) => inputs[name] ?? '',
+    setSecret: (value: string) => void calls.push(`setSecret ${value}`),
+    setOutput: (name: string, value: unknown) => void calls.push(`setOutput ${name}=${String(value)}`),
+    setFailed: (message: string | Error) => void calls.push(`setFailed ${String(message)}`),
+    info: (message: string) => void calls.push(`info ${message}`),
+    warning: (message: string | Error) => void calls.push(`warning ${String(message)}`),
+    // The post step's state: not what these tests are about.
+    saveState: () => {},
+    getState: () => '',
+    summary,
+  } as unknown as Core
+  return { core, calls }
+}
+
+describe('run', () => {
+  let github: GitHubStandIn
+  let apiUrl: string
+  before(async () => {
+    github = new GitHubStandIn({ acceptToken: TOKEN })
+    apiUrl = await github.start()
+  })
+  after(() => github.close())
+  beforeEach(() => {
+    github.requests.length = 0
+    github.faults.length = 0
+  })
+  const inputs = () => ({ 'github-token': ` ${TOKEN} `, organization: 'acme', 'api-url': apiUrl, 'initial-delay': '1s' })
+  const deps = () => ({ clock: new FakeClock(), random: () => 0 })
+
+  test('masks the caller token first and the minted token before it is an output; writes the summary', async () => {
+    const { core, calls } = recordingCore(inputs())
+    await run(core, { GITHUB_STEP_SUMMARY: '/dev/null' }, deps())
+    const minted = github.minted.at(-1)!
+    const expires = calls.find((c) => c.startsWith('setOutput expires-at='))!.slice('setOutput expires-at='.length)
+    assert.deepEqual(calls, [
+      `setSecret ${TOKEN}`,
+      `info Minting a registration token for organization acme via ${apiUrl}`,
+      `setSecret ${minted}`,
+      `setOutput token=${minted}`,
+      `setOutput expires-at=${expires}`,
+      'setOutput attempts=1',
+      `info Minted a registration token for organization acme; it expires at ${expires} (1 attempt(s)).`,
+      'summary.heading Runner token minted',
+      `summary.table ${JSON.stringify([
+        [
+          { data: 'Field', header: true },
+          { data: 'Value', header: true },
+        ],
+        ['Scope', 'organization acme'],
+        ['Type', 'registration'],
+        ['Attempts', '1'],
+        ['Expires at', expires],
+      ])}`,
+      'summary.write',
+    ])
+  })
+
+  test('without a summary file there is no summary; a summary that cannot be written is a warning', async () => {
+    const quiet = recordingCore(inputs())
+    await run(quiet.core, {}, deps())
+    assert.ok(!quiet.calls.some((c) => c.startsWith('summary')))
+    const failing = recordingCore(inputs(), true)
+    await run(failing.core, { GITHUB_STEP_SUMMARY: '/dev/null' }, deps())
+    assert.equal(failing.calls.at(-1), 'warning Could not write the step summary: disk full')
+    assert.ok(!failing.calls.some((c) => c.startsWith('setFailed')))
+  })
+
+  test('bad input: masked, failed with the input named, no request and no output', async () => {
+    const { core, calls } = recordingCore({ ...inputs(), 'max-attempts': 'lots' })
+    await run(core, {}, deps())
+    assert.deepEqual(calls, [`setSecret ${TOKEN}`, 'setFailed Input "max-attempts" must be a whole number from 1 to 100; got "lots".'])
+    assert.equal(github.requests.length, 0)
+  })
+
+  test('an empty github-token is not masked (there is nothing to mask) and fails', async () => {
+    const { core, calls } = recordingCore({ ...inputs(), 'github-token': '  ' })
+    await run(core, {}, deps())
+    assert.equal(calls.length, 1)
+    assert.match(calls[0], /^setFailed Input "github-token" is required/)
+  })
+
+  test('a failed mint: the attempts as an output, then the failure', async () => {
+    github.faults.push({ status: 404, headers: { 'x-github-request-id': 'R' } })
+    const { core, calls } = recordingCore(inputs())
+    await run(core, {}, deps())
+    assert.ok(calls.includes('info Attempt 1/8 failed: HTTP 404 [request id R]; not retrying.'), calls.join('\n'))
+    assert.equal(calls.at(-2), 'setOutput attempts=1')
+    assert.match(calls.at(-1)!, /^setFailed Organization acme was not found \(404\)/)
+    assert.ok(!calls.some((c) => c.startsWith('setOutput token')))
+  })
+})
