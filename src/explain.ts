@@ -2,6 +2,7 @@
 import type { Outcome } from './policy.js'
 import type { Scope } from './inputs.js'
 import { formatMs } from './github.js'
+import type { RetryError } from './retry.js'
 
 export function describeScope(scope: Scope): string {
   switch (scope.kind) {
@@ -81,6 +82,14 @@ export function explainStop(
   if (stop === 'attempts-exhausted') return `Gave up after ${attempts} attempt(s) ("max-attempts").`
   if (stop === 'budget') return `Gave up after ${attempts} attempt(s): the batch used up its shared retry budget.`
   return `Gave up after ${attempts} attempt(s): the next wait (${formatMs(waitMs ?? 0)}) would pass the ${formatMs(timeoutMs ?? 0)} "timeout".`
+}
+
+/** The one-line error of a retry loop that gave up: why it stopped, the last answer, what to do. */
+export function explainGiveUp(error: RetryError, why: string, timeoutMs: number, requestId?: string): string {
+  const { failure, attempts } = error
+  const id = requestId ? ` (GitHub request id ${requestId})` : ''
+  if (!failure.stop || failure.stop === 'not-retryable') return `${why}${id}`
+  return `${explainStop(failure.stop, attempts, failure.waitMs, timeoutMs)} Last answer: ${outcomeLabel(failure.outcome)}${id}. ${why}`
 }
 
 function capitalize(text: string): string {

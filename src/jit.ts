@@ -9,7 +9,7 @@ import { type ApiResponse, NetworkError, send } from './github.js'
 import { type Outcome, decide } from './policy.js'
 import { type AttemptResult, type Clock, RetryError, retry, systemClock } from './retry.js'
 import { ConcurrencyLimiter, SharedRetryBudget, type Signal } from './limiter.js'
-import { explainFailure, explainStop, outcomeLabel } from './explain.js'
+import { explainFailure, explainGiveUp } from './explain.js'
 import { MintError, failureLine, responseOutcome, scopePath } from './mint.js'
 
 export interface JitRunner {
@@ -343,6 +343,9 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
   try {
     const { value } = await retry(attempt, {
       ...session.retryOptions(deadlineMs),
+      // In a batch the shared rounds bound the retries: a runner that happened to draw short
+      // waits must not run out on its own and sink the whole batch while the others still wait.
+      maxAttempts: config.jit!.count > 1 ? Infinity : config.maxAttempts,
       budget,
       decide: (outcome, now, earlier401s) => (retryConflict ? { action: 'retry' } : decide(outcome, now, earlier401s)),
       onFailure: (failure) => session.log(`Runner "${name}": ${failureLine(failure, last.requestId, last.detail)}`),
@@ -350,14 +353,8 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
     return value
   } catch (error) {
     if (!(error instanceof RetryError)) throw error
-    const { failure } = error
-    const why = last.note ?? jitExplanation(failure.outcome, config, last.detail)
-    const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
-    const message =
-      failure.stop === 'not-retryable'
-        ? `${why}${id}`
-        : `${explainStop(failure.stop!, error.attempts, failure.waitMs, config.timeoutMs)} Last answer: ${outcomeLabel(failure.outcome)}${id}. ${why}`
-    throw new Error(`Runner "${name}": ${message}`, { cause: error })
+    const why = last.note ?? jitExplanation(error.failure.outcome, config, last.detail)
+    throw new Error(`Runner "${name}": ${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, { cause: error })
   }
 }
 

@@ -4,7 +4,7 @@ import { type Config, type Scope } from './inputs.js'
 import { type ApiResponse, NetworkError, send } from './github.js'
 import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, RetryError, retry, systemClock } from './retry.js'
-import { explainFailure, explainStop, outcomeLabel } from './explain.js'
+import { explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
 
 export interface MintedToken {
@@ -79,7 +79,8 @@ export function failureLine(failure: AttemptFailure, requestId?: string, detail?
   const what = detail ? `${outcomeLabel(failure.outcome)} (${detail})` : outcomeLabel(failure.outcome)
   const id = requestId ? ` [request id ${requestId}]` : ''
   const next = failure.stop ? 'not retrying' : `retrying in ${formatMs(failure.waitMs ?? 0)}`
-  return `Attempt ${failure.attempt}/${failure.maxAttempts} failed: ${what}${id}; ${next}.`
+  const of = Number.isFinite(failure.maxAttempts) ? `/${failure.maxAttempts}` : ''
+  return `Attempt ${failure.attempt}${of} failed: ${what}${id}; ${next}.`
 }
 
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
@@ -116,13 +117,7 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
     return { ...value, attempts }
   } catch (error) {
     if (!(error instanceof RetryError)) throw error
-    const { failure } = error
-    const why = explainFailure(failure.outcome, config.scope, last.detail)
-    const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
-    const message =
-      failure.stop === 'not-retryable'
-        ? `${why}${id}`
-        : `${explainStop(failure.stop!, error.attempts, failure.waitMs, config.timeoutMs)} Last answer: ${outcomeLabel(failure.outcome)}${id}. ${why}`
-    throw new MintError(message, error.attempts)
+    const why = explainFailure(error.failure.outcome, config.scope, last.detail)
+    throw new MintError(explainGiveUp(error, why, config.timeoutMs, last.requestId), error.attempts)
   }
 }

@@ -51,16 +51,14 @@ function runnersOutput(run: ActionRun): { id: number; name: string; encoded_jit_
 
 describe('registering just-in-time runners', () => {
   test('a batch rides out a brownout as one mint would: its retries are counted in rounds', async () => {
-    // With equal jitter one mint waits at least 50+100+200+200+200+200+200 ms over its seven
-    // retries, so it outlasts a 1 s brownout; the batch's seven rounds last at least 1.9 s. Counted
-    // one per retry instead, five runners failing together would spend all seven at once.
+    // Seven rounds of 100, 200, 400, 400... ms last at least 1.9 s, past a 1 s brownout. Counted
+    // one per retry, twenty runners failing together would spend all seven at once; capped at
+    // max-attempts each, one of twenty runners drawing short full-jitter waits would sink the batch.
     github.brownout(1000)
-    const run = await runAction(
-      inputs({ count: '5', 'runner-name': 'brown', 'initial-delay': '100ms', 'max-delay': '400ms', jitter: 'equal' }),
-    )
+    const run = await runAction(inputs({ count: '20', 'runner-name': 'brown', 'initial-delay': '100ms', 'max-delay': '400ms' }))
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
-    assert.equal(runnersOutput(run).length, 5)
-    assert.equal(github.registry.get(SCOPE)?.length, 5)
+    assert.equal(runnersOutput(run).length, 20)
+    assert.equal(github.registry.get(SCOPE)?.length, 20)
     assert.ok(
       github.requests.some((r) => r.status === 502),
       'the brownout was not met',
