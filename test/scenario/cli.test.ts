@@ -1,28 +1,20 @@
 // Scenario tests for the command: dist/cli/index.js run as a process, as a host or an autoscaler
 // runs it, against the loopback stand-in for GitHub.
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
 import { type CliRun, assertNoLeakOnStderr, runCli } from '../support/run-cli.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const OTHER_TOKEN = 'ghp_SomeOtherToken9876543210fedcba'
 const FAST = ['--initial-delay', '10ms', '--max-delay', '50ms']
 
-let github: GitHubStandIn
+const github = new GitHubStandIn({ acceptToken: TOKEN })
 let apiUrl: string
-
-before(async () => {
-  github = new GitHubStandIn({ acceptToken: TOKEN })
-  apiUrl = await github.start()
-})
-after(() => github.close())
-beforeEach(() => {
-  github.requests.length = 0
-  github.faults.length = 0
-})
+useStandIn(github, (url) => (apiUrl = url))
 
 function mint(args: string[] = [], env: Record<string, string> = { GITHUB_TOKEN: TOKEN }): Promise<CliRun> {
   return runCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, ...FAST, ...args], env)

@@ -2,28 +2,20 @@
 // half-broken server or an attacker's host can. The action must stay within its limits, never
 // output anything but a real token, and say what happened. (Resets, hangs, a refused connection
 // and a connection closed after the headers are in mint.test.ts.)
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type http from 'node:http'
 import { type Fault, GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, runAction } from '../support/run-action.js'
 
 const TOKEN = 'ghp_HostileCallerToken0123456789abcdef'
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 const EXPIRES = '2030-01-01T00:00:00Z'
 
-let github: GitHubStandIn
+const github = new GitHubStandIn({ acceptToken: TOKEN })
 let apiUrl: string
-
-before(async () => {
-  github = new GitHubStandIn({ acceptToken: TOKEN })
-  apiUrl = await github.start()
-})
-after(() => github.close())
-beforeEach(() => {
-  github.requests.length = 0
-  github.faults.length = 0
-})
+useStandIn(github, (url) => (apiUrl = url))
 
 function mint(inputs: Record<string, string> = {}): Promise<ActionRun> {
   return runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl, ...FAST, ...inputs })

@@ -1,8 +1,9 @@
 // Scenario tests for `type: jit`: the bundled action, main and post step, run as a runner runs
 // them against a loopback GitHub that keeps a registry of runners.
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { type Fault, GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, assertNoLeak, runAction, runPost } from '../support/run-action.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
@@ -10,19 +11,9 @@ const SCOPE = '/repos/octo-org/octo-repo'
 const JITCONFIG = `${SCOPE}/actions/runners/generate-jitconfig`
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 
-let github: GitHubStandIn
+const github = new GitHubStandIn({ acceptToken: TOKEN })
 let apiUrl: string
-
-before(async () => {
-  github = new GitHubStandIn({ acceptToken: TOKEN })
-  apiUrl = await github.start()
-})
-after(() => github.close())
-beforeEach(() => {
-  github.requests.length = 0
-  github.faults.length = 0
-  github.registry.clear()
-})
+useStandIn(github, (url) => (apiUrl = url))
 
 function inputs(extra: Record<string, string> = {}): Record<string, string> {
   return {

@@ -1,24 +1,16 @@
 // Scenario tests: the bundled action, run as a runner runs it, against a loopback GitHub.
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, assertNoLeak, runAction } from '../support/run-action.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 
-let github: GitHubStandIn
+const github = new GitHubStandIn({ acceptToken: TOKEN })
 let apiUrl: string
-
-before(async () => {
-  github = new GitHubStandIn({ acceptToken: TOKEN })
-  apiUrl = await github.start()
-})
-after(() => github.close())
-beforeEach(() => {
-  github.requests.length = 0
-  github.faults.length = 0
-})
+useStandIn(github, (url) => (apiUrl = url))
 
 function mint(inputs: Record<string, string> = {}): Promise<ActionRun> {
   return runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl, ...FAST, ...inputs })

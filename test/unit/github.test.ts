@@ -1,24 +1,17 @@
 // send() from the sources against the loopback stand-in: headers, redirects, limits, errors.
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { NetworkError, RedirectError, formatMs, send } from '../../src/github.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
 
 const TOKEN = 'ghp_SendCallerToken0123456789'
 const PATH = '/orgs/acme/actions/runners/registration-token'
 
 describe('send', () => {
-  let github: GitHubStandIn
+  const github = new GitHubStandIn({ acceptToken: TOKEN })
   let apiUrl: string
-  before(async () => {
-    github = new GitHubStandIn({ acceptToken: TOKEN })
-    apiUrl = await github.start()
-  })
-  after(() => github.close())
-  beforeEach(() => {
-    github.requests.length = 0
-    github.faults.length = 0
-  })
+  useStandIn(github, (url) => (apiUrl = url))
   const post = (url = `${apiUrl}${PATH}`, timeoutMs = 5000) => send({ method: 'POST', url, token: TOKEN, timeoutMs })
   const failure = (promise: Promise<unknown>) =>
     promise.then(

@@ -1,9 +1,10 @@
 // run() from the sources with a recording stand-in for @actions/core (the collaborator main.ts
 // takes as an argument) against the loopback GitHub stand-in: the order of masking and outputs.
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { type Core, run } from '../../src/main.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
 import { FakeClock } from '../support/fake-clock.js'
 
 const TOKEN = 'ghp_MainCallerToken0123456789'
@@ -36,17 +37,9 @@ function recordingCore(inputs: Record<string, string>, summaryFails = false) {
 }
 
 describe('run', () => {
-  let github: GitHubStandIn
+  const github = new GitHubStandIn({ acceptToken: TOKEN })
   let apiUrl: string
-  before(async () => {
-    github = new GitHubStandIn({ acceptToken: TOKEN })
-    apiUrl = await github.start()
-  })
-  after(() => github.close())
-  beforeEach(() => {
-    github.requests.length = 0
-    github.faults.length = 0
-  })
+  useStandIn(github, (url) => (apiUrl = url))
   const inputs = () => ({ 'github-token': ` ${TOKEN} `, organization: 'acme', 'api-url': apiUrl, 'initial-delay': '1s' })
   const deps = () => ({ clock: new FakeClock(), random: () => 0 })
 

@@ -1,10 +1,11 @@
 // Minting from the sources: the endpoint, response classification, the log and error lines, and
 // mintToken against the loopback stand-in with a fake clock (real HTTP, no real waiting).
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Config } from '../../src/inputs.js'
 import { MintError, failureLine, githubMessage, mintToken, parseTokenBody, responseOutcome, scopePath, tokenUrl } from '../../src/mint.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
 import { FakeClock } from '../support/fake-clock.js'
 
 const EXPIRES = '2030-01-01T00:00:00Z'
@@ -85,17 +86,9 @@ describe('response classification', () => {
 
 describe('mintToken', () => {
   const TOKEN = 'ghp_UnitCallerToken0123456789'
-  let github: GitHubStandIn
+  const github = new GitHubStandIn({ acceptToken: TOKEN })
   let apiUrl: string
-  before(async () => {
-    github = new GitHubStandIn({ acceptToken: TOKEN })
-    apiUrl = await github.start()
-  })
-  after(() => github.close())
-  beforeEach(() => {
-    github.requests.length = 0
-    github.faults.length = 0
-  })
+  useStandIn(github, (url) => (apiUrl = url))
 
   const config = (overrides: Partial<Config> = {}): Config => ({
     githubToken: TOKEN,
