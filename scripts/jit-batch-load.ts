@@ -100,7 +100,7 @@ async function main(): Promise<void> {
   console.log(
     `${base.count} JIT runners against a stand-in admitting ${base.maxInFlight} requests at once (${base.latencyMs} ms each, 502 beyond).`,
   )
-  console.log('Default retry settings (8 attempts, 1s initial delay, 30s cap, full jitter, 5m timeout).\n')
+  console.log('Default retry settings (8 attempts, 1s initial delay, 30s cap, equal jitter, 5m timeout).\n')
   console.log('mode      run  requests  502s  peak  registered  failed  leftovers  time')
   for (const mode of ['batch', 'separate'] as const) {
     for (let run = 1; run <= Number(values.runs); run++) {

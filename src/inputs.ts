@@ -43,7 +43,7 @@ export const DEFAULTS = {
   'max-delay': '30s',
   timeout: '5m',
   'attempt-timeout': '15s',
-  jitter: 'full',
+  jitter: 'equal',
   'runner-group-id': '1',
   'work-folder': '_work',
   count: '1',

@@ -18,7 +18,7 @@ describe('parseInputs', () => {
       maxDelayMs: 30_000,
       timeoutMs: 300_000,
       attemptTimeoutMs: 15_000,
-      jitter: 'full',
+      jitter: 'equal',
     })
   })
 
