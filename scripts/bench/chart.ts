@@ -1,6 +1,7 @@
 // The chart: tokens obtained over time, one panel per scenario, one line per strategy. Plain SVG
 // text, so it needs no browser or image library and diffs readably.
 import type { RowSummary } from './report.js'
+import { DEFAULTS } from '../../src/inputs.js'
 
 export interface Panel {
   title: string
@@ -11,12 +12,19 @@ const STYLE: Record<string, { color: string; dash?: string; width?: number }> = 
   'no-retry': { color: '#7f7f7f' },
   'incident-fix': { color: '#ff7f0e' },
   octokit: { color: '#8c564b' },
-  'action-full': { color: '#1f77b4', width: 3 },
+  'action-full': { color: '#1f77b4' },
   'action-equal': { color: '#2ca02c' },
   'action-decorrelated': { color: '#9467bd' },
   'action-none': { color: '#d62728' },
   shared: { color: '#111111', dash: '6 4' },
   jit: { color: '#17becf', dash: '2 2', width: 2.5 },
+}
+
+// The action's default row is drawn thick, whichever jitter mode DEFAULTS names.
+const DEFAULT_ROW = `action-${DEFAULTS.jitter}`
+function styleOf(id: string): { color: string; dash?: string; width?: number } {
+  const style = STYLE[id] ?? { color: '#000' }
+  return id === DEFAULT_ROW ? { ...style, width: 3 } : style
 }
 
 const PANEL_W = 460
@@ -45,7 +53,7 @@ export function tokensOverTimeSvg(panels: Panel[], subtitle: string): string {
   strategies.forEach((strategy, i) => {
     const x = 20 + (i % legendColumns) * (width / legendColumns)
     const y = legendTop + Math.floor(i / legendColumns) * 20
-    const style = STYLE[strategy.id] ?? { color: '#000' }
+    const style = styleOf(strategy.id)
     out.push(
       `<line x1="${x}" y1="${y}" x2="${x + 28}" y2="${y}" stroke="${style.color}" stroke-width="${style.width ?? 2}"${style.dash ? ` stroke-dasharray="${style.dash}"` : ''}/>`,
       `<text x="${x + 36}" y="${y + 4}">${escape(strategy.label)}</text>`,
@@ -80,7 +88,7 @@ function panelSvg(panel: Panel, left: number, top: number): string {
     `<text x="${x(maxMs / 2)}" y="${y(0) + 32}" text-anchor="middle" fill="#444">time since the jobs started</text>`,
     `<text transform="translate(${left + 14} ${y(n / 2)}) rotate(-90)" text-anchor="middle" fill="#444">tokens (of ${n})</text>`,
   )
-  const ideal = panel.rows.find((r) => r.strategy.id === 'action-full')?.idealMs
+  const ideal = panel.rows.find((r) => r.strategy.id === DEFAULT_ROW)?.idealMs
   if (ideal !== undefined && ideal < maxMs) {
     out.push(
       `<line x1="${x(ideal)}" y1="${y(0)}" x2="${x(ideal)}" y2="${y(n)}" stroke="#444" stroke-dasharray="2 3"/>`,
@@ -88,9 +96,9 @@ function panelSvg(panel: Panel, left: number, top: number): string {
     )
   }
   // Draw the highlighted default last so it stays on top.
-  const ordered = [...panel.rows].sort((a, b) => (STYLE[a.strategy.id]?.width ?? 2) - (STYLE[b.strategy.id]?.width ?? 2))
+  const ordered = [...panel.rows].sort((a, b) => (styleOf(a.strategy.id).width ?? 2) - (styleOf(b.strategy.id).width ?? 2))
   for (const row of ordered) {
-    const style = STYLE[row.strategy.id] ?? { color: '#000' }
+    const style = styleOf(row.strategy.id)
     const points = [`${x(0).toFixed(1)},${y(0).toFixed(1)}`]
     row.tokenTimesMs.forEach((ms, i) => points.push(`${x(ms).toFixed(1)},${y(i).toFixed(1)}`, `${x(ms).toFixed(1)},${y(i + 1).toFixed(1)}`))
     points.push(`${x(row.lastDoneMs).toFixed(1)},${y(row.tokens).toFixed(1)}`)

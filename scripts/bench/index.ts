@@ -129,7 +129,7 @@ function startupLine(figure: StartupFigure, startups: Map<string, number>): stri
 }
 
 function benchMarkdown(): string {
-  const command = `npm run bench   # = npm run build && node --import tsx scripts/bench/index.ts ${process.argv.slice(2).join(' ')}`
+  const command = `npm run bench   # = npm run build:action && node --import tsx scripts/bench/index.ts ${process.argv.slice(2).join(' ')}`
   return `# Burst benchmark
 
 Latest results of \`npm run bench\` (written by the script itself; do not edit by hand):
