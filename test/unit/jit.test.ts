@@ -49,6 +49,49 @@ describe('jit inputs', () => {
   test('ignored for token types', () => {
     assert.equal(parseInputs(read({ ...base, type: 'registration', count: 'many' })).jit, undefined)
   })
+
+  /** The exact error for `inputs`, which must be an InputError. */
+  const errorFor = (inputs: Record<string, string>): string => {
+    try {
+      parseInputs(read({ ...base, ...inputs }))
+    } catch (error) {
+      assert.ok(error instanceof InputError)
+      return error.message
+    }
+    assert.fail('accepted')
+  }
+
+  test('runner-name: 64 printable characters, or 57 as a prefix that each runner extends', () => {
+    const name = (length: number) => 'r'.repeat(length)
+    assert.equal(parseInputs(read({ ...base, 'runner-name': name(64) })).jit?.runnerName, name(64))
+    assert.equal(
+      errorFor({ 'runner-name': name(65) }),
+      `Input "runner-name" must be 1 to 64 characters, printable and without spaces; got "${name(65)}".`,
+    )
+    assert.equal(parseInputs(read({ ...base, 'runner-name': name(57), count: '2' })).jit?.runnerName, name(57))
+    assert.equal(
+      errorFor({ 'runner-name': name(58), count: '2' }),
+      `Input "runner-name" must be a name prefix of 1 to 57 characters (each runner adds "-" and 6 characters), printable and without spaces; got "${name(58)}".`,
+    )
+    assert.match(errorFor({ 'runner-name': 'two words' }), /^Input "runner-name" must be 1 to 64 characters/)
+    assert.match(errorFor({ 'runner-name': 'caf\u00e9' }), /^Input "runner-name" must be 1 to 64 characters/)
+  })
+
+  test('count, runner-group-id, cleanup-on-failure and work-folder name themselves when wrong', () => {
+    assert.equal(errorFor({ count: '0' }), 'Input "count" must be a whole number from 1 to 100; got "0".')
+    assert.equal(errorFor({ count: '101' }), 'Input "count" must be a whole number from 1 to 100; got "101".')
+    assert.equal(
+      errorFor({ 'runner-group-id': 'default' }),
+      `Input "runner-group-id" must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}; got "default".`,
+    )
+    assert.equal(errorFor({ 'cleanup-on-failure': 'yes' }), 'Input "cleanup-on-failure" must be "true" or "false"; got "yes".')
+    assert.equal(parseInputs(read({ ...base, 'cleanup-on-failure': 'True' })).jit?.cleanupOnFailure, true)
+    for (const value of ['untrue', 'trueish', 'not false', 'falsey']) {
+      assert.match(errorFor({ 'cleanup-on-failure': value }), /^Input "cleanup-on-failure" must be "true" or "false"/, value)
+    }
+    assert.equal(parseInputs(read({ ...base, 'work-folder': 'my work' })).jit?.workFolder, 'my work')
+    assert.equal(errorFor({ 'work-folder': 'a\tb' }), 'Input "work-folder" must be a folder path without control characters; got "a\\tb".')
+  })
 })
 
 describe('runnerNames', () => {
