@@ -66,8 +66,11 @@ export async function retry<T>(
   const { clock } = options
   let earlier401s = 0
   let previousWaitMs = 0
+  let previous: AttemptFailure | undefined
   for (let n = 1; ; n++) {
     const timeoutMs = Math.min(options.attemptTimeoutMs, options.deadlineMs - clock.now())
+    // A timer may wake a little late: if that put us at the deadline, no request may start.
+    if (previous && timeoutMs <= 0) throw new RetryError({ ...previous, stop: 'deadline' }, n - 1)
     const result = await attempt(n, timeoutMs)
     const now = clock.now()
     const decision: Decision = (options.decide ?? decide)(result.outcome, now, earlier401s)
@@ -85,6 +88,7 @@ export async function retry<T>(
     }
     options.onFailure?.(failure)
     if (failure.stop) throw new RetryError(failure, n)
+    previous = failure
     previousWaitMs = failure.waitMs ?? 0
     await clock.sleep(previousWaitMs)
   }

@@ -84,6 +84,23 @@ describe('retry', () => {
     assert.deepEqual(clock.sleeps, [])
   })
 
+  test('a late timer that lands on the deadline starts no request', async () => {
+    // The wait fits before the deadline, but the sleep overshoots it by 5ms.
+    const clock = new FakeClock()
+    const sleep = clock.sleep.bind(clock)
+    clock.sleep = async (ms) => {
+      await sleep(ms)
+      clock.time += 5
+    }
+    const { attempt, timeouts } = scripted([status(502)])
+    await assert.rejects(retry(attempt, options(clock, { deadlineMs: clock.now() + 1003 })), (error: RetryError) => {
+      assert.equal(error.failure.stop, 'deadline')
+      assert.equal(error.attempts, 1)
+      return true
+    })
+    assert.deepEqual(timeouts, [1003])
+  })
+
   test('clips the per-attempt timeout to the time left', async () => {
     const clock = new FakeClock()
     const { attempt, timeouts } = scripted([status(502), status(502), ok])
