@@ -6,7 +6,7 @@
 import type { Config, JitInputs } from './inputs.js'
 import { MAX_RUNNER_NAME, NAME_SUFFIX_LENGTH } from './inputs.js'
 import { type ApiResponse, NetworkError, send } from './github.js'
-import { type Outcome, decide } from './policy.js'
+import { type Outcome, PERMANENT_NETWORK_CODES, decide } from './policy.js'
 import { type AttemptResult, type Clock, RetryError, retry, systemClock } from './retry.js'
 import { ConcurrencyLimiter, SharedRetryBudget, type Signal } from './limiter.js'
 import { explainFailure, explainGiveUp } from './explain.js'
@@ -140,11 +140,12 @@ function hasLabels(runner: ListedRunner, labels: string[]): boolean {
   return labels.every((label) => have.has(label.toLowerCase()))
 }
 
-// Network failures where the request never reached GitHub; after any other, it may have.
-const NOT_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EREDIRECT|EDEADLINE|ERR_INVALID_URL|ERR_TLS_|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_)/
+// Network failures where the request never reached GitHub (besides the permanent ones, which
+// all fail before sending); after any other, it may have.
+const NOT_SENT = /^(ECONNREFUSED|EAI_AGAIN|EDEADLINE|ERR_TLS_)/
 
 function unknownOutcome(outcome: Outcome): boolean {
-  if (outcome.kind === 'network') return !NOT_SENT.test(outcome.code)
+  if (outcome.kind === 'network') return !PERMANENT_NETWORK_CODES.test(outcome.code) && !NOT_SENT.test(outcome.code)
   return outcome.status >= 500 || (outcome.status >= 200 && outcome.status < 300)
 }
 
