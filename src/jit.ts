@@ -149,8 +149,11 @@ function unknownOutcome(outcome: Outcome): boolean {
   return outcome.status >= 500 || (outcome.status >= 200 && outcome.status < 300)
 }
 
-/** What an answer tells the limiter: strain (5xx, 429, rate limit, timeouts), success, or nothing. */
-function signalOf(result: { value?: ApiResponse; error?: unknown }, now: number): Signal {
+/**
+ * What an answer tells the limiter: strain (5xx, 429, rate limit, timeouts), success, or nothing.
+ * `rateLimited` is the policy's verdict on a 403 or 429: GitHub wants a retry later.
+ */
+function signalOf(result: { value?: ApiResponse; error?: unknown }, rateLimited: boolean): Signal {
   if (result.error !== undefined) {
     const code = result.error instanceof NetworkError ? result.error.code : ''
     return /^(ETIMEDOUT|ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(code) ? 'overload' : 'neutral'
@@ -158,7 +161,7 @@ function signalOf(result: { value?: ApiResponse; error?: unknown }, now: number)
   const { status } = result.value!
   if (status >= 200 && status < 300) return 'success'
   if (status >= 500 || status === 429) return 'overload'
-  if (status === 403) return decide(responseOutcome(result.value!), now).action === 'retry' ? 'overload' : 'neutral'
+  if (status === 403) return rateLimited ? 'overload' : 'neutral'
   return 'neutral'
 }
 
@@ -205,13 +208,17 @@ class Session {
         return send({ method, url, token: this.config.githubToken, body, timeoutMs: left })
       },
       (result) => {
-        const now = this.clock.now()
-        // A wait GitHub asked for holds the whole batch, not just the runner that was told.
+        let rateLimited = false
         if (result.value && (result.value.status === 429 || result.value.status === 403)) {
+          const now = this.clock.now()
           const decision = decide(responseOutcome(result.value), now)
-          if (decision.action === 'retry') this.limiter.pauseUntil(now + (decision.askedMs ?? decision.minimumMs ?? 0))
+          if (decision.action === 'retry') {
+            rateLimited = true
+            // A wait GitHub asked for holds the whole batch, not just the runner that was told.
+            this.limiter.pauseUntil(now + (decision.askedMs ?? decision.minimumMs ?? 0))
+          }
         }
-        return signalOf(result, now)
+        return signalOf(result, rateLimited)
       },
     )
   }
