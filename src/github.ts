@@ -1,6 +1,8 @@
 // A thin client for GitHub's REST API: one request, bounded in time and size, with the token
 // sent only to the API's own origin. It does not retry; retry.ts does.
-import { HttpClient, type HttpClientResponse } from '@actions/http-client'
+import { subscribe } from 'node:diagnostics_channel'
+import type { Socket } from 'node:net'
+import { HttpClient, getProxyUrl, type HttpClientResponse } from '@actions/http-client'
 
 export const USER_AGENT = 'mint-runner-token'
 const MAX_REDIRECTS = 5
@@ -64,6 +66,35 @@ function redirectTarget(location: string, from: string): URL {
   }
 }
 
+// Every socket opened while a request is being set up, whatever the agent. http-client's proxy
+// agent (the tunnel package, for https_proxy) opens its CONNECT socket where neither dispose()
+// nor the request can reach it: a request timed out while the proxy held the CONNECT kept the
+// process alive until the proxy gave up. Node announces each new client socket on this channel,
+// synchronously, inside the call that opens it.
+let opening: Set<Socket> | undefined
+subscribe('net.client.socket', (message) => opening?.add((message as { socket: Socket }).socket))
+
+// tunnel builds the Proxy-Authorization header with the deprecated Buffer() (DEP0005); from the
+// bundle, Node prints a warning about it that tells a user nothing. Only that warning, only while
+// a request is being set up, is dropped.
+const emitWarning = process.emitWarning
+process.emitWarning = function (this: unknown, ...args: unknown[]): void {
+  const code = typeof args[1] === 'object' ? (args[1] as { code?: unknown } | null)?.code : args[2]
+  if (opening && code === 'DEP0005') return
+  return (emitWarning as (...a: unknown[]) => void).apply(process, args)
+} as typeof process.emitWarning
+
+/** Calls `open` and returns what it returned and the sockets it opened. */
+export function collectSockets<T>(open: () => T): { value: T; sockets: Set<Socket> } {
+  const sockets = new Set<Socket>()
+  opening = sockets
+  try {
+    return { value: open(), sockets }
+  } finally {
+    opening = undefined
+  }
+}
+
 /** One HTTP exchange. The timeout covers the whole exchange, body included, not just idle time. */
 async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
   const client = new HttpClient(USER_AGENT, [], {
@@ -73,12 +104,18 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
     keepAlive: true,
     socketTimeout: request.timeoutMs,
   })
-  let timer: NodeJS.Timeout | undefined
+  const proxy = proxyOf(request.url)
+  let sockets = new Set<Socket>()
   let response: HttpClientResponse | undefined
+  const tearDown = (): void => {
+    response?.message.destroy()
+    for (const socket of sockets) socket.destroy()
+    client.dispose()
+  }
+  let timer: NodeJS.Timeout | undefined
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      response?.message.destroy()
-      client.dispose()
+      tearDown()
       reject(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`))
     }, request.timeoutMs)
   })
@@ -91,18 +128,50 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
     }
     const data = request.body === undefined ? null : JSON.stringify(request.body)
     if (data !== null) headers['content-type'] = 'application/json'
-    response = await client.request(request.method, request.url, data, headers)
+    const started = collectSockets(() => client.request(request.method, request.url, data, headers))
+    sockets = started.sockets
+    response = await started.value
     const body = await readLimited(response)
     return { status: response.message.statusCode ?? 0, headers: flatten(response.message.headers), body }
   }
   try {
     return await Promise.race([exchange(), timedOut])
   } catch (error) {
-    throw asNetworkError(error)
+    throw viaProxy(asNetworkError(error), proxy, new URL(request.url).host)
   } finally {
     clearTimeout(timer)
-    client.dispose()
+    tearDown()
   }
+}
+
+/** The proxy http-client will use for `url`, as host:port (never its credentials), and where it was set. */
+interface Proxy {
+  host: string
+  variable: string
+}
+
+function proxyOf(url: string): Proxy | undefined {
+  const proxy = getProxyUrl(url)
+  if (!proxy) return undefined
+  // http-client reads the lower-case name first, as curl does.
+  const lower = url.startsWith('https:') ? 'https_proxy' : 'http_proxy'
+  const variable = process.env[lower] ? lower : lower.toUpperCase()
+  return { host: new URL(proxy).host, variable }
+}
+
+// The tunnel agent reports every failure to open a tunnel as ECONNRESET "tunneling socket could
+// not be established, cause=..." or "statusCode=...": the proxy's failure, not GitHub's.
+const TUNNEL_FAILED = /^tunneling socket could not be established, (?:cause=(.*)|statusCode=(\d+))/s
+
+/** A network error through a proxy names the proxy; a failure to open the tunnel says it was the proxy. */
+function viaProxy(error: NetworkError, proxy: Proxy | undefined, target: string): NetworkError {
+  if (!proxy || error instanceof RedirectError) return error
+  const named = `the proxy ${proxy.host} from ${proxy.variable}`
+  if (error.code !== 'EPROXY') return new NetworkError(error.code, `${error.message}, through ${named}`)
+  const [, cause, status] = TUNNEL_FAILED.exec(error.message) ?? []
+  if (status) return new NetworkError('EPROXY', `${named} refused the tunnel to ${target} (HTTP ${status})`)
+  const code = /\b(E[A-Z_]+)\b/.exec(cause ?? '')?.[1]
+  return new NetworkError('EPROXY', `could not connect to ${named}: ${code ? describeCode(code) : 'the tunnel failed'}`)
 }
 
 async function readLimited(response: HttpClientResponse): Promise<string> {
@@ -125,11 +194,12 @@ function flatten(headers: Record<string, string | string[] | undefined>): Record
   return flat
 }
 
-function asNetworkError(error: unknown): Error {
+function asNetworkError(error: unknown): NetworkError {
   if (error instanceof NetworkError) return error
   const code = (error as NodeJS.ErrnoException)?.code
   const message = error instanceof Error ? error.message : String(error)
   if (/Request timeout/.test(message)) return new NetworkError('ETIMEDOUT', 'the connection went idle')
+  if (TUNNEL_FAILED.test(message)) return new NetworkError('EPROXY', message)
   return new NetworkError(code ?? 'ENETWORK', code ? describeCode(code) : message)
 }
 

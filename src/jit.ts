@@ -142,7 +142,7 @@ function hasLabels(runner: ListedRunner, labels: string[]): boolean {
 
 // Network failures where the request never reached GitHub (besides the permanent ones, which
 // all fail before sending); after any other, it may have.
-const NOT_SENT = /^(ECONNREFUSED|EAI_AGAIN|EDEADLINE|ERR_TLS_)/
+const NOT_SENT = /^(ECONNREFUSED|EAI_AGAIN|EDEADLINE|EPROXY|ERR_TLS_)/
 
 function unknownOutcome(outcome: Outcome): boolean {
   if (outcome.kind === 'network') return !PERMANENT_NETWORK_CODES.test(outcome.code) && !NOT_SENT.test(outcome.code)

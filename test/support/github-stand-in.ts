@@ -4,6 +4,7 @@
 // and the benchmark. Request and response shapes follow GitHub's API description
 // (github-openapi-runners.json).
 import http from 'node:http'
+import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { GitHubContract, onAnswerSent } from './github-contract.js'
@@ -67,7 +68,15 @@ export interface StandInOptions {
   acceptToken?: string
   /** Path prefix of the API, as on GHES (`/api/v3`). */
   prefix?: string
+  /** The loopback address to listen on (default 127.0.0.1). */
   host?: string
+  /** Serve HTTPS with this key and certificate (test/fixtures/tls) instead of plain HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer }
+  /**
+   * The host name in the URL start() returns, when it is not the address listened on: a name
+   * that only a test's proxy resolves (http-client never sends a loopback host to a proxy).
+   */
+  urlHost?: string
   /**
    * Capacity, as the real API has under a burst: at most this many requests in flight; every
    * other request gets an immediate 502. Undefined means unlimited.
@@ -97,7 +106,7 @@ export class GitHubStandIn {
   readonly registry = new Map<string, StandInRunner[]>()
   private nextRunnerId = 1000
   private nextLabelId = 1
-  private readonly server: http.Server
+  private readonly server: http.Server | https.Server
   private readonly sockets = new Set<import('node:net').Socket>()
   private requestCount = 0
   private inFlight = 0
@@ -118,7 +127,8 @@ export class GitHubStandIn {
 
   constructor(readonly options: StandInOptions = {}) {
     everyStandIn.add(this)
-    this.server = http.createServer((req, res) => this.onRequest(req, res))
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => this.onRequest(req, res)
+    this.server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler)
     this.server.on('connection', (socket) => {
       this.sockets.add(socket)
       socket.on('close', () => this.sockets.delete(socket))
@@ -129,7 +139,8 @@ export class GitHubStandIn {
     const host = this.options.host ?? '127.0.0.1'
     await new Promise<void>((resolve) => this.server.listen(port, host, resolve))
     const { port: bound } = this.server.address() as AddressInfo
-    return `http://${host}:${bound}${this.options.prefix ?? ''}`
+    const name = this.options.urlHost ?? (host.includes(':') ? `[${host}]` : host)
+    return `${this.options.tls ? 'https' : 'http'}://${name}:${bound}${this.options.prefix ?? ''}`
   }
 
   async close(): Promise<void> {

@@ -24,11 +24,15 @@ export interface ActionRun {
   /** When the process was spawned and when it exited (epoch ms). */
   startedAt: number
   endedAt: number
+  /** When the last output reached stdout (epoch ms): how long the process lingered after it is endedAt minus this. */
+  lastStdoutAt: number
 }
 
 export interface RunOptions {
   /** Niceness for the process (0 normal, up to 19 lowest); the benchmark lowers its jobs below its stand-in. */
   priority?: number
+  /** Kill the process after this long (default 120 s); a test of a hang keeps its failure short. */
+  timeoutMs?: number
 }
 
 /**
@@ -50,6 +54,7 @@ export async function runAction(
   await writeFile(stateFile, '')
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
   const started = Date.now()
+  let lastStdoutAt = started
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     const child = execFile(
       process.execPath,
@@ -65,10 +70,11 @@ export async function runAction(
           ...inputEnv,
           ...env,
         },
-        timeout: 120_000,
+        timeout: options.timeoutMs ?? 120_000,
       },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     )
+    child.stdout?.on('data', () => (lastStdoutAt = Date.now()))
     if (options.priority !== undefined && child.pid !== undefined) setPriority(child.pid, options.priority)
   })
   const endedAt = Date.now()
@@ -88,6 +94,7 @@ export async function runAction(
     durationMs,
     startedAt: started,
     endedAt,
+    lastStdoutAt,
   }
   sweepForSecrets(run, inputs['github-token'] ?? '')
   return run

@@ -9,13 +9,29 @@ export interface CliRun {
   exitCode: number
   stdout: string
   stderr: string
+  /** When the process exited, and when the last output reached stdout (epoch ms). */
+  endedAt: number
+  lastStdoutAt: number
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/** `timeoutMs`: kill the process after this long (default 120 s); a test of a hang keeps its failure short. */
+export function runCli(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    let lastStdoutAt = Date.now()
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: options.timeoutMs ?? 120_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          stdout,
+          stderr,
+          endedAt: Date.now(),
+          lastStdoutAt,
+        }),
     )
+    child.stdout?.on('data', () => (lastStdoutAt = Date.now()))
   })
 }
 

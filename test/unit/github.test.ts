@@ -1,7 +1,8 @@
 // send() from the sources against the loopback stand-in: headers, redirects, limits, errors.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { NetworkError, RedirectError, formatMs, send } from '../../src/github.js'
+import net from 'node:net'
+import { NetworkError, RedirectError, collectSockets, formatMs, send } from '../../src/github.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 
@@ -125,6 +126,48 @@ describe('send', () => {
     github.faults.push({ reset: true })
     const reset = await failure(post())
     assert.deepEqual([reset.code, reset.message], ['ECONNRESET', 'connection reset'])
+  })
+})
+
+describe('while a request is set up', () => {
+  /** The codes of the warnings `emit` raises, as process 'warning' listeners see them. */
+  async function warningsOf(emit: () => void): Promise<string[]> {
+    const seen: string[] = []
+    const listener = (warning: Error & { code?: string }): void => void seen.push(warning.code ?? warning.name)
+    process.on('warning', listener)
+    try {
+      emit()
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', listener)
+    }
+    return seen
+  }
+
+  test("only tunnel's DEP0005 is dropped; other warnings, and DEP0005 at any other time, are not", async () => {
+    const deprecation = (code: string) => () => process.emitWarning('deprecated', 'DeprecationWarning', code)
+    assert.deepEqual(await warningsOf(() => collectSockets(deprecation('DEP0005'))), [])
+    assert.deepEqual(
+      await warningsOf(() => collectSockets(() => process.emitWarning('deprecated', { type: 'DeprecationWarning', code: 'DEP0005' }))),
+      [],
+    )
+    assert.deepEqual(await warningsOf(() => collectSockets(deprecation('DEP0999'))), ['DEP0999'])
+    assert.deepEqual(await warningsOf(() => collectSockets(() => process.emitWarning('plain'))), ['Warning'])
+    assert.deepEqual(await warningsOf(deprecation('DEP0005')), ['DEP0005'])
+  })
+
+  test('the sockets opened are collected, and only while the request is set up', async () => {
+    const server = new GitHubStandIn()
+    const url = new URL(await server.start())
+    try {
+      const { value: socket, sockets } = collectSockets(() => net.connect(Number(url.port), url.hostname))
+      const later = net.connect(Number(url.port), url.hostname)
+      assert.deepEqual([...sockets], [socket])
+      socket.destroy()
+      later.destroy()
+    } finally {
+      await server.close()
+    }
   })
 })
 
