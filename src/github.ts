@@ -52,7 +52,10 @@ export async function send(request: ApiRequest): Promise<ApiResponse> {
         `GitHub redirected to another host (${next.origin}); the token is only sent to ${new URL(request.url).origin}`,
       )
     }
-    if (hop + 1 >= MAX_REDIRECTS) throw new RedirectError(`more than ${MAX_REDIRECTS} redirects`)
+    // `hop` redirects were followed before this one.
+    if (hop >= MAX_REDIRECTS) {
+      throw new RedirectError(`GitHub redirected ${hop + 1} times in a row; ${MAX_REDIRECTS} redirects were followed, no more are`)
+    }
     url = next.href
   }
 }

@@ -281,6 +281,15 @@ describe('redirects', () => {
     assert.equal(run.outputs.token, github.minted.at(-1))
   })
 
+  test('a redirect loop: 5 redirects are followed, the sixth is refused, and the message counts them truly', async () => {
+    for (let i = 0; i < 10; i++)
+      github.faults.push({ status: 307, headers: { location: `${apiUrl}/repos/octo-org/octo-repo/actions/runners/registration-token` } })
+    const run = await mint({ 'max-attempts': '1' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(github.requests.length, 6)
+    assert.equal(errorLine(run), '::error::Refused a redirect: GitHub redirected 6 times in a row; 5 redirects were followed, no more are.')
+  })
+
   test('a redirect to another host is refused and the token never goes there', async () => {
     const elsewhere = new GitHubStandIn({ host: '127.0.0.2' })
     const elsewhereUrl = await elsewhere.start()
