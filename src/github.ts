@@ -100,7 +100,7 @@ export function collectSockets<T>(open: () => T): { value: T; sockets: Set<Socke
 
 /** One HTTP exchange. The timeout covers the whole exchange, body included, not just idle time. */
 async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
-  const client = new HttpClient(USER_AGENT, [], {
+  const client = new HttpClient(USER_AGENT, [bareIpv6Host], {
     allowRedirects: false,
     allowRetries: false,
     // Its own agent, so dispose() can tear down a hung socket; also bounds a proxied request.
@@ -145,6 +145,18 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
     clearTimeout(timer)
     tearDown()
   }
+}
+
+/**
+ * http-client hands URL.hostname to http.request, which for an IPv6 literal keeps the brackets
+ * ("[::1]") and then fails to resolve it; Node wants the bare address.
+ */
+const bareIpv6Host = {
+  prepareRequest(options: { host?: string | null }): void {
+    if (options.host?.startsWith('[') && options.host.endsWith(']')) options.host = options.host.slice(1, -1)
+  },
+  canHandleAuthentication: () => false,
+  handleAuthentication: () => Promise.reject(new Error('not an authentication handler')),
 }
 
 /** The proxy http-client will use for `url`, as host:port (never its credentials), and where it was set. */

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, assertNoLeak, runAction } from '../support/run-action.js'
+import { runCli } from '../support/run-cli.js'
+import { ipv6LoopbackMissing } from '../support/ipv6.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
@@ -75,6 +77,31 @@ describe('minting', () => {
       await ghes.close()
     }
   })
+})
+
+describe('an IPv6 loopback api-url', async () => {
+  const skip = await ipv6LoopbackMissing()
+  for (const entry of ['action', 'command'] as const) {
+    test(`the ${entry} mints from a stand-in at http://[::1]:PORT`, { skip }, async () => {
+      const v6 = new GitHubStandIn({ acceptToken: TOKEN, host: '::1' })
+      const url = await v6.start()
+      try {
+        assert.match(url, /^http:\/\/\[::1\]:\d+$/)
+        if (entry === 'action') {
+          const run = await runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': url, 'max-attempts': '1' })
+          assert.equal(run.exitCode, 0, run.stdout)
+          assert.equal(run.outputs.token, v6.minted.at(-1))
+        } else {
+          const run = await runCli(['--repository', 'octo-org/octo-repo', '--api-url', url, '--max-attempts', '1'], { GITHUB_TOKEN: TOKEN })
+          assert.equal(run.exitCode, 0, run.stderr)
+          assert.equal(run.stdout, `${v6.minted.at(-1)}\n`)
+        }
+        assert.equal(v6.requests.length, 1)
+      } finally {
+        await v6.close()
+      }
+    })
+  }
 })
 
 describe('retried', () => {

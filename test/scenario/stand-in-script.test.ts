@@ -7,6 +7,7 @@ import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { parseFault } from '../../scripts/stand-in.js'
 import { runCli } from '../support/run-cli.js'
+import { ipv6LoopbackMissing } from '../support/ipv6.js'
 
 const SCRIPT = new URL('../../scripts/stand-in.ts', import.meta.url).pathname
 const TOKEN = 'ghp_EndToEndCallerToken'
@@ -55,3 +56,20 @@ test('a bad fault spec is a usage error', async () => {
   assert.equal(code, 2)
   assert.match(stderr, /--fault must be a status .* got "slow"/)
 })
+
+test(
+  '--host ::1 prints a URL with the address in brackets, and the command mints through it',
+  { skip: await ipv6LoopbackMissing() },
+  async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--host', '::1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    try {
+      const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string]
+      assert.match(url, /^http:\/\/\[::1\]:\d+$/)
+      const run = await runCli(['--repository', 'octo-org/octo-repo', '--api-url', url, '--max-attempts', '1'], { GITHUB_TOKEN: TOKEN })
+      assert.equal(run.exitCode, 0, run.stderr)
+    } finally {
+      child.kill('SIGTERM')
+      await once(child, 'exit')
+    }
+  },
+)
