@@ -210,12 +210,11 @@ class Session {
       (result) => {
         let rateLimited = false
         if (result.value && (result.value.status === 429 || result.value.status === 403)) {
-          const now = this.clock.now()
-          const decision = decide(responseOutcome(result.value), now)
+          const decision = decide(responseOutcome(result.value), this.clock.wallNow())
           if (decision.action === 'retry') {
             rateLimited = true
             // A wait GitHub asked for holds the whole batch, not just the runner that was told.
-            this.limiter.pauseUntil(now + (decision.askedMs ?? decision.minimumMs ?? 0))
+            this.limiter.pauseUntil(this.clock.now() + (decision.askedMs ?? decision.minimumMs ?? 0))
           }
         }
         return signalOf(result, rateLimited)

@@ -34,13 +34,16 @@ export const PERMANENT_NETWORK_CODES =
   /^(ENOTFOUND|EREDIRECT|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
 
 /**
- * Decides what to do after an attempt. `earlier401s` counts 401 answers before this one: a GitHub
- * App installation token can take a moment to become valid, so one 401 earns one more try.
+ * Decides what to do after an attempt. `wallNowMs` is the local wall clock (epoch ms); the answer's
+ * own `Date` header, when readable, stands in for it, since GitHub states a reset or a dated
+ * retry-after in its own time. `earlier401s` counts 401 answers before this one: a GitHub App
+ * installation token can take a moment to become valid, so one 401 earns one more try.
  */
-export function decide(outcome: Outcome, nowMs: number, earlier401s = 0): Decision {
+export function decide(outcome: Outcome, wallNowMs: number, earlier401s = 0): Decision {
   if (outcome.kind === 'network') {
     return PERMANENT_NETWORK_CODES.test(outcome.code) ? { action: 'fail' } : { action: 'retry' }
   }
+  const nowMs = parseHttpDate(outcome.headers.date) ?? wallNowMs
   const decision = decideResponse(outcome, nowMs, earlier401s)
   if (decision.action !== 'retry') return decision
   // A retry-after on any answer worth retrying (a rate limit, or a 503 during maintenance) is
@@ -92,10 +95,17 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return undefined
   const text = value.trim()
   if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000)
+  const at = parseHttpDate(text)
+  return at === undefined ? undefined : Math.max(0, at - nowMs)
+}
+
+/** An HTTP date (`Wed, 21 Oct 2015 07:28:00 GMT`) as epoch ms; undefined for anything else. */
+export function parseHttpDate(value: string | undefined): number | undefined {
+  const text = value?.trim() ?? ''
   // An HTTP date always names a weekday and a time; Date.parse alone accepts far too much.
   if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined
   const at = Date.parse(text)
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
+  return Number.isNaN(at) ? undefined : at
 }
 
 /** The ceiling of the wait before retry number `retry` (1 for the first retry): exponential, capped. */

@@ -3,12 +3,16 @@
 import { type Backoff, type Decision, type Outcome, decide, waitFor } from './policy.js'
 
 export interface Clock {
+  /** Monotonic milliseconds, for deadlines, rounds and pauses: setting the system clock does not move it. */
   now(): number
+  /** The wall clock (epoch milliseconds), only to read the times GitHub gives as dates. */
+  wallNow(): number
   sleep(ms: number): Promise<void>
 }
 
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.now(),
+  wallNow: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 }
 
@@ -73,7 +77,7 @@ export async function retry<T>(
     if (previous && timeoutMs <= 0) throw new RetryError({ ...previous, stop: 'deadline' }, n - 1)
     const result = await attempt(n, timeoutMs)
     const now = clock.now()
-    const decision: Decision = (options.decide ?? decide)(result.outcome, now, earlier401s)
+    const decision: Decision = (options.decide ?? decide)(result.outcome, clock.wallNow(), earlier401s)
     if (decision.action === 'succeed' && result.value !== undefined) return { value: result.value, attempts: n }
     if (result.outcome.kind === 'response' && result.outcome.status === 401) earlier401s++
 

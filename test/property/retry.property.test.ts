@@ -17,7 +17,8 @@ type RetryAfter =
   | { kind: 'date'; offsetMs: number }
   | { kind: 'ignored'; text: string } // negative or unreadable: as if absent
 
-type Step = { took: number } & (
+/** `took`: the share of its timeout the attempt used; `wallStepMs`: how far our wall clock stepped meanwhile (NTP, a user). */
+type Step = { took: number; wallStepMs?: number } & (
   | { kind: 'success' }
   | { kind: 'network'; code: string }
   | {
@@ -26,6 +27,8 @@ type Step = { took: number } & (
       retryAfter?: RetryAfter
       remaining?: string
       reset?: { offsetS: number } | { text: string }
+      /** The answer carries a Date header: the server's clock, which GitHub's reset and dates follow. */
+      date?: boolean
       message?: string
       validBody?: boolean
     }
@@ -53,6 +56,7 @@ const response = fc.record(
     retryAfter,
     remaining: fc.constantFrom('0', '1', '4999'),
     reset: fc.oneof(fc.record({ offsetS: fc.integer({ min: -600, max: 7200 }) }), fc.record({ text: fc.constantFrom('', 'soon', '-5') })),
+    date: fc.boolean(),
     message: fc.constantFrom(SECONDARY, 'API rate limit exceeded', 'Not Found', 'Resource not accessible by integration'),
     validBody: fc.boolean(),
   },
@@ -70,8 +74,9 @@ const step: fc.Arbitrary<Step> = fc
       { weight: 6, arbitrary: response },
     ),
     fc.double({ min: 0, max: 1, noNaN: true }),
+    fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: -3_600_000, max: 3_600_000 }) }),
   )
-  .map(([s, took]) => ({ ...s, took }))
+  .map(([s, took, wallStepMs]) => ({ ...s, took, wallStepMs }))
 
 const tuning = fc
   .record({
@@ -81,6 +86,8 @@ const tuning = fc
     timeoutMs: fc.oneof(fc.integer({ min: 1, max: 60_000 }), fc.integer({ min: 1, max: 6 * 3_600_000 })),
     attemptTimeoutMs: fc.oneof(fc.integer({ min: 1, max: 20_000 }), fc.integer({ min: 1, max: 6 * 3_600_000 })),
     jitter: fc.constantFrom<Jitter>(...JITTER_MODES),
+    // How far our wall clock is from the server's: deadlines must not care, waits GitHub asks for must.
+    wallSkewMs: fc.oneof(fc.constant(0), fc.integer({ min: -7_200_000, max: 7_200_000 })),
   })
   .map(({ extraDelayMs, ...t }) => ({ ...t, maxDelayMs: t.initialDelayMs + extraDelayMs }))
 type Tuning = typeof tuning extends fc.Arbitrary<infer T> ? T : never
@@ -91,7 +98,7 @@ const randoms = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: t
 
 const toSecond = (ms: number) => Math.ceil(ms / 1000) * 1000
 
-/** The answer a step stands for, at the moment it arrives. */
+/** The answer a step stands for, at the moment it arrives; `now` is the server's clock. */
 function materialize(s: Step, now: number): AttemptResult<string> {
   if (s.kind === 'success') return { value: 'minted', outcome: { kind: 'response', status: 201, headers: {}, validBody: true } }
   if (s.kind === 'network') return { outcome: { kind: 'network', code: s.code } }
@@ -103,6 +110,7 @@ function materialize(s: Step, now: number): AttemptResult<string> {
   if (ra?.kind === 'ignored') headers['retry-after'] = ra.text
   if (s.remaining !== undefined) headers['x-ratelimit-remaining'] = s.remaining
   if (s.reset) headers['x-ratelimit-reset'] = 'text' in s.reset ? s.reset.text : String(Math.floor(now / 1000) + s.reset.offsetS)
+  if (s.date) headers.date = new Date(now).toUTCString()
   const outcome: Outcome = { kind: 'response', status: s.status, headers, message: s.message, validBody: s.validBody }
   // A 2xx with the documented body carries the token; the policy must then succeed.
   const good = s.status >= 200 && s.status < 300 && s.validBody !== false
@@ -112,19 +120,22 @@ function materialize(s: Step, now: number): AttemptResult<string> {
 /**
  * The least wait GitHub asked for with this answer, by GitHub's documented rules: `retry-after`
  * (seconds or a date) on any answer; else, for a rate limit (403/429), the reset time, or at
- * least a minute for a secondary limit or a bare 429.
+ * least a minute for a secondary limit or a bare 429. Dates are measured against the answer's
+ * Date header (whole seconds of the server's clock `now`) when it has one, else against our wall
+ * clock, `wallSkewMs` off the server's at that moment.
  */
-function askedByGitHub(s: Step, now: number): number {
+function askedByGitHub(s: Step, now: number, wallSkewMs: number): number {
   if (s.kind !== 'response') return 0
+  const reference = s.date ? Math.floor(now / 1000) * 1000 : now + wallSkewMs
   const ra = s.retryAfter
   if (ra?.kind === 'seconds') return ra.seconds * 1000
   if (ra?.kind === 'fraction') return ra.ms
-  if (ra?.kind === 'date') return Math.max(0, toSecond(now + ra.offsetMs) - now)
+  if (ra?.kind === 'date') return Math.max(0, toSecond(now + ra.offsetMs) - reference)
   if (s.status !== 403 && s.status !== 429) return 0
   if (s.remaining === '0') {
     if (s.reset && 'offsetS' in s.reset) {
       const reset = (Math.floor(now / 1000) + s.reset.offsetS) * 1000
-      if (reset > 0) return Math.max(0, reset - now)
+      if (reset > 0) return Math.max(0, reset - reference)
     }
     return 60_000
   }
@@ -154,8 +165,11 @@ interface Played {
 
 const BEYOND_SCRIPT: Step = { kind: 'response', status: 502, took: 0 }
 
-async function play(steps: Step[], t: Tuning, random: number[]): Promise<Played> {
+async function play(steps: Step[], { wallSkewMs, ...t }: Tuning, random: number[]): Promise<Played> {
   const clock = new FakeClock()
+  // The fake clock's own time is monotonic and the server's; ours, on the wall, starts off by the
+  // skew and steps as the script says.
+  clock.wallOffset = wallSkewMs
   const started = clock.now()
   const deadlineMs = started + t.timeoutMs
   const attempts: Played['attempts'] = []
@@ -169,6 +183,7 @@ async function play(steps: Step[], t: Tuning, random: number[]): Promise<Played>
         const s = steps[n - 1] ?? BEYOND_SCRIPT
         // The request takes part of the time it was given; the transport enforces the rest.
         clock.time += Math.floor(s.took * timeoutMs)
+        clock.wallOffset += s.wallStepMs ?? 0
         attempts.push({ start, timeoutMs, end: clock.now() })
         return materialize(s, clock.now())
       },
@@ -178,7 +193,11 @@ async function play(steps: Step[], t: Tuning, random: number[]): Promise<Played>
         clock,
         random: () => random[r++ % random.length],
         onFailure: (f) =>
-          failures.push({ ...f, at: clock.now(), asked: askedByGitHub(steps[f.attempt - 1] ?? BEYOND_SCRIPT, clock.now()) }),
+          failures.push({
+            ...f,
+            at: clock.now(),
+            asked: askedByGitHub(steps[f.attempt - 1] ?? BEYOND_SCRIPT, clock.now(), clock.wallOffset),
+          }),
       },
     )
   } catch (error) {

@@ -220,6 +220,19 @@ describe('batches are all or nothing', () => {
     }
   })
 
+  test('the deadline and the retry rounds run on a monotonic clock: the wall clock stepping an hour ahead changes nothing', async () => {
+    // The first answers, 502s, come after the step; the deadline was set before it.
+    const late502: Fault = { handle: (_req, res) => void setTimeout(() => res.writeHead(502).end(), 1500), offContract: 'a bare 502' }
+    github.faults.push(late502, late502)
+    const run = await runAction(inputs({ count: '2' }), {
+      NODE_OPTIONS: `--import=${new URL('../support/clock-step.mjs', import.meta.url).href}`,
+      CLOCK_STEP_AFTER_MS: '700',
+      CLOCK_STEP_MS: '3600000',
+    })
+    assert.equal(run.exitCode, 0, run.stdout)
+    assert.equal(github.runners.length, 2)
+  })
+
   test('the shared deadline: a runner that cannot be registered in time fails the batch, and the rest are deleted', async () => {
     github.faults.push({ pass: true }, { hang: true }, { hang: true })
     const run = await runAction(inputs({ count: '3', timeout: '1s', 'attempt-timeout': '5s' }))

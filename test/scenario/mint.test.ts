@@ -9,13 +9,14 @@ import { ipv6LoopbackMissing } from '../support/ipv6.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
+const CLOCK_STEP = new URL('../support/clock-step.mjs', import.meta.url).href
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
 let apiUrl: string
 useStandIn(github, (url) => (apiUrl = url))
 
-function mint(inputs: Record<string, string> = {}): Promise<ActionRun> {
-  return runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl, ...FAST, ...inputs })
+function mint(inputs: Record<string, string> = {}, env: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl, ...FAST, ...inputs }, env)
 }
 
 function errorLine(run: ActionRun): string {
@@ -204,6 +205,56 @@ describe('waits that GitHub asks for', () => {
     assert.ok(github.requests[1].at >= reset * 1000 - 50, 'retried before the reset')
   })
 
+  // GitHub states the reset in its own time. Measured against a local clock that runs ahead, the
+  // reset looks past and the retry would hammer a rate-limited API; the answer's Date header is
+  // the server's clock at the moment it answered.
+  for (const { name, skewMs } of [
+    { name: 'an hour behind ours (a local clock that runs fast)', skewMs: -3_600_000 },
+    { name: 'an hour ahead of ours', skewMs: 3_600_000 },
+  ]) {
+    test(`x-ratelimit-reset is measured against the answer's Date header: a server clock ${name}`, async () => {
+      github.faults.push({
+        handle: (_req, res) => {
+          const serverNow = Date.now() + skewMs
+          const reset = Math.floor(serverNow / 1000) + 2
+          res.writeHead(403, {
+            'content-type': 'application/json; charset=utf-8',
+            date: new Date(serverNow).toUTCString(),
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(reset),
+            'x-github-request-id': 'RATE:LIMITED',
+          })
+          res.end(
+            JSON.stringify({ message: 'API rate limit exceeded for installation.', documentation_url: 'https://docs.github.com/rest' }),
+          )
+        },
+      })
+      const run = await mint({ timeout: '1m' })
+      assertMinted(run, 2)
+      const gap = github.requests[1].at - github.requests[0].at
+      // Dates have whole seconds: the reset is 1 to 2 s after the server's Date.
+      assert.ok(gap >= 900 && gap < 10_000, `retried ${gap}ms after the rate-limited answer`)
+    })
+  }
+
+  test('an HTTP-date retry-after is measured against the Date header too', async () => {
+    github.faults.push({
+      handle: (_req, res) => {
+        const serverNow = Date.now() - 3_600_000
+        res.writeHead(429, {
+          'content-type': 'application/json; charset=utf-8',
+          date: new Date(serverNow).toUTCString(),
+          'retry-after': new Date(serverNow + 2000).toUTCString(),
+        })
+        res.end(JSON.stringify({ message: 'API rate limit exceeded' }))
+      },
+    })
+    const run = await mint()
+    assertMinted(run, 2)
+    const gap = github.requests[1].at - github.requests[0].at
+    assert.ok(gap >= 900 && gap < 10_000, `retried ${gap}ms after the 429`)
+  })
+
   test('a secondary rate limit without retry-after waits a minute: past the timeout, it fails at once', async () => {
     github.faults.push({
       status: 403,
@@ -238,6 +289,13 @@ describe('the deadline', () => {
     assert.ok(run.durationMs < 1500 + 5000, `took ${run.durationMs}ms`)
     assert.match(errorLine(run), /would pass the 1\.5s "timeout"/)
     assert.equal(run.outputs.attempts, String(github.requests.length))
+  })
+
+  test('the deadline runs on a monotonic clock: the wall clock stepping an hour ahead does not end the run', async () => {
+    // The first answer, a 502, comes after the step; the deadline was set before it.
+    github.faults.push({ handle: (_req, res) => void setTimeout(() => res.writeHead(502).end(), 1500), offContract: 'a bare 502' })
+    const run = await mint({}, { NODE_OPTIONS: `--import=${CLOCK_STEP}`, CLOCK_STEP_AFTER_MS: '700', CLOCK_STEP_MS: '3600000' })
+    assertMinted(run, 2)
   })
 
   test('max-attempts bounds the requests', async () => {

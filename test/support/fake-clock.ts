@@ -4,9 +4,14 @@ import type { Clock } from '../../src/retry.js'
 
 export class FakeClock implements Clock {
   readonly sleeps: number[] = []
+  /** How far the wall clock is from `time`: a test can step it as NTP or a user would. */
+  wallOffset = 0
   constructor(public time = 1_700_000_000_000) {}
   now(): number {
     return this.time
+  }
+  wallNow(): number {
+    return this.time + this.wallOffset
   }
   async sleep(ms: number): Promise<void> {
     this.sleeps.push(ms)

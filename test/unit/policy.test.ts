@@ -1,6 +1,15 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { type Backoff, type Outcome, backoffCeiling, backoffDelay, decide, parseRetryAfter, waitFor } from '../../src/policy.js'
+import {
+  type Backoff,
+  type Outcome,
+  backoffCeiling,
+  backoffDelay,
+  decide,
+  parseHttpDate,
+  parseRetryAfter,
+  waitFor,
+} from '../../src/policy.js'
 
 const NOW = Date.parse('2026-11-27T12:00:00Z')
 const response = (status: number, headers: Record<string, string> = {}, message?: string, validBody?: boolean): Outcome => ({
@@ -69,6 +78,25 @@ describe('decide', () => {
     assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', askedMs: 42_000 })
   })
 
+  test("the reset and a dated retry-after are measured against the answer's Date header, the server's clock", () => {
+    const server = NOW - 3_600_000 // an hour behind our clock
+    const date = new Date(server).toUTCString()
+    const reset = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(server / 1000 + 42) }
+    assert.deepEqual(decide(response(403, { ...reset, date }), NOW), { action: 'retry', askedMs: 42_000 })
+    // Without the Date header the reset looks an hour past: our own backoff.
+    assert.deepEqual(decide(response(403, reset), NOW), { action: 'retry' })
+    const retryAfter = { 'retry-after': new Date(server + 5000).toUTCString() }
+    assert.deepEqual(decide(response(429, { ...retryAfter, date }), NOW), { action: 'retry', askedMs: 5000 })
+    assert.deepEqual(decide(response(429, retryAfter), NOW), { action: 'retry' })
+  })
+
+  test('an unreadable Date header is ignored: our wall clock', () => {
+    const reset = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 42) }
+    for (const date of ['yesterday', '2026-11-27T11:00:00Z', '', `soon ${new Date(NOW - 3_600_000).toUTCString()}`]) {
+      assert.deepEqual(decide(response(403, { ...reset, date }), NOW), { action: 'retry', askedMs: 42_000 }, date)
+    }
+  })
+
   test('remaining 0 with a reset in the past, or right now, falls back to our backoff', () => {
     for (const reset of [NOW / 1000 - 5, NOW / 1000]) {
       assert.deepEqual(decide(response(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), NOW), {
@@ -121,6 +149,14 @@ describe('parseRetryAfter', () => {
     assert.equal(parseRetryAfter(`${new Date(NOW + 5000).toUTCString()}+0500`, NOW), undefined)
     assert.equal(parseRetryAfter(undefined, NOW), undefined)
   })
+})
+
+test('parseHttpDate reads only the HTTP date shape', () => {
+  assert.equal(parseHttpDate('Fri, 27 Nov 2026 12:00:00 GMT'), NOW)
+  assert.equal(parseHttpDate(' Fri, 27 Nov 2026 12:00:00 GMT '), NOW)
+  for (const text of [undefined, '', '2026-11-27T12:00:00Z', 'Fri, 27 Nov 2026 12:00:00 +0000', 'Fri, 99 Nov 2026 12:00:00 GMT']) {
+    assert.equal(parseHttpDate(text), undefined, text)
+  }
 })
 
 describe('backoff', () => {

@@ -158,9 +158,36 @@ describe('retry', () => {
   })
 })
 
+describe('two clocks', () => {
+  test('the wall clock stepping an hour either way moves neither the deadline nor the attempt timeouts', async () => {
+    for (const step of [3_600_000, -3_600_000]) {
+      const clock = new FakeClock()
+      const results: AttemptResult<string>[] = [status(502), status(502), ok]
+      const timeouts: number[] = []
+      const attempt = async (_n: number, timeoutMs: number) => {
+        timeouts.push(timeoutMs)
+        clock.wallOffset += step
+        return results.shift()!
+      }
+      assert.deepEqual(await retry(attempt, options(clock, { deadlineMs: clock.now() + 10_000 })), { value: 'minted', attempts: 3 })
+      assert.deepEqual(timeouts, [10_000, 9000, 7000])
+    }
+  })
+
+  test('the policy reads the wall clock: a reset is measured against it', async () => {
+    const clock = new FakeClock()
+    clock.wallOffset = -5000 // our wall clock runs 5 s slow
+    const reset = String(clock.now() / 1000 + 10)
+    const { attempt } = scripted([status(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }), ok])
+    await retry(attempt, options(clock))
+    assert.deepEqual(clock.sleeps, [15_000])
+  })
+})
+
 describe('systemClock', () => {
-  test('tells the time and sleeps for real', async () => {
-    assert.ok(Math.abs(systemClock.now() - Date.now()) < 50)
+  test('tells the time and sleeps for real: now() is monotonic, wallNow() the wall clock', async () => {
+    assert.ok(Math.abs(systemClock.now() - performance.now()) < 50)
+    assert.ok(Math.abs(systemClock.wallNow() - Date.now()) < 50)
     const started = performance.now()
     await systemClock.sleep(30)
     assert.ok(performance.now() - started >= 25)
