@@ -1,8 +1,8 @@
 // One-line explanations of a failed mint: what went wrong and what to do about it.
-import type { Outcome } from './policy.js'
+import { type Outcome, SECONDARY_LIMIT_FLOOR_MS } from './policy.js'
 import type { Scope } from './inputs.js'
 import { formatMs } from './github.js'
-import type { RetryError } from './retry.js'
+import type { AttemptFailure, RetryError } from './retry.js'
 
 export function describeScope(scope: Scope): string {
   switch (scope.kind) {
@@ -89,7 +89,43 @@ export function explainGiveUp(error: RetryError, why: string, timeoutMs: number,
   const { failure, attempts } = error
   const id = requestId ? ` (GitHub request id ${requestId})` : ''
   if (!failure.stop || failure.stop === 'not-retryable') return `${why}${id}`
-  return `${explainStop(failure.stop, attempts, failure.waitMs, timeoutMs)} Last answer: ${outcomeLabel(failure.outcome)}${id}. ${why}`
+  const last = `Last answer: ${outcomeLabel(failure.outcome)}${id}.`
+  const limit = rateLimit(failure)
+  if (!limit) return `${explainStop(failure.stop, attempts, failure.waitMs, timeoutMs)} ${last} ${why}`
+  const said = failure.outcome.kind === 'response' && failure.outcome.message ? ` GitHub said: "${failure.outcome.message}".` : ''
+  if (failure.stop === 'deadline') {
+    return `Gave up after ${attempts} attempt(s): ${limit}, and the ${formatMs(timeoutMs)} "timeout" ends before that. ${last} ${NOT_PERMISSION} wait for it to lift, or raise "timeout" to cover the wait.${said}`
+  }
+  return `${explainStop(failure.stop, attempts)} ${last} ${capitalize(limit)}. ${NOT_PERMISSION} try again later.${said}`
+}
+
+const NOT_PERMISSION = 'This is a rate limit, not a permission problem:'
+
+/**
+ * What a rate limit that ended the run asked for, from the policy's reason to wait; undefined
+ * when the last answer was no rate limit (a 403 the policy would not retry is a permission problem).
+ */
+function rateLimit(failure: AttemptFailure): string | undefined {
+  const { outcome, why, waitMs } = failure
+  if (outcome.kind !== 'response' || (outcome.status !== 403 && outcome.status !== 429) || !why) return undefined
+  const wait = waitMs === undefined ? '' : `, a wait of ${formatMs(waitMs)}`
+  switch (why) {
+    case 'rate-limit-reset': {
+      const resource = outcome.headers['x-ratelimit-resource']
+      const reset = new Date(Number(outcome.headers['x-ratelimit-reset']) * 1000).toISOString().replace('.000Z', 'Z')
+      return `GitHub's rate limit${resource ? ` for "${resource}"` : ''} is used up until ${reset}${wait}`
+    }
+    case 'retry-after':
+      return waitMs === undefined
+        ? 'GitHub asked to wait (retry-after) before the next request'
+        : `GitHub asked to wait ${formatMs(waitMs)} (retry-after) before the next request`
+    case 'rate-limit-floor': {
+      const kind = /secondary rate limit/i.test(outcome.message ?? '') ? 'secondary rate limit' : `rate limit (${outcome.status})`
+      return `GitHub's ${kind} calls for a wait of at least ${formatMs(SECONDARY_LIMIT_FLOOR_MS)}`
+    }
+    case 'backoff':
+      return `GitHub kept rate-limiting the request (${outcome.status})`
+  }
 }
 
 function capitalize(text: string): string {

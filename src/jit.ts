@@ -354,7 +354,7 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
       // waits must not run out on its own and sink the whole batch while the others still wait.
       maxAttempts: config.jit!.count > 1 ? Infinity : config.maxAttempts,
       budget,
-      decide: (outcome, now, earlier401s) => (retryConflict ? { action: 'retry' } : decide(outcome, now, earlier401s)),
+      decide: (outcome, now, earlier401s) => (retryConflict ? { action: 'retry', why: 'backoff' } : decide(outcome, now, earlier401s)),
       onFailure: (failure) => session.log(`Runner "${name}": ${failureLine(failure, last.requestId, last.detail)}`),
     })
     return value

@@ -16,14 +16,23 @@ export type Headers = Readonly<Record<string, string | undefined>>
 export type Outcome =
   { kind: 'response'; status: number; headers: Headers; message?: string; validBody?: boolean } | { kind: 'network'; code: string }
 
+/**
+ * Why a retry waits as long as it does: our own backoff, GitHub's `retry-after`, the rate-limit
+ * reset, or a rate limit that names no time (GitHub's rule: wait at least a minute).
+ */
+export type WaitReason = 'backoff' | 'retry-after' | 'rate-limit-reset' | 'rate-limit-floor'
+
 export type Decision =
   | { action: 'succeed' }
   | { action: 'fail' }
   // askedMs: how long GitHub asked us to wait (retry-after or the rate-limit reset); the wait
   // honours it exactly. minimumMs: a floor of our own (GitHub's "at least a minute" rule).
-  | { action: 'retry'; askedMs?: number; minimumMs?: number }
+  | { action: 'retry'; why: WaitReason; askedMs?: number; minimumMs?: number }
+
+const BACKOFF: Decision = { action: 'retry', why: 'backoff' }
 
 export const SECONDARY_LIMIT_FLOOR_MS = 60_000
+const FLOOR: Decision = { action: 'retry', why: 'rate-limit-floor', minimumMs: SECONDARY_LIMIT_FLOOR_MS }
 
 // A transient server fault: GitHub's own guidance plus the gateway codes seen under bursts.
 const TRANSIENT_STATUSES = new Set([408, 500, 502, 503, 504])
@@ -41,7 +50,7 @@ export const PERMANENT_NETWORK_CODES =
  */
 export function decide(outcome: Outcome, wallNowMs: number, earlier401s = 0): Decision {
   if (outcome.kind === 'network') {
-    return PERMANENT_NETWORK_CODES.test(outcome.code) ? { action: 'fail' } : { action: 'retry' }
+    return PERMANENT_NETWORK_CODES.test(outcome.code) ? { action: 'fail' } : BACKOFF
   }
   const nowMs = parseHttpDate(outcome.headers.date) ?? wallNowMs
   const decision = decideResponse(outcome, nowMs, earlier401s)
@@ -49,41 +58,38 @@ export function decide(outcome: Outcome, wallNowMs: number, earlier401s = 0): De
   // A retry-after on any answer worth retrying (a rate limit, or a 503 during maintenance) is
   // GitHub asking us to wait that long: never retry sooner.
   const retryAfter = parseRetryAfter(outcome.headers['retry-after'], nowMs)
-  return retryAfter ? { action: 'retry', askedMs: retryAfter } : decision
+  return retryAfter ? { action: 'retry', why: 'retry-after', askedMs: retryAfter } : decision
 }
 
 function decideResponse(outcome: Extract<Outcome, { kind: 'response' }>, nowMs: number, earlier401s: number): Decision {
   const { status } = outcome
   if (status >= 200 && status < 300) {
     // A 2xx without the documented body never becomes an output: ask again.
-    return outcome.validBody === false ? { action: 'retry' } : { action: 'succeed' }
+    return outcome.validBody === false ? BACKOFF : { action: 'succeed' }
   }
   if (status === 403 || status === 429) {
     const limit = rateLimitWait(outcome, nowMs)
-    if (limit) return { action: 'retry', ...limit }
+    if (limit) return limit
     // A 403 with no rate-limit signal is a permission problem; a bare 429 is still a limit.
-    return status === 429 ? { action: 'retry', minimumMs: SECONDARY_LIMIT_FLOOR_MS } : { action: 'fail' }
+    return status === 429 ? FLOOR : { action: 'fail' }
   }
-  if (status === 401) return earlier401s > 0 ? { action: 'fail' } : { action: 'retry' }
-  return TRANSIENT_STATUSES.has(status) ? { action: 'retry' } : { action: 'fail' }
+  if (status === 401) return earlier401s > 0 ? { action: 'fail' } : BACKOFF
+  return TRANSIENT_STATUSES.has(status) ? BACKOFF : { action: 'fail' }
 }
 
 /** GitHub's rate-limit rules, in its documented order; undefined when the answer is no rate limit. */
-function rateLimitWait(
-  outcome: Extract<Outcome, { kind: 'response' }>,
-  nowMs: number,
-): { askedMs?: number; minimumMs?: number } | undefined {
+function rateLimitWait(outcome: Extract<Outcome, { kind: 'response' }>, nowMs: number): Decision | undefined {
   // A readable retry-after outranks the other signals; decide() applies it (0: our own backoff).
-  if (parseRetryAfter(outcome.headers['retry-after'], nowMs) !== undefined) return {}
+  if (parseRetryAfter(outcome.headers['retry-after'], nowMs) !== undefined) return BACKOFF
   if (outcome.headers['x-ratelimit-remaining'] === '0') {
     const reset = Number(outcome.headers['x-ratelimit-reset'])
     if (Number.isFinite(reset) && reset > 0) {
       const untilReset = reset * 1000 - nowMs
-      return untilReset > 0 ? { askedMs: untilReset } : {}
+      return untilReset > 0 ? { action: 'retry', why: 'rate-limit-reset', askedMs: untilReset } : BACKOFF
     }
-    return { minimumMs: SECONDARY_LIMIT_FLOOR_MS }
+    return FLOOR
   }
-  if (/secondary rate limit/i.test(outcome.message ?? '')) return { minimumMs: SECONDARY_LIMIT_FLOOR_MS }
+  if (/secondary rate limit/i.test(outcome.message ?? '')) return FLOOR
   return undefined
 }
 

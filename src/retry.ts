@@ -1,6 +1,6 @@
 // The retry loop: runs attempts until one succeeds, the policy says stop, the attempts run out
 // or the deadline would pass. Time and randomness are injected so tests can drive it exactly.
-import { type Backoff, type Decision, type Outcome, decide, waitFor } from './policy.js'
+import { type Backoff, type Decision, type Outcome, type WaitReason, decide, waitFor } from './policy.js'
 
 export interface Clock {
   /** Monotonic milliseconds, for deadlines, rounds and pauses: setting the system clock does not move it. */
@@ -46,6 +46,8 @@ export interface AttemptFailure {
   outcome: Outcome
   /** The wait before the next attempt; undefined when there is none. */
   waitMs?: number
+  /** Why the policy wanted another attempt after this long (set whenever it wanted one, even if none follows). */
+  why?: WaitReason
   /** Why there is no next attempt. */
   stop?: 'not-retryable' | 'attempts-exhausted' | 'deadline' | 'budget'
 }
@@ -83,12 +85,15 @@ export async function retry<T>(
 
     const failure: AttemptFailure = { attempt: n, maxAttempts: options.maxAttempts, outcome: result.outcome }
     if (decision.action !== 'retry') failure.stop = 'not-retryable'
-    else if (n >= options.maxAttempts) failure.stop = 'attempts-exhausted'
     else {
-      failure.waitMs = waitFor(decision, n, options, options.random(), previousWaitMs)
-      // Waiting past the deadline cannot help: say so now instead of sleeping into a failure.
-      if (now + failure.waitMs >= options.deadlineMs) failure.stop = 'deadline'
-      else if (options.budget && !options.budget.take()) failure.stop = 'budget'
+      failure.why = decision.why
+      if (n >= options.maxAttempts) failure.stop = 'attempts-exhausted'
+      else {
+        failure.waitMs = waitFor(decision, n, options, options.random(), previousWaitMs)
+        // Waiting past the deadline cannot help: say so now instead of sleeping into a failure.
+        if (now + failure.waitMs >= options.deadlineMs) failure.stop = 'deadline'
+        else if (options.budget && !options.budget.take()) failure.stop = 'budget'
+      }
     }
     options.onFailure?.(failure)
     if (failure.stop) throw new RetryError(failure, n)

@@ -156,7 +156,7 @@ describe('a retry-after GitHub would not send', () => {
     const run = await mint({ timeout: '10s' })
     assert.equal(run.exitCode, 1)
     assert.equal(github.requests.length, 1)
-    assert.match(errorLine(run), /next wait \(1m\) would pass the 10s "timeout"/)
+    assert.match(errorLine(run), /a wait of at least 1m, and the 10s "timeout" ends before that/)
   })
 
   test('negative on a 503: ignored, our own backoff', async () => {
@@ -185,7 +185,7 @@ describe('a retry-after GitHub would not send', () => {
     github.faults.push({ status: 429, headers: { 'retry-after': 'soon' } })
     const run = await mint({ timeout: '10s' })
     assert.equal(github.requests.length, 1)
-    assert.match(errorLine(run), /next wait \(1m\) would pass the 10s "timeout"/)
+    assert.match(errorLine(run), /a wait of at least 1m, and the 10s "timeout" ends before that/)
   })
 
   test('on a 503 (maintenance), retry-after is honoured too', async () => {

@@ -264,7 +264,7 @@ describe('waits that GitHub asks for', () => {
     assert.equal(run.exitCode, 1)
     assert.equal(github.requests.length, 1)
     assert.ok(run.durationMs < 8000, `took ${run.durationMs}ms`)
-    assert.match(errorLine(run), /next wait \(1m\) would pass the 10s "timeout"/)
+    assert.match(errorLine(run), /a wait of at least 1m, and the 10s "timeout" ends before that/)
   })
 
   test('a retry-after past the timeout fails at once and says how long GitHub asked', async () => {
@@ -273,6 +273,77 @@ describe('waits that GitHub asks for', () => {
     assert.equal(run.exitCode, 1)
     assert.equal(github.requests.length, 1)
     assert.match(errorLine(run), /2m/)
+  })
+})
+
+describe('a rate limit that outlasts the run says so, never that a permission is missing', () => {
+  const PERMISSION_TEXT = /may not manage|Administration: write|needs a/
+
+  test('403 with x-ratelimit-remaining: 0: the reset time, the wait, and that the timeout is shorter', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 3600
+    github.faults.push({
+      status: 403,
+      headers: {
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(reset),
+        'x-ratelimit-resource': 'core',
+        'x-github-request-id': 'RATE:1',
+      },
+      body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest' },
+    })
+    const run = await mint({ timeout: '1m' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(github.requests.length, 1)
+    const error = errorLine(run)
+    const resetAt = new Date(reset * 1000).toISOString().replace('.000Z', 'Z')
+    assert.match(
+      error,
+      new RegExp(
+        `^::error::Gave up after 1 attempt\\(s\\): GitHub's rate limit for "core" is used up until ${resetAt}, a wait of (59m\\d+s|1h|60m), and the 1m "timeout" ends before that\\. Last answer: HTTP 403 \\(GitHub request id RATE:1\\)\\. This is a rate limit, not a permission problem:`,
+      ),
+    )
+    assert.match(error, /GitHub said: "API rate limit exceeded for user ID 1\."/)
+    assert.doesNotMatch(error, PERMISSION_TEXT)
+  })
+
+  test('429 with a retry-after past the timeout: the wait GitHub asked for', async () => {
+    github.faults.push({ status: 429, headers: { 'retry-after': '120' }, body: { message: 'API rate limit exceeded' } })
+    const run = await mint({ timeout: '30s' })
+    assert.equal(run.exitCode, 1)
+    assert.match(
+      errorLine(run),
+      /GitHub asked to wait 2m \(retry-after\) before the next request, and the 30s "timeout" ends before that\./,
+    )
+    assert.match(errorLine(run), /This is a rate limit/)
+  })
+
+  test('a secondary rate limit: at least a minute, and the timeout is shorter', async () => {
+    github.faults.push({ status: 403, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' } })
+    const run = await mint({ timeout: '10s' })
+    assert.equal(run.exitCode, 1)
+    assert.match(errorLine(run), /GitHub's secondary rate limit calls for a wait of at least 1m, and the 10s "timeout" ends before that\./)
+    assert.doesNotMatch(errorLine(run), PERMISSION_TEXT)
+  })
+
+  test('a rate-limited 403 on the last attempt is still a rate limit', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 30
+    github.faults.push({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } })
+    const run = await mint({ 'max-attempts': '1' })
+    assert.equal(run.exitCode, 1)
+    assert.match(
+      errorLine(run),
+      /Gave up after 1 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 403 \(GitHub request id [^)]+\)\. GitHub's rate limit is used up until \S+Z\. This is a rate limit, not a permission problem: try again later\./,
+    )
+    assert.doesNotMatch(errorLine(run), PERMISSION_TEXT)
+  })
+
+  test('the command says the same on stderr', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 3600
+    github.faults.push({ status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } })
+    const run = await runCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--timeout', '1m'], { GITHUB_TOKEN: TOKEN })
+    assert.equal(run.exitCode, 1)
+    assert.match(run.stderr, /GitHub's rate limit is used up until .*, and the 1m --timeout ends before that\./)
+    assert.doesNotMatch(run.stderr, PERMISSION_TEXT)
   })
 })
 

@@ -1,7 +1,8 @@
 // The one-line explanations a user reads when a mint fails.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { describeScope, explainFailure, explainStop, outcomeLabel, requiredPermission } from '../../src/explain.js'
+import { describeScope, explainFailure, explainGiveUp, explainStop, outcomeLabel, requiredPermission } from '../../src/explain.js'
+import { type AttemptFailure, RetryError } from '../../src/retry.js'
 import type { Scope } from '../../src/inputs.js'
 import type { Outcome } from '../../src/policy.js'
 
@@ -90,5 +91,33 @@ describe('explain', () => {
       'Gave up after 2 attempt(s): the next wait (1m30s) would pass the 1m "timeout".',
     )
     assert.equal(explainStop('deadline', 1), 'Gave up after 1 attempt(s): the next wait (0ms) would pass the 0ms "timeout".')
+  })
+
+  test('a rate limit that ended the run is explained from the policy reason, never as a permission problem', () => {
+    const giveUp = (failure: Omit<AttemptFailure, 'attempt' | 'maxAttempts'>) =>
+      explainGiveUp(new RetryError({ attempt: 2, maxAttempts: 2, ...failure }, 2), 'PERMISSION TEXT', 60_000)
+    const limited = (status: number, headers: Record<string, string> = {}, message?: string) => answer(status, message, headers)
+    assert.equal(
+      giveUp({ outcome: limited(429), why: 'backoff', stop: 'attempts-exhausted' }),
+      'Gave up after 2 attempt(s) ("max-attempts"). Last answer: HTTP 429. GitHub kept rate-limiting the request (429). This is a rate limit, not a permission problem: try again later.',
+    )
+    assert.equal(
+      giveUp({ outcome: limited(429), why: 'rate-limit-floor', waitMs: 60_000, stop: 'deadline' }),
+      'Gave up after 2 attempt(s): GitHub\'s rate limit (429) calls for a wait of at least 1m, and the 1m "timeout" ends before that. Last answer: HTTP 429. This is a rate limit, not a permission problem: wait for it to lift, or raise "timeout" to cover the wait.',
+    )
+    assert.match(
+      giveUp({ outcome: limited(403, { 'retry-after': '9' }), why: 'retry-after', stop: 'budget' }),
+      /shared retry budget\. Last answer: HTTP 403\. GitHub asked to wait \(retry-after\) before the next request\. This is a rate limit/,
+    )
+    assert.match(
+      giveUp({ outcome: limited(403, { 'x-ratelimit-reset': '1700000000' }), why: 'rate-limit-reset', stop: 'attempts-exhausted' }),
+      /GitHub's rate limit is used up until 2023-11-14T22:13:20Z\. /,
+    )
+    // The policy did not want to retry: the caller's explanation stands.
+    assert.equal(
+      giveUp({ outcome: limited(403), stop: 'attempts-exhausted' }),
+      'Gave up after 2 attempt(s) ("max-attempts"). Last answer: HTTP 403. PERMISSION TEXT',
+    )
+    assert.equal(giveUp({ outcome: limited(403), stop: 'not-retryable' }), 'PERMISSION TEXT')
   })
 })

@@ -176,7 +176,7 @@ describe('mintToken', () => {
     assert.ok(result instanceof MintError)
     assert.equal(
       result.message,
-      'Gave up after 1 attempt(s): the next wait (2m) would pass the 1m "timeout". Last answer: HTTP 429 (GitHub request id R). GitHub kept rate-limiting the request (429). GitHub said: "Too Many Requests".',
+      'Gave up after 1 attempt(s): GitHub asked to wait 2m (retry-after) before the next request, and the 1m "timeout" ends before that. Last answer: HTTP 429 (GitHub request id R). This is a rate limit, not a permission problem: wait for it to lift, or raise "timeout" to cover the wait. GitHub said: "Too Many Requests".',
     )
     assert.deepEqual(clock.sleeps, [])
   })

@@ -24,24 +24,25 @@ describe('decide', () => {
   test('success only with a valid body', () => {
     assert.deepEqual(decide(response(201, {}, undefined, true), NOW), { action: 'succeed' })
     assert.deepEqual(decide(response(200, {}, undefined, true), NOW), { action: 'succeed' })
-    assert.deepEqual(decide(response(201, {}, undefined, false), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(201, {}, undefined, false), NOW), { action: 'retry', why: 'backoff' })
   })
 
   for (const status of [408, 500, 502, 503, 504]) {
-    test(`${status} is retried with our own backoff`, () => assert.deepEqual(decide(response(status), NOW), { action: 'retry' }))
+    test(`${status} is retried with our own backoff`, () =>
+      assert.deepEqual(decide(response(status), NOW), { action: 'retry', why: 'backoff' }))
   }
   for (const status of [100, 199, 300, 301, 400, 404, 405, 409, 410, 422, 451, 501, 505, 599]) {
     test(`${status} is not retried`, () => assert.deepEqual(decide(response(status), NOW), { action: 'fail' }))
   }
 
   test('401 is retried once, then not', () => {
-    assert.deepEqual(decide(response(401), NOW, 0), { action: 'retry' })
+    assert.deepEqual(decide(response(401), NOW, 0), { action: 'retry', why: 'backoff' })
     assert.deepEqual(decide(response(401), NOW, 1), { action: 'fail' })
   })
 
   test('network errors are retried unless they cannot recover', () => {
     for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']) {
-      assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'retry' }, code)
+      assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'retry', why: 'backoff' }, code)
     }
     for (const code of ['ENOTFOUND', 'EREDIRECT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']) {
       assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'fail' }, code)
@@ -50,7 +51,7 @@ describe('decide', () => {
 
   test('2xx is 200 to 299', () => {
     assert.deepEqual(decide(response(299, {}, undefined, true), NOW), { action: 'succeed' })
-    assert.deepEqual(decide(response(299, {}, undefined, false), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(299, {}, undefined, false), NOW), { action: 'retry', why: 'backoff' })
   })
 
   test('a network code is permanent only when it starts with a permanent code', () => {
@@ -58,7 +59,7 @@ describe('decide', () => {
       assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'fail' }, code)
     }
     for (const code of ['E_WRAPPED_ENOTFOUND', 'UND_ERR_CERT_'])
-      assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'retry' }, code)
+      assert.deepEqual(decide({ kind: 'network', code }, NOW), { action: 'retry', why: 'backoff' }, code)
   })
 
   test('a 403 without a rate-limit signal is a permission problem', () => {
@@ -69,31 +70,31 @@ describe('decide', () => {
 
   test('retry-after wins over every other signal', () => {
     const headers = { 'retry-after': '7', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 100) }
-    assert.deepEqual(decide(response(403, headers, 'secondary rate limit'), NOW), { action: 'retry', askedMs: 7000 })
-    assert.deepEqual(decide(response(429, headers), NOW), { action: 'retry', askedMs: 7000 })
+    assert.deepEqual(decide(response(403, headers, 'secondary rate limit'), NOW), { action: 'retry', why: 'retry-after', askedMs: 7000 })
+    assert.deepEqual(decide(response(429, headers), NOW), { action: 'retry', why: 'retry-after', askedMs: 7000 })
   })
 
   test('remaining 0 waits until the reset', () => {
     const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 42) }
-    assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', askedMs: 42_000 })
+    assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', why: 'rate-limit-reset', askedMs: 42_000 })
   })
 
   test("the reset and a dated retry-after are measured against the answer's Date header, the server's clock", () => {
     const server = NOW - 3_600_000 // an hour behind our clock
     const date = new Date(server).toUTCString()
     const reset = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(server / 1000 + 42) }
-    assert.deepEqual(decide(response(403, { ...reset, date }), NOW), { action: 'retry', askedMs: 42_000 })
+    assert.deepEqual(decide(response(403, { ...reset, date }), NOW), { action: 'retry', why: 'rate-limit-reset', askedMs: 42_000 })
     // Without the Date header the reset looks an hour past: our own backoff.
-    assert.deepEqual(decide(response(403, reset), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(403, reset), NOW), { action: 'retry', why: 'backoff' })
     const retryAfter = { 'retry-after': new Date(server + 5000).toUTCString() }
-    assert.deepEqual(decide(response(429, { ...retryAfter, date }), NOW), { action: 'retry', askedMs: 5000 })
-    assert.deepEqual(decide(response(429, retryAfter), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(429, { ...retryAfter, date }), NOW), { action: 'retry', why: 'retry-after', askedMs: 5000 })
+    assert.deepEqual(decide(response(429, retryAfter), NOW), { action: 'retry', why: 'backoff' })
   })
 
   test('an unreadable Date header is ignored: our wall clock', () => {
     const reset = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 42) }
     for (const date of ['yesterday', '2026-11-27T11:00:00Z', '', `soon ${new Date(NOW - 3_600_000).toUTCString()}`]) {
-      assert.deepEqual(decide(response(403, { ...reset, date }), NOW), { action: 'retry', askedMs: 42_000 }, date)
+      assert.deepEqual(decide(response(403, { ...reset, date }), NOW), { action: 'retry', why: 'rate-limit-reset', askedMs: 42_000 }, date)
     }
   })
 
@@ -101,6 +102,7 @@ describe('decide', () => {
     for (const reset of [NOW / 1000 - 5, NOW / 1000]) {
       assert.deepEqual(decide(response(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }), NOW), {
         action: 'retry',
+        why: 'backoff',
       })
     }
   })
@@ -108,28 +110,36 @@ describe('decide', () => {
   test('remaining 0 with an unreadable or zero reset waits at least a minute', () => {
     for (const reset of ['soon', '0', '-5', '']) {
       const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }
-      assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', minimumMs: 60_000 }, reset)
+      assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', why: 'rate-limit-floor', minimumMs: 60_000 }, reset)
     }
   })
 
   test('a readable retry-after of 0 outranks the other signals: our own backoff, no floor', () => {
     const signals = { 'retry-after': '0', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 100) }
-    assert.deepEqual(decide(response(403, signals, 'You have exceeded a secondary rate limit'), NOW), { action: 'retry' })
-    assert.deepEqual(decide(response(429, { 'retry-after': '0' }), NOW), { action: 'retry' })
-    assert.deepEqual(decide(response(403, { 'retry-after': '0' }), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(403, signals, 'You have exceeded a secondary rate limit'), NOW), { action: 'retry', why: 'backoff' })
+    assert.deepEqual(decide(response(429, { 'retry-after': '0' }), NOW), { action: 'retry', why: 'backoff' })
+    assert.deepEqual(decide(response(403, { 'retry-after': '0' }), NOW), { action: 'retry', why: 'backoff' })
   })
 
   test('a retry-after on any other answer worth retrying is honoured too (a 503 during maintenance)', () => {
-    assert.deepEqual(decide(response(503, { 'retry-after': '5' }), NOW), { action: 'retry', askedMs: 5000 })
-    assert.deepEqual(decide(response(201, { 'retry-after': '2' }, undefined, false), NOW), { action: 'retry', askedMs: 2000 })
-    assert.deepEqual(decide(response(503, { 'retry-after': '0' }), NOW), { action: 'retry' })
-    assert.deepEqual(decide(response(503, { 'retry-after': 'soon' }), NOW), { action: 'retry' })
+    assert.deepEqual(decide(response(503, { 'retry-after': '5' }), NOW), { action: 'retry', why: 'retry-after', askedMs: 5000 })
+    assert.deepEqual(decide(response(201, { 'retry-after': '2' }, undefined, false), NOW), {
+      action: 'retry',
+      why: 'retry-after',
+      askedMs: 2000,
+    })
+    assert.deepEqual(decide(response(503, { 'retry-after': '0' }), NOW), { action: 'retry', why: 'backoff' })
+    assert.deepEqual(decide(response(503, { 'retry-after': 'soon' }), NOW), { action: 'retry', why: 'backoff' })
     assert.deepEqual(decide(response(404, { 'retry-after': '5' }), NOW), { action: 'fail' })
   })
 
   test('a secondary rate limit without retry-after waits at least a minute', () => {
-    assert.deepEqual(decide(response(403, {}, 'You have exceeded a secondary rate limit'), NOW), { action: 'retry', minimumMs: 60_000 })
-    assert.deepEqual(decide(response(429), NOW), { action: 'retry', minimumMs: 60_000 })
+    assert.deepEqual(decide(response(403, {}, 'You have exceeded a secondary rate limit'), NOW), {
+      action: 'retry',
+      why: 'rate-limit-floor',
+      minimumMs: 60_000,
+    })
+    assert.deepEqual(decide(response(429), NOW), { action: 'retry', why: 'rate-limit-floor', minimumMs: 60_000 })
   })
 })
 
@@ -199,9 +209,9 @@ describe('backoff', () => {
 
   test('waitFor honours what GitHub asked for exactly, and a floor at least', () => {
     const full = { ...backoff, jitter: 'full' as const }
-    assert.equal(waitFor({ action: 'retry', askedMs: 120_000 }, 1, full, 0.5), 120_000)
-    assert.equal(waitFor({ action: 'retry', askedMs: 10 }, 5, full, 0.99), 10)
-    assert.equal(waitFor({ action: 'retry', minimumMs: 60_000 }, 1, full, 0.5), 60_000)
-    assert.equal(waitFor({ action: 'retry' }, 2, full, 0.5), 1000)
+    assert.equal(waitFor({ action: 'retry', why: 'retry-after', askedMs: 120_000 }, 1, full, 0.5), 120_000)
+    assert.equal(waitFor({ action: 'retry', why: 'rate-limit-reset', askedMs: 10 }, 5, full, 0.99), 10)
+    assert.equal(waitFor({ action: 'retry', why: 'rate-limit-floor', minimumMs: 60_000 }, 1, full, 0.5), 60_000)
+    assert.equal(waitFor({ action: 'retry', why: 'backoff' }, 2, full, 0.5), 1000)
   })
 })

@@ -50,7 +50,8 @@ describe('retry with a decision override', () => {
     const results = [status(409), ok]
     const { value, attempts } = await retry(async () => results.shift()!, {
       ...options(clock),
-      decide: (outcome) => (outcome.kind === 'response' && outcome.status === 409 ? { action: 'retry' } : { action: 'succeed' }),
+      decide: (outcome) =>
+        outcome.kind === 'response' && outcome.status === 409 ? { action: 'retry', why: 'backoff' } : { action: 'succeed' },
     })
     assert.deepEqual([value, attempts], ['v', 2])
   })
