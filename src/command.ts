@@ -7,6 +7,7 @@ import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './in
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
 import { mintRunners } from './jit.js'
 import { describeScope } from './explain.js'
+import { escapeControls } from './server-text.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 export const PROGRAM = 'mint-runner-token'
@@ -78,7 +79,7 @@ class UsageError extends Error {}
 /** Runs the command and returns its exit status. Never throws. */
 export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: MintDeps = {}): Promise<number> {
   const fail = (message: string, status: number): number => {
-    io.stderr(`${PROGRAM}: ${message}\n`)
+    io.stderr(`${PROGRAM}: ${escapeControls(message)}\n`)
     if (status === EXIT.usage) io.stderr(`Run "${PROGRAM} --help" for usage.\n`)
     return status
   }
@@ -100,7 +101,8 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     tokenVariable = found
     const read = (name: string): string => (name === 'github-token' ? (env[found] ?? '') : ((values[name] as string | undefined) ?? ''))
     const config = parseInputs(read, env)
-    const log = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`)
+    // Server text in a line (a runner's name, an expiry, a note) is printed as data.
+    const log = values.quiet ? () => {} : (line: string) => io.stderr(`${escapeControls(line)}\n`)
     const scope = describeScope(config.scope)
     if (config.type === 'jit') {
       const { runners, attempts } = await mintRunners(config, env, { log, ...deps })

@@ -3,6 +3,7 @@
 import { subscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { HttpClient, getProxyUrl, type HttpClientResponse } from '@actions/http-client'
+import { escapeControls } from './server-text.js'
 
 export const USER_AGENT = 'mint-runner-token'
 const MAX_REDIRECTS = 5
@@ -19,6 +20,7 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status: number
+  /** Header values with their control characters escaped: whatever prints one prints data. */
   headers: Record<string, string | undefined>
   body: string
 }
@@ -205,7 +207,9 @@ async function readLimited(response: HttpClientResponse): Promise<string> {
 
 function flatten(headers: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
   const flat: Record<string, string | undefined> = {}
-  for (const [name, value] of Object.entries(headers)) flat[name] = Array.isArray(value) ? value.join(', ') : value
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = escapeControls(Array.isArray(value) ? value.join(', ') : value)
+  }
   return flat
 }
 
@@ -215,7 +219,7 @@ function asNetworkError(error: unknown): NetworkError {
   const message = error instanceof Error ? error.message : String(error)
   if (/Request timeout/.test(message)) return new NetworkError('ETIMEDOUT', 'the connection went idle')
   if (TUNNEL_FAILED.test(message)) return new NetworkError('EPROXY', message)
-  return new NetworkError(code ?? 'ENETWORK', code ? describeCode(code) : message)
+  return new NetworkError(code ?? 'ENETWORK', code ? describeCode(code) : escapeControls(message))
 }
 
 const CODE_TEXT: Record<string, string> = {

@@ -5,6 +5,7 @@ import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 import { type JitDeps, mintRunners } from './jit.js'
+import { escapeControls, escapeHtml } from './server-text.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -24,13 +25,13 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
     const config = parseInputs((name) => core.getInput(name), env)
     if (config.type === 'jit') return await runJit(core, config, env, deps)
     const scope = describeScope(config.scope)
-    core.info(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
-    const minted = await mintToken(config, { log: (line) => core.info(line), ...deps })
+    info(core, `Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
+    const minted = await mintToken(config, { log: (line) => info(core, line), ...deps })
     core.setSecret(minted.token)
     core.setOutput('token', minted.token)
     core.setOutput('expires-at', minted.expiresAt)
     core.setOutput('attempts', String(minted.attempts))
-    core.info(`Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
+    info(core, `Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
     await writeSummary(
       core,
       [
@@ -44,7 +45,7 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
   } catch (error) {
     if (error instanceof InputError || error instanceof MintError) {
       if (error instanceof MintError) core.setOutput('attempts', String(error.attempts))
-      core.setFailed(error.message)
+      core.setFailed(escapeControls(error.message))
       return
     }
     throw error
@@ -54,9 +55,9 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
 async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<void> {
   const jit = config.jit!
   const scope = describeScope(config.scope)
-  core.info(`Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
+  info(core, `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
   const { runners, attempts } = await mintRunners(config, env, {
-    log: (line) => core.info(line),
+    log: (line) => info(core, line),
     // Each config is masked the moment it arrives, before any output or log line could hold it.
     mask: (secret) => core.setSecret(secret),
     // Saved as runners register, so a step killed half-way still leaves the post step a list.
@@ -69,14 +70,19 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   core.setOutput('runner-name', first.name)
   core.setOutput('runners', JSON.stringify(runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))))
   core.setOutput('attempts', String(attempts))
-  for (const runner of runners) core.info(`Registered runner "${runner.name}" (id ${runner.id}).`)
-  core.info(`Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
+  for (const runner of runners) info(core, `Registered runner "${runner.name}" (id ${runner.id}).`)
+  info(core, `Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   await writeSummary(
     core,
     [['Scope', scope], ['Type', 'jit'], ['Attempts', String(attempts)], ...runners.map((r) => [`Runner ${r.id}`, r.name])],
     env,
     'Just-in-time runners registered',
   )
+}
+
+/** A log line; server text in it (a runner's name, an expiry, a note) is printed as data. */
+function info(core: Core, line: string): void {
+  core.info(escapeControls(line))
 }
 
 async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv, heading = 'Runner token minted'): Promise<void> {
@@ -90,7 +96,8 @@ async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv
           { data: 'Field', header: true },
           { data: 'Value', header: true },
         ],
-        ...rows,
+        // @actions/core puts cell text into the HTML as it is.
+        ...rows.map((row) => row.map((cell) => escapeHtml(escapeControls(cell)))),
       ])
       .write()
   } catch (error) {

@@ -6,6 +6,7 @@ import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, RetryError, retry, systemClock } from './retry.js'
 import { explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
+import { escapeControls } from './server-text.js'
 
 export interface MintedToken {
   token: string
@@ -59,11 +60,11 @@ export function parseTokenBody(body: string): { token: string; expiresAt: string
   return { token, expiresAt }
 }
 
-/** GitHub's error `message`, if the body has one; trimmed to one short line. */
+/** GitHub's error `message`, if the body has one: at most 200 characters, control characters escaped. */
 export function githubMessage(body: string): string | undefined {
   try {
     const message = (JSON.parse(body) as { message?: unknown })?.message
-    if (typeof message === 'string' && message) return message.replace(/\s+/g, ' ').slice(0, 200)
+    if (typeof message === 'string' && message.trim()) return escapeControls([...message.trim()].slice(0, 200).join(''))
   } catch {
     // Not JSON: a proxy's HTML page, say. Nothing worth quoting.
   }

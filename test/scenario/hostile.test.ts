@@ -8,6 +8,7 @@ import type http from 'node:http'
 import { type Fault, GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, runAction } from '../support/run-action.js'
+import { runCli } from '../support/run-cli.js'
 
 const TOKEN = 'ghp_HostileCallerToken0123456789abcdef'
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
@@ -218,5 +219,54 @@ describe('a token that carries workflow commands', () => {
     assert.ok(!run.lines.some((line) => line.startsWith('::error::') || line.startsWith('::set-output')), run.stdout)
     // core escapes the newlines, so the whole value is masked as one.
     assert.ok(run.lines.includes('::add-mask::AB12%0A::error::injected%0A::set-output name=x::y'), run.stdout)
+  })
+})
+
+// Any control character a server put in its text: C0 (with CR, LF, ESC), DEL and C1 (0x9b is a
+// one-byte CSI on some terminals).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/
+
+describe('text from the server is data', () => {
+  // ESC sequences would recolour or clear the log; a CR could hide the line; '::warning::' at the
+  // start of a line would be a workflow command.
+  const message = '\u001b[2J\u001b[31mred\r::warning::injected\nsecond line\u007f\u009b'
+  const escaped = String.raw`\x1b[2J\x1b[31mred\r::warning::injected\nsecond line\x7f\x9b`
+
+  test("GitHub's message, a request id and X-Accepted-GitHub-Permissions are printed with their control characters escaped", async () => {
+    github.faults.push({
+      status: 403,
+      // A header may carry bytes 0x80-0xff (read as Latin-1: C1 controls); Node refuses the rest.
+      headers: { 'x-github-request-id': 'ID\u009b31m', 'x-accepted-github-permissions': 'administration=write\u009b2J' },
+      body: { message, documentation_url: 'https://docs.github.com/rest' },
+    })
+    const run = await mint()
+    assert.equal(run.exitCode, 1)
+    for (const line of run.lines) assert.doesNotMatch(line, CONTROL, `a control character reached the log: ${JSON.stringify(line)}`)
+    assert.ok(!run.lines.some((line) => line.startsWith('::warning::')), 'server text became a workflow command')
+    assert.ok(errorLine(run).includes(`GitHub said: "${escaped}"`), errorLine(run))
+    assert.ok(errorLine(run).includes(String.raw`a token with administration=write\x9b2J`), errorLine(run))
+    assert.ok(errorLine(run).includes(String.raw`(GitHub request id ID\x9b31m)`), errorLine(run))
+    assert.ok(run.stdout.includes(String.raw`[request id ID\x9b31m]`), run.stdout)
+  })
+
+  test('the command escapes them on stderr too', async () => {
+    github.faults.push({ status: 422, headers: { 'x-github-request-id': 'ID\u009b31m' }, body: { message } })
+    const run = await runCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl], { GITHUB_TOKEN: TOKEN })
+    assert.equal(run.exitCode, 1)
+    assert.doesNotMatch(run.stderr.replaceAll('\n', ''), CONTROL, JSON.stringify(run.stderr))
+    assert.ok(run.stderr.includes(`GitHub said: "${escaped}"`), run.stderr)
+  })
+
+  test('an expiry from the server is data in the log and in the step summary, whose HTML is escaped', async () => {
+    const expires = '2030-01-01T00:00:00Z\u001b[8m<img src=x onerror=alert(1)>&'
+    github.faults.push({ status: 201, body: { token: 'AAHOSTILEEXPIRY0123456789', expires_at: expires }, offContract: 'a hostile expiry' })
+    github.minted.push('AAHOSTILEEXPIRY0123456789')
+    const run = await mint()
+    assert.equal(run.exitCode, 0, run.stdout)
+    for (const line of run.lines) assert.doesNotMatch(line, CONTROL, JSON.stringify(line))
+    assert.ok(run.stdout.includes(String.raw`expires at 2030-01-01T00:00:00Z\x1b[8m<img`), run.stdout)
+    assert.ok(!run.summary.includes('<img'), run.summary)
+    assert.ok(run.summary.includes(String.raw`2030-01-01T00:00:00Z\x1b[8m&lt;img src=x onerror=alert(1)&gt;&amp;`), run.summary)
   })
 })

@@ -48,10 +48,13 @@ describe('response classification', () => {
     }
   })
 
-  test("GitHub's message: one line, at most 200 characters, only when it is a non-empty string", () => {
-    assert.equal(githubMessage(JSON.stringify({ message: 'Not\n  Found\t!' })), 'Not Found !')
+  test("GitHub's message: one line with control characters escaped, at most 200 characters, only when it is a non-empty string", () => {
+    assert.equal(githubMessage(JSON.stringify({ message: ' Not\n  Found\t!\u001b ' })), String.raw`Not\n  Found\t!\x1b`)
     assert.equal(githubMessage(JSON.stringify({ message: 'x'.repeat(300) })), 'x'.repeat(200))
-    for (const body of ['<html>', 'null', '{}', '{"message":""}', '{"message":42}']) assert.equal(githubMessage(body), undefined, body)
+    // Cut before escaping, so an escape is never cut in half.
+    assert.equal(githubMessage(JSON.stringify({ message: `${'x'.repeat(199)}\u001bxyz` })), `${'x'.repeat(199)}\\x1b`)
+    for (const body of ['<html>', 'null', '{}', '{"message":""}', '{"message":" \\n "}', '{"message":42}'])
+      assert.equal(githubMessage(body), undefined, body)
   })
 
   test('an outcome carries the status, headers, message and body verdict', () => {
