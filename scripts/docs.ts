@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse } from 'yaml'
 import * as prettier from 'prettier'
+import { DEFAULTS, TYPE_SPECIFIC } from '../src/inputs.js'
 
 interface ActionInput {
   description?: string
@@ -22,15 +23,22 @@ export const ACTION_YML = fileURLToPath(new URL('../action.yml', import.meta.url
 
 const cell = (text: string): string => text.replace(/\s+/g, ' ').trim().replaceAll('|', '\\|')
 
-function inputDefault(input: ActionInput): string {
+/**
+ * The default as a user meets it. A type-specific input has an empty default in action.yml (the
+ * runner would fill in any other, making it look given for every type); the code applies its own.
+ */
+function inputDefault(name: string, input: ActionInput): string {
   if (input.required) return 'required'
+  const inCode = (DEFAULTS as Record<string, string>)[name]
+  const types = TYPE_SPECIFIC[name]?.join(', ')
+  if ((input.default === undefined || input.default === '') && inCode && types) return `\`${inCode}\` (${types})`
   if (input.default === undefined || input.default === '') return 'empty'
   return `\`${input.default}\``
 }
 
 export function inputsTable(action: ActionMetadata): string {
   const rows = Object.entries(action.inputs ?? {}).map(
-    ([name, input]) => `| \`${name}\` | ${inputDefault(input)} | ${cell(input.description ?? '')} |`,
+    ([name, input]) => `| \`${name}\` | ${inputDefault(name, input)} | ${cell(input.description ?? '')} |`,
   )
   return ['| input | default | meaning |', '| --- | --- | --- |', ...rows].join('\n')
 }

@@ -181,6 +181,7 @@ export function forCommandLine(message: string, tokenVariable: string): string {
   const translated = head
     .replace(/\bInput "github-token"|"github-token"/g, tokenVariable)
     .replace(/\bInput "/g, 'Option "')
+    .replace(/\bInputs "/g, 'Options "')
     .replace(/\binputs "/g, 'options "')
     .replace(new RegExp(`"(${names})"`, 'g'), '--$1')
   return translated + (cut < 0 ? '' : message.slice(cut))

@@ -34,7 +34,12 @@ export interface Config {
   jit?: JitInputs
 }
 
-/** Defaults for inputs left empty. action.yml states the same values for the runner to fill in. */
+/**
+ * Defaults for inputs left empty. action.yml states the same values for the runner to fill in,
+ * except for type-specific inputs (TYPE_SPECIFIC): the runner fills in every non-empty default,
+ * which would make such an input look given for every type, so their action.yml default is empty
+ * and their description states this one.
+ */
 export const DEFAULTS = {
   type: 'registration',
   'api-url': 'https://api.github.com',
@@ -49,6 +54,20 @@ export const DEFAULTS = {
   count: '1',
   'cleanup-on-failure': 'true',
 } as const
+
+/**
+ * Inputs that apply to some types only: given with another `type` they are an error, never
+ * silently ignored (`count: 4` without `type: jit` would mint one registration token). A new
+ * type-specific input is one line here.
+ */
+export const TYPE_SPECIFIC: Readonly<Record<string, readonly TokenType[]>> = {
+  labels: ['jit'],
+  'runner-name': ['jit'],
+  'runner-group-id': ['jit'],
+  'work-folder': ['jit'],
+  count: ['jit'],
+  'cleanup-on-failure': ['jit'],
+}
 
 export class InputError extends Error {}
 
@@ -78,6 +97,7 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     )
   }
   const type = oneOf('type', orDefault('type'), TOKEN_TYPES)
+  checkTypeSpecific(type, (name) => get(name) !== '')
   const config: Config = {
     githubToken,
     scope: parseScope(get('repository'), get('organization'), get('enterprise'), env.GITHUB_REPOSITORY),
@@ -104,6 +124,19 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     }
   }
   return config
+}
+
+/** Refuses every given input that cannot apply to `type`, naming them all and "type". */
+function checkTypeSpecific(type: TokenType, given: (name: string) => boolean): void {
+  const misplaced = Object.keys(TYPE_SPECIFIC).filter((name) => given(name) && !TYPE_SPECIFIC[name].includes(type))
+  if (misplaced.length === 0) return
+  const types = [...new Set(misplaced.flatMap((name) => TYPE_SPECIFIC[name]))].map((t) => `"${t}"`).join(' or ')
+  const names = misplaced.map((name) => `"${name}"`)
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`
+  const [what, apply, them] = misplaced.length === 1 ? ['Input', 'applies', 'it'] : ['Inputs', 'apply', 'them']
+  throw new InputError(
+    `${what} ${list} ${apply} only to type ${types}, but "type" is "${type}"; remove ${them}, or set "type" to ${types}.`,
+  )
 }
 
 /**

@@ -5,6 +5,9 @@ import assert from 'node:assert/strict'
 import { type Fault, GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, assertNoLeak, runAction, runPost } from '../support/run-action.js'
+import { runCli } from '../support/run-cli.js'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const SCOPE = '/repos/octo-org/octo-repo'
@@ -331,4 +334,56 @@ describe('bad jit input: a clear error and no request', () => {
       assert.equal(github.requests.length, 0)
     })
   }
+})
+
+describe('an input that cannot apply to the chosen type: an error naming it and "type", no request', () => {
+  const mintInputs = () => ({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl })
+
+  test('count and labels without type: jit (they would silently mint one registration token)', async () => {
+    const run = await runAction({ ...mintInputs(), count: '4', labels: 'gpu' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(
+      errorLine(run),
+      '::error::Inputs "labels" and "count" apply only to type "jit", but "type" is "registration"; remove them, or set "type" to "jit".',
+    )
+    assert.equal(github.requests.length, 0)
+  })
+
+  for (const name of ['labels', 'runner-name', 'runner-group-id', 'work-folder', 'count', 'cleanup-on-failure']) {
+    test(`${name} with type: remove`, async () => {
+      const run = await runAction({ ...mintInputs(), type: 'remove', [name]: name === 'cleanup-on-failure' ? 'false' : '2' })
+      assert.equal(run.exitCode, 1)
+      assert.equal(
+        errorLine(run),
+        `::error::Input "${name}" applies only to type "jit", but "type" is "remove"; remove it, or set "type" to "jit".`,
+      )
+      assert.equal(github.requests.length, 0)
+    })
+  }
+
+  test('the runner fills in every default of action.yml: a registration token still mints', async () => {
+    // As the runner does: every input's default from action.yml, the expressions evaluated.
+    const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
+      inputs: Record<string, { default?: string }>
+    }
+    const defaults = Object.fromEntries(
+      Object.entries(action.inputs)
+        .filter(([, input]) => input.default !== undefined && !input.default.includes('${{'))
+        .map(([name, input]) => [name, input.default!]),
+    )
+    const run = await runAction({ ...defaults, ...mintInputs() })
+    assert.equal(run.exitCode, 0, run.stdout)
+    assert.equal(run.outputs.token, github.minted.at(-1))
+  })
+
+  test('the command: --count without --type jit is a usage error (exit 2)', async () => {
+    const run = await runCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--count', '4'], { GITHUB_TOKEN: TOKEN })
+    assert.equal(run.exitCode, 2)
+    assert.equal(run.stdout, '')
+    assert.match(
+      run.stderr,
+      /^mint-runner-token: Option --count applies only to type "jit", but --type is "registration"; remove it, or set --type to "jit"\./,
+    )
+    assert.equal(github.requests.length, 0)
+  })
 })

@@ -29,3 +29,10 @@ test('required inputs, empty defaults and pipes in descriptions', () => {
   assert.match(table, /\| `b` \| empty \| {2}\|/)
   assert.match(table, /\| `c` \| `\$\{\{ github\.repository \}\}` \|/)
 })
+
+test('a type-specific input with an empty default in action.yml shows the default the code applies', () => {
+  const table = inputsTable({ inputs: { count: { default: '' }, labels: { default: '' }, 'runner-group-id': {} } })
+  assert.match(table, /\| `count` \| `1` \(jit\) \|/)
+  assert.match(table, /\| `labels` \| empty \|/)
+  assert.match(table, /\| `runner-group-id` \| `1` \(jit\) \|/)
+})

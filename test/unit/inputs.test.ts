@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULTS, InputError, isLoopback, parseDuration, parseInputs, shown } from '../../src/inputs.js'
+import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { DEFAULTS, InputError, TYPE_SPECIFIC, isLoopback, parseDuration, parseInputs, shown } from '../../src/inputs.js'
 
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
 const base = { 'github-token': 'ghs_x', repository: 'octo/repo' }
@@ -214,5 +216,40 @@ describe('parseDuration', () => {
   })
   test('rejects everything else', () => {
     for (const text of ['', 's', '1h', '-1', '1e3', '1.', 'one', '1m30s', 'Infinity']) assert.equal(parseDuration(text), undefined, text)
+  })
+})
+
+describe('type-specific inputs', () => {
+  const refused = (inputs: Record<string, string>) =>
+    assert.throws(
+      () => parseInputs(reader({ ...base, ...inputs })),
+      (error: Error) => error instanceof InputError && /applies only to type "jit"/.test(error.message),
+    )
+
+  test('every one given with another type is named, in table order, with "type"', () => {
+    assert.throws(() => parseInputs(reader({ ...base, 'cleanup-on-failure': 'true', labels: 'a', count: '2' })), {
+      message:
+        'Inputs "labels", "count" and "cleanup-on-failure" apply only to type "jit", but "type" is "registration"; remove them, or set "type" to "jit".',
+    })
+    refused({ type: 'remove', 'work-folder': '_work' })
+  })
+
+  test('blank counts as not given; with their own type they are parsed as before', () => {
+    assert.equal(parseInputs(reader({ ...base, count: '  ', labels: '' })).jit, undefined)
+    assert.equal(parseInputs(reader({ ...base, type: 'jit', labels: 'a', count: '3' })).jit?.count, 3)
+  })
+
+  test("action.yml gives them no default (the runner fills every non-empty one in); the code's applies", () => {
+    const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as {
+      inputs: Record<string, { default?: string; description: string }>
+    }
+    for (const name of Object.keys(TYPE_SPECIFIC)) {
+      assert.ok(name in action.inputs, name)
+      assert.equal(action.inputs[name].default ?? '', '', `${name} has a default in action.yml`)
+      const inCode = (DEFAULTS as Record<string, string>)[name]
+      if (inCode) assert.match(action.inputs[name].description, new RegExp(`default ${inCode}\\b`), `${name}: describe the default`)
+    }
+    const jit = parseInputs(reader({ ...base, type: 'jit', labels: 'a' })).jit
+    assert.deepEqual([jit?.runnerGroupId, jit?.workFolder, jit?.count, jit?.cleanupOnFailure], [1, '_work', 1, true])
   })
 })

@@ -46,8 +46,8 @@ describe('jit inputs', () => {
       cleanupOnFailure: false,
     })
   })
-  test('ignored for token types', () => {
-    assert.equal(parseInputs(read({ ...base, type: 'registration', count: 'many' })).jit, undefined)
+  test('refused for token types, not ignored', () => {
+    assert.throws(() => parseInputs(read({ ...base, type: 'registration', count: 'many' })), /apply only to type "jit"/)
   })
 
   /** The exact error for `inputs`, which must be an InputError. */
