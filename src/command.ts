@@ -3,7 +3,7 @@
 // progress, retries and errors go to stderr. No @actions/core here: its workflow commands do not
 // belong on a host, and it would slow start-up.
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
+import { DEFAULTS, DURATION_FORMS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
 import { mintRunners } from './jit.js'
 import { describeScope } from './explain.js'
@@ -91,6 +91,8 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
       return EXIT.minted
     }
 
+    refuseEmptyOptions(values)
+
     const found = TOKEN_ENV.find((name) => env[name]?.trim())
     if (!found) {
       throw new UsageError(
@@ -157,6 +159,21 @@ function parseCommandLine(argv: string[]): Record<string, string | boolean | und
   }
 }
 
+/**
+ * An option given with an empty value (`--timeout "$TIMEOUT"` with TIMEOUT unset) is a mistake,
+ * not a request for the default: the action reads an empty input as unset, the command refuses it.
+ */
+function refuseEmptyOptions(values: Record<string, string | boolean | undefined>): void {
+  for (const option of INPUT_OPTIONS) {
+    const value = values[option.name]
+    if (typeof value !== 'string' || value.trim()) continue
+    const shownDefault = option.shownDefault ?? (DEFAULTS as Record<string, string>)[option.name]
+    throw new UsageError(
+      `Option --${option.name} was given an empty value; leave it out to use its default${shownDefault ? ` (${shownDefault})` : ''}.`,
+    )
+  }
+}
+
 /** The result as JSON, with GitHub's snake_case names. */
 function resultJson(minted: MintedToken, config: Config): Record<string, unknown> {
   const snake = Object.fromEntries(
@@ -213,7 +230,7 @@ taken from the command line, where process lists and shell history would show it
 Options:
 ${table}
 
-Durations are seconds ("1.5") or a number with a unit ("250ms", "2s", "1m"), at most 6h.
+Durations are ${DURATION_FORMS}; at most 6h.
 
 Output: stdout carries only the result, the token and a newline, or with --json one object:
   {"token": "...", "expires_at": "...", "attempts": 1, "type": "registration", "scope": "repository", "target": "OWNER/NAME"}

@@ -203,23 +203,32 @@ function parseWholeNumber(name: string, value: string, min: number, max: number)
   throw new InputError(`Input "${name}" must be a whole number from ${min} to ${max}; got ${shown(value)}.`)
 }
 
-const DURATION = /^(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?$/
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const
+const NUMBER = String.raw`(\d+(?:\.\d+)?|\.\d+)`
+// Numbers with units, each unit at most once and largest first: "1h30m", "2m30s", "1s500ms".
+const UNITS = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 } as const
+const COMPOUND = new RegExp(`^(?:${NUMBER}\\s*h)?\\s*(?:${NUMBER}\\s*m(?!s))?\\s*(?:${NUMBER}\\s*s)?\\s*(?:${NUMBER}\\s*ms)?$`)
+const SECONDS = new RegExp(`^${NUMBER}$`)
 
-/** A duration in milliseconds: a bare number of seconds, or a number with ms, s or m. */
+/** The forms a duration may take, for error messages and help. */
+export const DURATION_FORMS =
+  'seconds ("1.5"), or numbers with the units h, m, s and ms, largest first ("250ms", "2s", "1m", "1h", "1h30m", "2m30s")'
+
+/** A duration in milliseconds: a bare number of seconds, or numbers with units (DURATION_FORMS). */
 export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text.trim())
-  if (!match) return undefined
-  return Math.round(Number(match[1]) * UNIT_MS[(match[2] ?? 's') as keyof typeof UNIT_MS])
+  const trimmed = text.trim()
+  const seconds = SECONDS.exec(trimmed)
+  if (seconds) return Math.round(Number(seconds[1]) * 1000)
+  const parts = trimmed ? COMPOUND.exec(trimmed) : null
+  if (!parts) return undefined
+  const factors = Object.values(UNITS)
+  return Math.round(parts.slice(1).reduce((ms, part, i) => ms + (part === undefined ? 0 : Number(part) * factors[i]), 0))
 }
 
 function parseDurationInput(name: string, value: string, minMs: number): number {
   const ms = parseDuration(value)
   if (ms !== undefined && ms >= minMs && ms <= MAX_DURATION_MS) return ms
   const least = minMs > 0 ? 'greater than 0' : '0 or more'
-  throw new InputError(
-    `Input "${name}" must be a duration ${least} and at most 6h, written as seconds ("1.5") or with a unit ("250ms", "2s", "1m"); got ${shown(value)}.`,
-  )
+  throw new InputError(`Input "${name}" must be a duration ${least} and at most 6h: ${DURATION_FORMS}; got ${shown(value)}.`)
 }
 
 // GitHub logins: letters, digits and single hyphens, at most 39 characters. Repository names

@@ -130,6 +130,11 @@ describe('the command mints', () => {
   })
 })
 
+test('durations with hours and compound forms: --timeout 1h, --attempt-timeout 1m30s, --max-delay 1m0.5s', async () => {
+  const run = await mint(['--timeout', '1h', '--attempt-timeout', '1m30s', '--max-delay', '1m0.5s', '--json'])
+  assert.equal(run.exitCode, 0, run.stderr)
+})
+
 describe('the token comes from the environment', () => {
   test('GH_TOKEN when GITHUB_TOKEN is not set', async () => {
     const run = await mint([], { GH_TOKEN: TOKEN })
@@ -224,6 +229,21 @@ describe('usage errors exit 2 and name the option, before any request', () => {
     assertUsageError(await mint(['--timeout']), /Option '--timeout <value>' argument missing/)
   })
 
+  test('an empty value (an unset variable, say) is an error, not the default', async () => {
+    assertUsageError(
+      await mint(['--timeout', '']),
+      /^mint-runner-token: Option --timeout was given an empty value; leave it out to use its default \(5m\)\./,
+    )
+    assertUsageError(await mint(['--repository=']), /Option --repository was given an empty value; leave it out/)
+  })
+
+  test('a duration error lists the forms accepted', async () => {
+    assertUsageError(
+      await mint(['--timeout', '1h30']),
+      /Option --timeout must be a duration greater than 0 and at most 6h: seconds \("1\.5"\), or numbers with the units h, m, s and ms, largest first \("250ms", "2s", "1m", "1h", "1h30m", "2m30s"\); got "1h30"\./,
+    )
+  })
+
   test('plain http to a host that is not loopback', async () => {
     assertUsageError(await mint(['--api-url', 'http://github.example.com']), /Option --api-url must use https/)
   })
@@ -250,9 +270,9 @@ describe('--help and --version', () => {
   test('every action input is an option the command accepts', async () => {
     const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
     const inputs = Object.keys(action.inputs).filter((name) => name !== 'github-token')
-    // An empty value means "the default", as for the action, so this mints with every option given.
-    const run = await mint(inputs.flatMap((name) => (['repository', 'api-url'].includes(name) ? [] : [`--${name}=`])))
-    assert.equal(run.exitCode, 0, run.stderr)
+    // Each is parsed (an unknown one would be "Unknown option") and reaches the check of its value.
+    const runs = await Promise.all(inputs.map((name) => runCli([`--${name}=`], { GITHUB_TOKEN: TOKEN })))
+    runs.forEach((run, i) => assert.match(run.stderr, new RegExp(`^mint-runner-token: Option --${inputs[i]} was given an empty value`)))
   })
 
   test('--version prints the package version', async () => {

@@ -422,6 +422,10 @@ describe('not retried', () => {
   })
 })
 
+test('durations in hours and compound forms: timeout 1h30m, attempt-timeout 2m30s', async () => {
+  assertMinted(await mint({ timeout: '1h30m', 'attempt-timeout': '2m30s' }), 1)
+})
+
 describe('redirects', () => {
   test('a same-host redirect (renamed repository) is followed, with the token', async () => {
     github.faults.push({
@@ -470,7 +474,12 @@ describe('bad input: a clear error and no request', () => {
     { inputs: { 'max-attempts': '2.5' }, expect: /Input "max-attempts" must be a whole number from 1 to 100; got "2\.5"/ },
     { inputs: { 'max-attempts': '0' }, expect: /Input "max-attempts"/ },
     { inputs: { 'initial-delay': 'soon' }, expect: /Input "initial-delay" must be a duration .*got "soon"/ },
-    { inputs: { timeout: '5h30' }, expect: /Input "timeout"/ },
+    {
+      inputs: { timeout: '5h30' },
+      expect: /Input "timeout" must be a duration .* with the units h, m, s and ms, largest first .*; got "5h30"/,
+    },
+    { inputs: { timeout: '30m1h' }, expect: /Input "timeout" must be a duration/ },
+    { inputs: { timeout: '6h0m1s' }, expect: /Input "timeout" must be a duration greater than 0 and at most 6h/ },
     { inputs: { 'attempt-timeout': '0' }, expect: /Input "attempt-timeout" must be a duration greater than 0/ },
     {
       inputs: { 'max-delay': '1ms', 'initial-delay': '1s' },

@@ -113,9 +113,11 @@ describe('each input: the edges of what is accepted', () => {
     assert.equal(parse({ 'attempt-timeout': '1ms' }).attemptTimeoutMs, 1)
     rejects(
       { 'max-delay': '7h' },
-      /^Input "max-delay" must be a duration 0 or more and at most 6h, written as seconds \("1\.5"\) or with a unit/,
+      /^Input "max-delay" must be a duration 0 or more and at most 6h: seconds \("1\.5"\), or numbers with the units h, m, s and ms, largest first/,
     )
-    rejects({ timeout: '0' }, /^Input "timeout" must be a duration greater than 0 and at most 6h, .*; got "0"\.$/)
+    rejects({ timeout: '0' }, /^Input "timeout" must be a duration greater than 0 and at most 6h: .*; got "0"\.$/)
+    assert.equal(parse({ timeout: '6h' }).timeoutMs, 21_600_000)
+    rejects({ timeout: '6h0.001s' }, /^Input "timeout"/)
     rejects({ 'attempt-timeout': '0.0001' }, /^Input "attempt-timeout" must be a duration greater than 0/)
     rejects({ timeout: '21600.001' }, /^Input "timeout"/)
     rejects(
@@ -214,8 +216,19 @@ describe('parseDuration', () => {
     assert.equal(parseDuration('1.25'), 1250)
     assert.equal(parseDuration('0.0004'), 0)
   })
+  test('hours, and units combined largest first', () => {
+    assert.equal(parseDuration('1h'), 3_600_000)
+    assert.equal(parseDuration('1.5h'), 5_400_000)
+    assert.equal(parseDuration('1h30m'), 5_400_000)
+    assert.equal(parseDuration('1h 30m'), 5_400_000)
+    assert.equal(parseDuration('2m30s'), 150_000)
+    assert.equal(parseDuration('1h0m5s250ms'), 3_605_250)
+    assert.equal(parseDuration('1s500ms'), 1500)
+    assert.equal(parseDuration('1m.5s'), 60_500)
+  })
   test('rejects everything else', () => {
-    for (const text of ['', 's', '1h', '-1', '1e3', '1.', 'one', '1m30s', 'Infinity']) assert.equal(parseDuration(text), undefined, text)
+    for (const text of ['', 's', 'h', 'ms', '-1', '1e3', '1.', 'one', 'Infinity', '1m30', '30s1m', '1h1h', '1mm', '1hms', 'h1'])
+      assert.equal(parseDuration(text), undefined, text)
   })
 })
 
