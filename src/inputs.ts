@@ -148,6 +148,8 @@ export function parseLabels(text: string): string[] {
   for (const label of text.split(/[,\n]/).map((part) => part.trim())) {
     if (label && !labels.some((seen) => seen.toLowerCase() === label.toLowerCase())) labels.push(label)
   }
+  const unprintable = labels.find((label) => CONTROL_CHARACTER.test(label))
+  if (unprintable !== undefined) throw new InputError(`Input "labels" must not contain control characters; got ${shown(unprintable)}.`)
   if (labels.length === 0) {
     throw new InputError(
       `Input "labels" is required for type "jit": 1 to ${MAX_LABELS} labels, comma- or newline-separated; got ${shown(text)}.`,
@@ -176,8 +178,12 @@ function parseRunnerName(value: string, count: number): string {
   throw new InputError(`Input "runner-name" must be ${what}, printable and without spaces; got ${shown(value)}.`)
 }
 
+// C0, DEL and C1: never part of a label or a path, and a way to smuggle text into a log.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/
+
 function parseWorkFolder(value: string): string {
-  if (![...value].some((c) => c.charCodeAt(0) < 0x20)) return value
+  if (!CONTROL_CHARACTER.test(value)) return value
   throw new InputError(`Input "work-folder" must be a folder path without control characters; got ${shown(value)}.`)
 }
 
@@ -231,9 +237,11 @@ function parseDurationInput(name: string, value: string, minMs: number): number 
   throw new InputError(`Input "${name}" must be a duration ${least} and at most 6h: ${DURATION_FORMS}; got ${shown(value)}.`)
 }
 
-// GitHub logins: letters, digits and single hyphens, at most 39 characters. Repository names
-// also allow dots and underscores.
+// GitHub logins: letters, digits and single hyphens, at most 39 characters. A repository's owner
+// may also be an Enterprise Managed User, whose login ends in an underscore and the enterprise's
+// short code (octocat_acme). Repository names also allow dots and underscores.
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/
+const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,38})$/
 const REPO_NAME = /^[A-Za-z0-9._-]{1,100}$/
 
 function parseScope(repository: string, organization: string, enterprise: string, fallbackRepository?: string): Scope {
@@ -254,7 +262,7 @@ function parseScope(repository: string, organization: string, enterprise: string
   }
   const value = repository || fallbackRepository?.trim() || ''
   const [owner, repo, ...rest] = value.split('/')
-  if (rest.length === 0 && owner && repo && LOGIN.test(owner) && REPO_NAME.test(repo) && repo !== '.' && repo !== '..') {
+  if (rest.length === 0 && owner && repo && OWNER.test(owner) && REPO_NAME.test(repo) && repo !== '.' && repo !== '..') {
     return { kind: 'repository', owner, repo }
   }
   throw new InputError(`Input "repository" must be "owner/name" (or set "organization" or "enterprise" instead); got ${shown(value)}.`)

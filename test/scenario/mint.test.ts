@@ -66,6 +66,15 @@ describe('minting', () => {
     })
   }
 
+  test('an Enterprise Managed User owner with an underscore (octocat_acme/tools), as input and as GITHUB_REPOSITORY', async () => {
+    assertMinted(await mint({ repository: 'octocat_acme/tools' }), 1)
+    assert.equal(github.requests[0].path, '/repos/octocat_acme/tools/actions/runners/registration-token')
+    github.requests.length = 0
+    const run = await runAction({ 'github-token': TOKEN, 'api-url': apiUrl }, { GITHUB_REPOSITORY: 'octocat_acme/tools' })
+    assertMinted(run, 1)
+    assert.equal(github.requests[0].path, '/repos/octocat_acme/tools/actions/runners/registration-token')
+  })
+
   test('a GHES api-url with /api/v3 and a trailing slash', async () => {
     const ghes = new GitHubStandIn({ acceptToken: TOKEN, prefix: '/api/v3' })
     const url = await ghes.start()

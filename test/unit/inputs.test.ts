@@ -143,6 +143,14 @@ describe('each input: the edges of what is accepted', () => {
   test("repository: owner/name, with GitHub's characters", () => {
     assert.deepEqual(parse({ repository: 'Octo-1/repo.name_x-y' }).scope, { kind: 'repository', owner: 'Octo-1', repo: 'repo.name_x-y' })
     assert.deepEqual(parse({ repository: `${'a'.repeat(39)}/${'r'.repeat(100)}` }).scope.kind, 'repository')
+    // An Enterprise Managed User's login: an underscore and the enterprise's short code.
+    assert.deepEqual(parse({ repository: 'octocat_acme/tools' }).scope, { kind: 'repository', owner: 'octocat_acme', repo: 'tools' })
+    assert.deepEqual(parseInputs(reader({ 'github-token': 't' }), { GITHUB_REPOSITORY: 'octocat_acme/tools' }).scope, {
+      kind: 'repository',
+      owner: 'octocat_acme',
+      repo: 'tools',
+    })
+    assert.throws(() => parse({ organization: 'octocat_acme' }), /Input "organization"/)
     for (const text of [
       'a',
       'a/',
@@ -151,6 +159,7 @@ describe('each input: the edges of what is accepted', () => {
       'a/.',
       'a/..',
       '-a/b',
+      '_a/b',
       'a!/b',
       'a/b!',
       'a/!b',

@@ -19,6 +19,16 @@ describe('parseLabels', () => {
     assert.throws(() => parseLabels(' ,\n'), InputError)
     assert.throws(() => parseLabels(''), /Input "labels" is required for type "jit"/)
   })
+  test('a label with a control character (C0, DEL, C1) is refused; surrounding whitespace is trimmed', () => {
+    for (const label of ['a\rb', 'a\u001bb', 'a\tb', 'a\u0000', 'a\u007f', 'a\u009bb']) {
+      assert.throws(
+        () => parseLabels(`ok,${label}`),
+        /^Error: Input "labels" must not contain control characters; got /,
+        JSON.stringify(label),
+      )
+    }
+    assert.deepEqual(parseLabels('\tgpu \r\n'), ['gpu'])
+  })
 })
 
 describe('jit inputs', () => {
