@@ -28,7 +28,7 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   { name: 'repository', value: 'OWNER/NAME', help: 'Repository scope.', shownDefault: '$GITHUB_REPOSITORY' },
   { name: 'organization', value: 'LOGIN', help: 'Organization scope.' },
   { name: 'enterprise', value: 'SLUG', help: 'Enterprise scope. Set at most one of --organization and --enterprise.' },
-  { name: 'type', value: 'TYPE', help: 'What to mint: registration or remove.' },
+  { name: 'type', value: 'TYPE', help: 'What to mint: registration, remove or jit (just-in-time runners).' },
   {
     name: 'api-url',
     value: 'URL',
@@ -60,7 +60,7 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
 
 const FLAGS = {
   json: { type: 'boolean', help: 'Print the whole result as one JSON object instead of the token alone.' },
-  quiet: { type: 'boolean', help: 'Print nothing on stderr but errors.' },
+  quiet: { type: 'boolean', short: 'q', help: 'Print nothing on stderr but errors.' },
   help: { type: 'boolean', short: 'h', help: 'Show this help and exit.' },
   version: { type: 'boolean', help: 'Show the version and exit.' },
 } as const
@@ -220,9 +220,10 @@ export function helpText(): string {
   return `Usage: ${PROGRAM} [options]
 
 Mints a GitHub self-hosted runner registration or remove token, or registers just-in-time
-runners (repository, organization or enterprise scope), and prints the result on stdout, retrying what can recover with bounded, jittered
-exponential backoff that follows GitHub's rate-limit rules. The options are the inputs of the
-mint-runner-token action, with the same names, defaults and checks.
+runners (repository, organization or enterprise scope), and prints the result on stdout,
+retrying what can recover with bounded, jittered exponential backoff that follows GitHub's
+rate-limit rules. The options are the inputs of the mint-runner-token action, with the same
+names, defaults and checks.
 
 The token used to call GitHub comes from the environment: ${TOKEN_ENV.join(', else ')}. It is never
 taken from the command line, where process lists and shell history would show it.

@@ -121,13 +121,15 @@ describe('the command mints', () => {
     assertClean(run)
   })
 
-  test('--quiet leaves stderr empty on success', async () => {
-    github.faults.push({ status: 502 })
-    const run = await mint(['--quiet'])
-    assert.equal(run.exitCode, 0, run.stderr)
-    assert.equal(run.stderr, '')
-    assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
-  })
+  for (const quiet of ['--quiet', '-q']) {
+    test(`${quiet} leaves stderr empty on success`, async () => {
+      github.faults.push({ status: 502 })
+      const run = await mint([quiet])
+      assert.equal(run.exitCode, 0, run.stderr)
+      assert.equal(run.stderr, '')
+      assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
+    })
+  }
 })
 
 test('durations with hours and compound forms: --timeout 1h, --attempt-timeout 1m30s, --max-delay 1m0.5s', async () => {
@@ -265,6 +267,14 @@ describe('--help and --version', () => {
     for (const text of ['GITHUB_TOKEN, else GH_TOKEN', '--json', '--quiet', 'Exit status: 0 minted; 1 minting failed', '2 usage error']) {
       assert.ok(run.stdout.includes(text), `--help does not mention ${text}`)
     }
+  })
+
+  test('--help lists every type, jit included, and the short flags -q and -h; -h shows it too', async () => {
+    const run = await runCli(['--help'])
+    assert.match(run.stdout, /^ {2}--type TYPE +What to mint: registration, remove or jit \(just-in-time runners\)\./m)
+    assert.match(run.stdout, /^ {2}-q, --quiet +/m)
+    assert.match(run.stdout, /^ {2}-h, --help +/m)
+    assert.equal((await runCli(['-h'])).stdout, run.stdout)
   })
 
   test('every action input is an option the command accepts', async () => {
