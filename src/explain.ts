@@ -1,5 +1,5 @@
 // One-line explanations of a failed mint: what went wrong and what to do about it.
-import { type Outcome, SECONDARY_LIMIT_FLOOR_MS } from './policy.js'
+import { type Outcome, SECONDARY_LIMIT_FLOOR_MS, type WaitReason } from './policy.js'
 import type { Scope } from './inputs.js'
 import { formatMs } from './github.js'
 import type { AttemptFailure, RetryError } from './retry.js'
@@ -25,6 +25,14 @@ export function requiredPermission(scope: Scope): string {
     case 'enterprise':
       return 'a classic token with the "manage_runners:enterprise" scope'
   }
+}
+
+/** A wait's reason as the log and the step summary say it. */
+export const WAIT_REASONS: Record<WaitReason, string> = {
+  backoff: 'backoff',
+  'retry-after': 'retry-after',
+  'rate-limit-reset': 'rate-limit reset',
+  'rate-limit-floor': 'secondary-limit floor',
 }
 
 /** A short label for an outcome, for the per-attempt log line. */

@@ -7,7 +7,7 @@ import type { Config, JitInputs } from './inputs.js'
 import { MAX_RUNNER_NAME, NAME_SUFFIX_LENGTH } from './inputs.js'
 import { type ApiResponse, NetworkError, send } from './github.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from './policy.js'
-import { type AttemptResult, type Clock, RetryError, retry, systemClock } from './retry.js'
+import { type AttemptRecord, type AttemptResult, type Clock, RetryError, retry, systemClock } from './retry.js'
 import { ConcurrencyLimiter, SharedRetryBudget, type Signal } from './limiter.js'
 import { explainFailure, explainGiveUp } from './explain.js'
 import { MintError, failureLine, responseOutcome, scopePath } from './mint.js'
@@ -32,6 +32,8 @@ export interface JitDeps {
   mask?: (secret: string) => void
   /** Called whenever the set of runners this step may have registered changes. */
   onRegistered?: (runners: RunnerRef[]) => void
+  /** Every attempt at registering a runner, for the step summary. */
+  onAttempt?: (record: AttemptRecord & { runner: string; detail?: string }) => void
   /** Where the batch's limiter and budget stand at the end, for the log and the benchmark. */
   onStats?: (stats: BatchStats) => void
 }
@@ -356,6 +358,7 @@ async function mintOne(name: string, session: Session, budget: SharedRetryBudget
       budget,
       decide: (outcome, now, earlier401s) => (retryConflict ? { action: 'retry', why: 'backoff' } : decide(outcome, now, earlier401s)),
       onFailure: (failure) => session.log(`Runner "${name}": ${failureLine(failure, last.requestId, last.detail)}`),
+      onAttempt: (record) => session.deps.onAttempt?.({ ...record, runner: name, detail: last.detail }),
     })
     return value
   } catch (error) {

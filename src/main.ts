@@ -5,7 +5,8 @@ import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 import { type JitDeps, mintRunners } from './jit.js'
-import { escapeControls, escapeHtml } from './server-text.js'
+import { escapeControls } from './server-text.js'
+import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -21,38 +22,59 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
   if (githubToken.trim()) core.setSecret(githubToken.trim())
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
   core.saveState('isPost', 'true')
+  let config: Config
   try {
-    const config = parseInputs((name) => core.getInput(name), env)
-    if (config.type === 'jit') return await runJit(core, config, env, deps)
-    const scope = describeScope(config.scope)
-    info(core, `Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
-    const minted = await mintToken(config, { log: (line) => info(core, line), ...deps })
-    core.setSecret(minted.token)
-    core.setOutput('token', minted.token)
-    core.setOutput('expires-at', minted.expiresAt)
-    core.setOutput('attempts', String(minted.attempts))
-    info(core, `Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
-    await writeSummary(
-      core,
-      [
-        ['Scope', scope],
-        ['Type', config.type],
-        ['Attempts', String(minted.attempts)],
-        ['Expires at', minted.expiresAt],
-      ],
-      env,
-    )
+    config = parseInputs((name) => core.getInput(name), env)
   } catch (error) {
-    if (error instanceof InputError || error instanceof MintError) {
-      if (error instanceof MintError) core.setOutput('attempts', String(error.attempts))
-      core.setFailed(escapeControls(error.message))
-      return
-    }
-    throw error
+    if (!(error instanceof InputError)) throw error
+    return core.setFailed(escapeControls(error.message))
+  }
+  // Every attempt, for the step summary: the record of an incident, should there be one.
+  const attempts: SummaryAttempt[] = []
+  const record = { ...deps, onAttempt: (attempt: SummaryAttempt) => void attempts.push(attempt) }
+  const fields: [string, string][] = [
+    ['Scope', describeScope(config.scope)],
+    ['Type', config.type],
+  ]
+  try {
+    const done = config.type === 'jit' ? await runJit(core, config, env, record) : await runMint(core, config, record)
+    await writeSummary(core, { ...done, fields: [...fields, ...done.fields], attempts }, env, done.success)
+  } catch (error) {
+    if (!(error instanceof MintError)) throw error
+    core.setOutput('attempts', String(error.attempts))
+    core.setFailed(escapeControls(error.message))
+    const heading = config.type === 'jit' ? 'Just-in-time runners not registered' : 'Runner token not minted'
+    const result: [string, string][] = [
+      ['Result', error.message],
+      ['Attempts', String(error.attempts)],
+    ]
+    await writeSummary(core, { heading, fields: [...fields, ...result], attempts }, env)
   }
 }
 
-async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<void> {
+/** What a successful step adds to the summary. */
+type Done = Omit<SummaryRecord, 'attempts'> & { success: string }
+
+async function runMint(core: Core, config: Config, deps: MintDeps): Promise<Done> {
+  const scope = describeScope(config.scope)
+  info(core, `Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
+  const minted = await mintToken(config, { log: (line) => info(core, line), ...deps })
+  core.setSecret(minted.token)
+  core.setOutput('token', minted.token)
+  core.setOutput('expires-at', minted.expiresAt)
+  core.setOutput('attempts', String(minted.attempts))
+  info(core, `Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
+  return {
+    heading: 'Runner token minted',
+    success: 'minted',
+    fields: [
+      ['Attempts', String(minted.attempts)],
+      ['Expires at', minted.expiresAt],
+    ],
+  }
+}
+
+async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<Done> {
   const jit = config.jit!
   const scope = describeScope(config.scope)
   info(core, `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
@@ -72,35 +94,18 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   core.setOutput('attempts', String(attempts))
   for (const runner of runners) info(core, `Registered runner "${runner.name}" (id ${runner.id}).`)
   info(core, `Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
-  await writeSummary(
-    core,
-    [['Scope', scope], ['Type', 'jit'], ['Attempts', String(attempts)], ...runners.map((r) => [`Runner ${r.id}`, r.name])],
-    env,
-    'Just-in-time runners registered',
-  )
+  return {
+    heading: 'Just-in-time runners registered',
+    success: 'registered',
+    fields: [['Attempts', String(attempts)]],
+    made: {
+      rows: runners.map((r) => [`Runner ${r.id}`, r.name]),
+      leftOutNote: (count) => `${count} more runner(s) are not listed here; the "runners" output has every one.`,
+    },
+  }
 }
 
 /** A log line; server text in it (a runner's name, an expiry, a note) is printed as data. */
 function info(core: Core, line: string): void {
   core.info(escapeControls(line))
-}
-
-async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv, heading = 'Runner token minted'): Promise<void> {
-  // Local runs have no summary file; the summary is a courtesy, never a reason to fail.
-  if (!env.GITHUB_STEP_SUMMARY) return
-  try {
-    await core.summary
-      .addHeading(heading, 3)
-      .addTable([
-        [
-          { data: 'Field', header: true },
-          { data: 'Value', header: true },
-        ],
-        // @actions/core puts cell text into the HTML as it is.
-        ...rows.map((row) => row.map((cell) => escapeHtml(escapeControls(cell)))),
-      ])
-      .write()
-  } catch (error) {
-    core.warning(`Could not write the step summary: ${(error as Error).message}`)
-  }
 }

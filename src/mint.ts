@@ -3,8 +3,8 @@
 import { type Config, type Scope } from './inputs.js'
 import { type ApiResponse, NetworkError, send } from './github.js'
 import { type Outcome } from './policy.js'
-import { type AttemptFailure, type Clock, RetryError, retry, systemClock } from './retry.js'
-import { explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
+import { type AttemptFailure, type AttemptRecord, type Clock, RetryError, retry, systemClock } from './retry.js'
+import { WAIT_REASONS, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
 import { escapeControls } from './server-text.js'
 
@@ -18,6 +18,8 @@ export interface MintDeps {
   clock?: Clock
   random?: () => number
   log?: (line: string) => void
+  /** Every attempt, for the step summary; `detail` is a network error's text. */
+  onAttempt?: (record: AttemptRecord & { detail?: string }) => void
 }
 
 /** A mint that failed; the message is one line, says what to do, and never holds a secret. */
@@ -79,9 +81,14 @@ export function responseOutcome(response: ApiResponse, validBody?: boolean): Out
 export function failureLine(failure: AttemptFailure, requestId?: string, detail?: string): string {
   const what = detail ? `${outcomeLabel(failure.outcome)} (${detail})` : outcomeLabel(failure.outcome)
   const id = requestId ? ` [request id ${requestId}]` : ''
-  const next = failure.stop ? 'not retrying' : `retrying in ${formatMs(failure.waitMs ?? 0)}`
+  const next = failure.stop ? 'not retrying' : `retrying in ${formatMs(failure.waitMs ?? 0)}${whyText(failure)}`
   const of = Number.isFinite(failure.maxAttempts) ? `/${failure.maxAttempts}` : ''
   return `Attempt ${failure.attempt}${of} failed: ${what}${id}; ${next}.`
+}
+
+/** Why the wait is what it is, when it is not our own backoff: " (retry-after)", " (rate-limit reset)". */
+function whyText(failure: AttemptFailure): string {
+  return failure.why && failure.why !== 'backoff' ? ` (${WAIT_REASONS[failure.why]})` : ''
 }
 
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
@@ -113,6 +120,7 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
         clock,
         random: deps.random ?? Math.random,
         onFailure: (failure) => log(failureLine(failure, last.requestId, last.detail)),
+        onAttempt: (record) => deps.onAttempt?.({ ...record, detail: last.detail }),
       },
     )
     return { ...value, attempts }

@@ -25,6 +25,8 @@ export interface RetryOptions extends Backoff {
   random: () => number
   /** Called once for every failed attempt, after the policy chose what to do next. */
   onFailure?: (failure: AttemptFailure) => void
+  /** Called once for every attempt, the one that succeeded too: a record of the run. */
+  onAttempt?: (record: AttemptRecord) => void
   /** The retry decision; defaults to the policy's `decide`. A caller may know more (a conflict it has just resolved). */
   decide?: typeof decide
   /** Retries shared with other loops (a batch): a retry happens only if the budget grants it. */
@@ -50,6 +52,11 @@ export interface AttemptFailure {
   why?: WaitReason
   /** Why there is no next attempt. */
   stop?: 'not-retryable' | 'attempts-exhausted' | 'deadline' | 'budget'
+}
+
+/** One attempt as a record of the run keeps it: a failure with what came next, or the success. */
+export interface AttemptRecord extends AttemptFailure {
+  succeeded: boolean
 }
 
 export class RetryError extends Error {
@@ -80,7 +87,10 @@ export async function retry<T>(
     const result = await attempt(n, timeoutMs)
     const now = clock.now()
     const decision: Decision = (options.decide ?? decide)(result.outcome, clock.wallNow(), earlier401s)
-    if (decision.action === 'succeed' && result.value !== undefined) return { value: result.value, attempts: n }
+    if (decision.action === 'succeed' && result.value !== undefined) {
+      options.onAttempt?.({ attempt: n, maxAttempts: options.maxAttempts, outcome: result.outcome, succeeded: true })
+      return { value: result.value, attempts: n }
+    }
     if (result.outcome.kind === 'response' && result.outcome.status === 401) earlier401s++
 
     const failure: AttemptFailure = { attempt: n, maxAttempts: options.maxAttempts, outcome: result.outcome }
@@ -96,6 +106,7 @@ export async function retry<T>(
       }
     }
     options.onFailure?.(failure)
+    options.onAttempt?.({ ...failure, succeeded: false })
     if (failure.stop) throw new RetryError(failure, n)
     previous = failure
     previousWaitMs = failure.waitMs ?? 0

@@ -246,6 +246,24 @@ describe('batches are all or nothing', () => {
   })
 })
 
+describe('the step summary of a batch', () => {
+  test('each attempt names its runner; rows are capped, and what was left out is counted', async () => {
+    github.faults.push({ status: 502, headers: { 'x-github-request-id': 'BATCH:502' } })
+    const run = await runAction(inputs({ count: '60', 'runner-name': 'big' }))
+    assert.equal(run.exitCode, 0, run.stdout)
+    const attemptRows = [...run.summary.matchAll(/<tr><td>\d+<\/td><td>big-[a-z0-9]{6}<\/td>/g)]
+    assert.equal(attemptRows.length, 50)
+    assert.match(run.summary, /11 more attempt\(s\) are not listed here; the log has every one\./)
+    assert.match(
+      run.summary,
+      /<td>1<\/td><td>big-[a-z0-9]{6}<\/td><td>HTTP 502<\/td><td>BATCH:502<\/td><td>retried after \d+ms \(backoff\)<\/td>/,
+    )
+    const runnerRows = [...run.summary.matchAll(/<tr><td>Runner \d+<\/td>/g)]
+    assert.equal(runnerRows.length, 50)
+    assert.match(run.summary, /10 more runner\(s\) are not listed here; the &quot;runners&quot; output has every one\./)
+  })
+})
+
 describe('the post step', () => {
   test('deletes the runners that never connected, spares an online and a busy one, never fails', async () => {
     const main = await runAction(inputs({ count: '3', 'runner-name': 'job' }))

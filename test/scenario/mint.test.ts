@@ -184,7 +184,7 @@ describe('waits that GitHub asks for', () => {
     assertMinted(run, 2)
     const gap = github.requests[1].at - github.requests[0].at
     assert.ok(gap >= 1000 && gap < 5000, `waited ${gap}ms`)
-    assert.match(run.stdout, /retrying in 1s/)
+    assert.match(run.stdout, /retrying in 1s \(retry-after\)\./)
   })
 
   test('retry-after as an HTTP date', async () => {
@@ -353,6 +353,107 @@ describe('a rate limit that outlasts the run says so, never that a permission is
     assert.equal(run.exitCode, 1)
     assert.match(run.stderr, /GitHub's rate limit is used up until .*, and the 1m --timeout ends before that\./)
     assert.doesNotMatch(run.stderr, PERMISSION_TEXT)
+  })
+})
+
+describe('the step summary is an incident record', () => {
+  /** The summary's table rows as lists of cell texts (the HTML entities left as written). */
+  function rows(summary: string): string[][] {
+    return [...summary.matchAll(/<tr>(.*?)<\/tr>/g)].map(([, row]) => [...row.matchAll(/<t[hd]>(.*?)<\/t[hd]>/g)].map(([, cell]) => cell))
+  }
+  const RATE = { 'x-ratelimit-limit': '5000', 'x-ratelimit-used': '4', 'x-ratelimit-resource': 'core' }
+
+  test('every attempt: the answer, the request id, the wait and why; the rate-limit headers of the last answer', async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 1800)
+    github.faults.push(
+      { status: 502, headers: { 'x-github-request-id': 'REQ:<b>1</b>\u009b' } },
+      { reset: true },
+      { status: 429, headers: { 'retry-after': '1', 'x-github-request-id': 'REQ:3' }, body: { message: 'API rate limit exceeded' } },
+      {
+        status: 201,
+        headers: { ...RATE, 'x-ratelimit-remaining': '4996', 'x-ratelimit-reset': reset, 'x-github-request-id': 'REQ:4' },
+        body: github.mint(),
+      },
+    )
+    const run = await mint({ 'initial-delay': '100ms', 'max-delay': '1s', jitter: 'none' })
+    assertMinted(run, 4)
+    const table = rows(run.summary)
+    assert.deepEqual(
+      table.filter((row) => row.length === 4),
+      [
+        ['Attempt', 'Answer', 'GitHub request id', 'Then'],
+        ['1', 'HTTP 502', String.raw`REQ:&lt;b&gt;1&lt;/b&gt;\x9b`, 'retried after 100ms (backoff)'],
+        ['2', 'ECONNRESET (connection reset)', '—', 'retried after 200ms (backoff)'],
+        ['3', 'HTTP 429', 'REQ:3', 'retried after 1s (retry-after)'],
+        ['4', 'HTTP 201', 'REQ:4', 'minted'],
+      ],
+    )
+    const resetAt = new Date(Number(reset) * 1000).toISOString().replace('.000Z', 'Z')
+    assert.ok(
+      table.some((row) => row[0] === 'Rate limit remaining (last answer)' && row[1] === '4996'),
+      run.summary,
+    )
+    assert.ok(
+      table.some((row) => row[0] === 'Rate limit reset (last answer)' && row[1] === `${reset} (${resetAt})`),
+      run.summary,
+    )
+    assert.ok(
+      table.some((row) => row[0] === 'Rate limit resource (last answer)' && row[1] === 'core'),
+      run.summary,
+    )
+    assert.ok(!run.summary.includes('<b>'), 'server text was written into the summary as HTML')
+  })
+
+  test('a failed mint writes the record too: why it gave up, and the rate limit that stopped it', async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 3600)
+    github.faults.push({
+      status: 403,
+      headers: { ...RATE, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset, 'x-github-request-id': 'REQ:RL' },
+      body: { message: 'API rate limit exceeded for user ID 1.' },
+    })
+    const run = await mint({ timeout: '1m' })
+    assert.equal(run.exitCode, 1)
+    const table = rows(run.summary)
+    assert.match(run.summary, /<h3>Runner token not minted<\/h3>/)
+    assert.ok(
+      table.some(
+        (row) => row[0] === 'Result' && /^Gave up after 1 attempt\(s\): GitHub&#39;s rate limit for &quot;core&quot;/.test(row[1]),
+      ),
+      run.summary,
+    )
+    assert.ok(
+      table.some((row) => row.join('|') === '1|HTTP 403|REQ:RL|gave up: waiting 60m (rate-limit reset) would pass the timeout'),
+      run.summary,
+    )
+    assert.ok(
+      table.some((row) => row[0] === 'Rate limit remaining (last answer)' && row[1] === '0'),
+      run.summary,
+    )
+  })
+
+  test('a secondary-limit floor and a refusal that cannot be retried are named as such', async () => {
+    github.faults.push({
+      status: 403,
+      body: { message: 'You have exceeded a secondary rate limit.' },
+      headers: { 'x-github-request-id': 'S' },
+    })
+    const run = await mint({ timeout: '10s' })
+    assert.ok(
+      rows(run.summary).some((row) => row.join('|') === '1|HTTP 403|S|gave up: waiting 1m (secondary-limit floor) would pass the timeout'),
+      run.summary,
+    )
+    github.faults.push({ status: 404, headers: { 'x-github-request-id': 'N' } })
+    const notFound = await mint()
+    assert.ok(
+      rows(notFound.summary).some((row) => row.join('|') === '1|HTTP 404|N|gave up: not retryable'),
+      notFound.summary,
+    )
+    github.faults.push({ status: 503 }, { status: 503, headers: { 'x-github-request-id': 'M' } })
+    const exhausted = await mint({ 'max-attempts': '2' })
+    assert.ok(
+      rows(exhausted.summary).some((row) => row.join('|') === '2|HTTP 503|M|gave up: max-attempts reached'),
+      exhausted.summary,
+    )
   })
 })
 

@@ -15,6 +15,7 @@ function recordingCore(inputs: Record<string, string>, summaryFails = false) {
   const summary = {
     addHeading: (text: string) => (calls.push(`summary.heading ${text}`), summary),
     addTable: (rows: unknown[]) => (calls.push(`summary.table ${JSON.stringify(rows)}`), summary),
+    addRaw: (text: string) => (calls.push(`summary.raw ${text}`), summary),
     write: async () => {
       if (summaryFails) throw new Error('disk full')
       calls.push('summary.write')
@@ -66,6 +67,15 @@ describe('run', () => {
         ['Type', 'registration'],
         ['Attempts', '1'],
         ['Expires at', expires],
+      ])}`,
+      `summary.table ${JSON.stringify([
+        [
+          { data: 'Attempt', header: true },
+          { data: 'Answer', header: true },
+          { data: 'GitHub request id', header: true },
+          { data: 'Then', header: true },
+        ],
+        ['1', 'HTTP 201', 'STAND-IN:0001', 'minted'], // the stand-in's first answer
       ])}`,
       'summary.write',
     ])
