@@ -6,10 +6,8 @@ import { post } from './post.js'
 // to the post step only.
 if (core.getState('isPost')) {
   // The post step never fails the job.
-  post(core).catch((error: unknown) =>
-    core.warning(`Unexpected error in cleanup: ${error instanceof Error ? error.message : String(error)}`),
-  )
+  post().catch((error: unknown) => core.warning(`Unexpected error in cleanup: ${error instanceof Error ? error.message : String(error)}`))
 } else {
   // Anything run() did not turn into a clear failure is a bug; still fail the step, tokenless.
-  run(core).catch((error: unknown) => core.setFailed(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`))
+  run().catch((error: unknown) => core.setFailed(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`))
 }

@@ -1,6 +1,6 @@
 // The action's entry point: read inputs, mint, publish masked outputs. Collaborators are passed
 // in so the whole flow runs the same way from the bundle and from tests.
-import type * as actionsCore from '@actions/core'
+import * as actionsCore from '@actions/core'
 import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
@@ -16,7 +16,11 @@ export type Core = Pick<
 /** The state key listing the runners this step registered (ids and names, never a config), for the post step. */
 export const RUNNERS_STATE = 'runners'
 
-export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps: MintDeps & JitDeps = {}): Promise<void> {
+/**
+ * The action. With no arguments it uses the real toolkit, as @github/local-action calls it; tests
+ * pass their own collaborators.
+ */
+export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: MintDeps & JitDeps = {}): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())

@@ -4,9 +4,11 @@
 // a cleanup that goes wrong is a warning.
 import { parseInputs } from './inputs.js'
 import { type JitDeps, type RunnerRef, removeRunners } from './jit.js'
+import * as actionsCore from '@actions/core'
 import { type Core, RUNNERS_STATE } from './main.js'
 
-export async function post(core: Core, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+/** The post step; with no arguments it uses the real toolkit, as @github/local-action calls it (as `run`). */
+export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())
   try {
@@ -27,6 +29,8 @@ export async function post(core: Core, env: NodeJS.ProcessEnv = process.env, dep
     core.warning(`Cleanup of just-in-time runners failed: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
+
+export { post as run }
 
 function idText(ref: RunnerRef): string {
   return ref.id === undefined ? '' : ` (id ${ref.id})`
