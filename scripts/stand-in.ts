@@ -1,6 +1,7 @@
 // `npm run stand-in -- [options]`: the loopback stand-in for GitHub's API (the one the tests use)
 // as a process of its own, for trying the action or the command by hand and for the end-to-end
-// workflow. Prints its URL as the first line on stdout; runs until SIGINT or SIGTERM.
+// workflow. Prints its URL as the first line on stdout; runs until SIGINT or SIGTERM. Every failure
+// is one line on stderr and a non-zero exit: 2 for a usage error, 1 for anything else.
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { type Fault, GitHubStandIn } from '../test/support/github-stand-in.js'
@@ -8,7 +9,8 @@ import { type Fault, GitHubStandIn } from '../test/support/github-stand-in.js'
 const USAGE = `Usage: npm run stand-in -- [options]
 
   --port N             Port to listen on (default: 0, any free port).
-  --host ADDRESS       Loopback address to listen on (default: 127.0.0.1).
+  --host ADDRESS       Loopback address to listen on: 127.0.0.1 (default), another 127.x.x.x,
+                       ::1 or localhost. Nothing else: the stand-in accepts any token.
   --prefix PATH        API path prefix, as on GHES: /api/v3 (default: none).
   --accept-token TOKEN The only token accepted; others get 401 (default: any token).
   --fault SPEC         A fault for the next request, in order; repeatable. SPEC is a status with
@@ -33,49 +35,83 @@ export function parseFault(spec: string): Fault | undefined {
   return { status: Number(match[1]), headers }
 }
 
+/** A mistake on the command line: one line, exit 2. */
+class UsageError extends Error {}
+
 function wholeNumber(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
-  if (!/^\d+$/.test(value)) throw new Error(`--${name} must be a whole number; got ${JSON.stringify(value)}`)
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number; got ${JSON.stringify(value)}`)
   return Number(value)
 }
 
+/** Loopback only: the stand-in mints for any token, so it must not be reachable from elsewhere. */
+function loopbackHost(value: string | undefined): string | undefined {
+  if (value === undefined || value === 'localhost' || value === '::1' || /^127(\.\d{1,3}){3}$/.test(value)) return value
+  throw new UsageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost); got ${JSON.stringify(value)}`)
+}
+
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        prefix: { type: 'string' },
+        'accept-token': { type: 'string' },
+        fault: { type: 'string', multiple: true },
+        'max-in-flight': { type: 'string' },
+        latency: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values
+  } catch (error) {
+    throw new UsageError((error as Error).message)
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      prefix: { type: 'string' },
-      'accept-token': { type: 'string' },
-      fault: { type: 'string', multiple: true },
-      'max-in-flight': { type: 'string' },
-      latency: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  })
+  const values = parseCommandLine()
   if (values.help) return void process.stdout.write(USAGE)
-  const faults = (values.fault ?? []).map((spec) => {
+  const faults = (values.fault ?? []).map((spec): Fault => {
     const fault = parseFault(spec)
-    if (!fault) throw new Error(`--fault must be a status (502, 429:retry-after=2), reset or hang; got ${JSON.stringify(spec)}`)
-    return fault
+    if (!fault) throw new UsageError(`--fault must be a status (502, 429:retry-after=2), reset or hang; got ${JSON.stringify(spec)}`)
+    // Asked for on purpose: not GitHub's documented answer (a 201 without a token), so no
+    // contract violation either.
+    return { ...fault, offContract: `--fault ${spec}` }
   })
+  const host = loopbackHost(values.host)
+  const port = wholeNumber('port', values.port) ?? 0
   const github = new GitHubStandIn({
     acceptToken: values['accept-token'],
     prefix: values.prefix,
-    host: values.host,
+    host,
     maxInFlight: wholeNumber('max-in-flight', values['max-in-flight']),
     latencyMs: wholeNumber('latency', values.latency),
   })
   github.faults.push(...faults)
-  const url = await github.start(wholeNumber('port', values.port) ?? 0)
+  let url: string
+  try {
+    url = await github.start(port)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'EADDRINUSE') throw new Error(`port ${port} on ${host ?? '127.0.0.1'} is already in use`, { cause: error })
+    if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine`, { cause: error })
+    throw error
+  }
   process.stdout.write(`${url}\n`)
   process.stderr.write(`Stand-in GitHub API at ${url}; ${faults.length} fault(s) queued. Stop it with SIGINT or SIGTERM.\n`)
 
   const stop = async (): Promise<void> => {
-    await github.close()
+    // A request that GitHub's API description does not allow is worth knowing, not a crash.
+    const violations = await github.close().then(
+      () => undefined,
+      (error: Error) => error.message.replace(/\n- /g, ' ').replace(/\n/g, ' '),
+    )
     const paths = github.requests.map((request) => `  ${request.method} ${request.path}`).join('\n')
     process.stderr.write(`Stand-in stopped: ${github.requests.length} request(s), ${github.minted.length} token(s) minted.\n${paths}\n`)
-    process.exit(0)
+    if (violations) process.stderr.write(`stand-in: ${violations}\n`)
+    process.exit(violations ? 1 : 0)
   }
   process.once('SIGINT', () => void stop())
   process.once('SIGTERM', () => void stop())
@@ -83,7 +119,9 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    process.stderr.write(`stand-in: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`)
-    process.exit(2)
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ')
+    const usage = error instanceof UsageError
+    process.stderr.write(`stand-in: ${message}${usage ? ' (see --help)' : ''}\n`)
+    process.exit(usage ? 2 : 1)
   })
 }

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { parseFault } from '../../scripts/stand-in.js'
 import { runCli } from '../support/run-cli.js'
 import { ipv6LoopbackMissing } from '../support/ipv6.js'
+import net from 'node:net'
 
 const SCRIPT = new URL('../../scripts/stand-in.ts', import.meta.url).pathname
 const TOKEN = 'ghp_EndToEndCallerToken'
@@ -48,14 +49,68 @@ test('started as a process, it prints its URL, plays its faults, and reports on 
   assert.ok(!stderr.includes(TOKEN), 'the stand-in logged the caller token')
 })
 
-test('a bad fault spec is a usage error', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, '--fault', 'slow'], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Starts the script; `url` resolves with the first line of stdout, `exit` with the exit code and stderr. */
+function start(args: string[]) {
+  // Killed after 20 s: a script that should have refused to start fails the test instead of hanging it.
+  const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 20_000 })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
-  const [code] = await once(child, 'exit')
+  const exit = once(child, 'exit').then(([code]) => ({ code: code as number, stderr }))
+  const url = once(createInterface({ input: child.stdout }), 'line').then(([line]) => line as string)
+  return { child, url, exit }
+}
+
+/** Every line of stderr is one message of ours: nothing that looks like a stack trace. */
+function assertNoStack(stderr: string): void {
+  assert.doesNotMatch(stderr, /^\s+at |node:internal|Error: /m, `a stack trace or raw error on stderr:\n${stderr}`)
+}
+
+test('a bad fault spec is a usage error: one line, exit 2', async () => {
+  const { exit } = start(['--fault', 'slow'])
+  const { code, stderr } = await exit
   assert.equal(code, 2)
-  assert.match(stderr, /--fault must be a status .* got "slow"/)
+  assert.equal(stderr, 'stand-in: --fault must be a status (502, 429:retry-after=2), reset or hang; got "slow" (see --help)\n')
 })
+
+test('a host that is not loopback is refused: one line, exit 2', async () => {
+  for (const host of ['0.0.0.0', '::', '192.168.1.10', 'example.com']) {
+    const { code, stderr } = await start(['--host', host]).exit
+    assert.equal(code, 2, host)
+    assert.equal(
+      stderr,
+      `stand-in: --host must be a loopback address (127.0.0.1, ::1 or localhost); got ${JSON.stringify(host)} (see --help)\n`,
+    )
+  }
+})
+
+test('a port already in use: one line, exit 1', async () => {
+  const taken = net.createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  const { port } = taken.address() as net.AddressInfo
+  try {
+    const { code, stderr } = await start(['--port', String(port)]).exit
+    assert.equal(code, 1)
+    assert.equal(stderr, `stand-in: port ${port} on 127.0.0.1 is already in use\n`)
+  } finally {
+    taken.close()
+  }
+})
+
+for (const { fault, args } of [
+  { fault: '201', args: ['--repository', 'octo-org/octo-repo'] },
+  { fault: '422', args: ['--repository', 'octo-org/octo-repo', '--type', 'jit', '--labels', 'gpu'] },
+]) {
+  test(`stopped after --fault ${fault} played (${args.includes('jit') ? 'on the JIT endpoint' : 'on a mint'}): its report, no stack trace, exit 0`, async () => {
+    const { child, url, exit } = start(['--fault', fault])
+    const run = await runCli([...args, '--api-url', await url, '--max-attempts', '1'], { GITHUB_TOKEN: TOKEN })
+    assert.equal(run.exitCode, 1, run.stderr)
+    child.kill('SIGTERM')
+    const { code, stderr } = await exit
+    assertNoStack(stderr)
+    assert.equal(code, 0, stderr)
+    assert.match(stderr, /Stand-in stopped: 1 request\(s\)/)
+  })
+}
 
 test(
   '--host ::1 prints a URL with the address in brackets, and the command mints through it',
@@ -73,3 +128,13 @@ test(
     }
   },
 )
+
+test('a request GitHub would refuse is reported on stop as one line, exit 1', async () => {
+  const { child, url, exit } = start(['--prefix', '/api/v3'])
+  await fetch(`${(await url).replace('/api/v3', '')}/not-the-api`)
+  child.kill('SIGTERM')
+  const { code, stderr } = await exit
+  assertNoStack(stderr)
+  assert.equal(code, 1)
+  assert.match(stderr, /\nstand-in: GitHub's API description does not allow: GET \/not-the-api: outside the API at \/api\/v3\n$/)
+})

@@ -137,7 +137,13 @@ export class GitHubStandIn {
 
   async start(port = 0): Promise<string> {
     const host = this.options.host ?? '127.0.0.1'
-    await new Promise<void>((resolve) => this.server.listen(port, host, resolve))
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
     const { port: bound } = this.server.address() as AddressInfo
     const name = this.options.urlHost ?? (host.includes(':') ? `[${host}]` : host)
     return `${this.options.tls ? 'https' : 'http'}://${name}:${bound}${this.options.prefix ?? ''}`
