@@ -74,11 +74,12 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
 
 /** Why there will be no next attempt, when it is not the answer itself. */
 export function explainStop(
-  stop: 'attempts-exhausted' | 'deadline' | 'budget',
+  stop: 'attempts-exhausted' | 'deadline' | 'budget' | 'aborted',
   attempts: number,
   waitMs?: number,
   timeoutMs?: number,
 ): string {
+  if (stop === 'aborted') return `Stopped after ${attempts} attempt(s): cancelled.`
   if (stop === 'attempts-exhausted') return `Gave up after ${attempts} attempt(s) ("max-attempts").`
   if (stop === 'budget') return `Gave up after ${attempts} attempt(s): the batch used up its shared retry budget.`
   return `Gave up after ${attempts} attempt(s): the next wait (${formatMs(waitMs ?? 0)}) would pass the ${formatMs(timeoutMs ?? 0)} "timeout".`

@@ -17,6 +17,8 @@ export interface MintDeps {
   clock?: Clock
   random?: () => number
   log?: (line: string) => void
+  /** Cancels the mint (SIGINT, SIGTERM): the request in flight is torn down and no retry follows. */
+  signal?: AbortSignal
 }
 
 /** A mint that failed; the message is one line, says what to do, and never holds a secret. */
@@ -95,7 +97,7 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
       async (_attempt, timeoutMs) => {
         last = {}
         try {
-          const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs })
+          const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs, signal: deps.signal })
           last.requestId = response.headers['x-github-request-id']
           if (response.status < 200 || response.status >= 300) return { outcome: responseOutcome(response) }
           const minted = parseTokenBody(response.body)
@@ -111,6 +113,7 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
         deadlineMs: clock.now() + config.timeoutMs,
         clock,
         random: deps.random ?? Math.random,
+        signal: deps.signal,
         onFailure: (failure) => log(failureLine(failure, last.requestId, last.detail)),
       },
     )

@@ -73,7 +73,8 @@ describe('the command mints', () => {
     assert.equal(bodies.length, 2)
     for (const body of bodies) {
       assert.match(body.name, /^host-[a-z0-9]{6}$/)
-      assert.deepEqual(body.labels, ['self-hosted', 'linux'])
+      assert.deepEqual(body.labels.slice(0, 2), ['self-hosted', 'linux'])
+      assert.match(body.labels[2], /^mrt-[a-z0-9]{10}$/)
     }
     assert.match(run.stderr, /Registered 2 just-in-time runner\(s\)/)
     assertClean(run)
@@ -87,6 +88,8 @@ describe('the command mints', () => {
     assert.equal(result.runners.length, 1)
     assert.equal(result.runners[0].encoded_jit_config, github.minted.at(-1))
     assert.equal(typeof result.runners[0].id, 'number')
+    assert.match(result.ownership_label, /^mrt-[a-z0-9]{10}$/)
+    assert.ok(github.runners[0].labels.some((l) => l.name === result.ownership_label))
     assertClean(run)
   })
 

@@ -1,22 +1,43 @@
 // Runs the bundled command (dist/cli/index.js) as a host would: its own process, an environment
 // of our choosing (nothing inherited but PATH), stdout and stderr kept apart.
-import { execFile } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
 import assert from 'node:assert/strict'
 
 export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
 export interface CliRun {
   exitCode: number
+  /** The signal that ended the process, if one did (the command handles SIGINT and SIGTERM itself). */
+  signal: NodeJS.Signals | null
   stdout: string
   stderr: string
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+  return startCli(args, env).finished
+}
+
+/** Starts the command and returns at once: signal it as a host's supervisor would. */
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { kill(signal: NodeJS.Signals): void; finished: Promise<CliRun> } {
+  let child: ChildProcess
+  const finished = new Promise<CliRun>((resolve) => {
+    child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) =>
+        resolve({
+          exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          signal: (error as { signal?: NodeJS.Signals } | null)?.signal ?? null,
+          stdout,
+          stderr,
+        }),
     )
   })
+  return { kill: (signal) => child.kill(signal), finished }
 }
 
 /** No secret on stderr, ever; on stdout only the minted token, and only as the result. */
