@@ -153,7 +153,10 @@ function removalLine(failure: AttemptFailure, notListed: boolean, last: LastSeen
 
 function removalError(failure: AttemptFailure | undefined, session: Session, last: LastSeen): string {
   if (!failure) return 'the cleanup deadline came before the next request'
-  const why = explainFailure(failure.outcome, session.config.scope, last.detail)
+  const { outcome } = failure
+  const said = outcome.kind === 'response' && outcome.message ? ` GitHub said: "${outcome.message}".` : ''
+  const refused = outcome.kind === 'response' && outcome.status === 422
+  const why = refused ? `GitHub refused to delete it (422).${said}` : explainFailure(outcome, session.config.scope, last.detail)
   const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
   if (failure.stop === 'deadline') return `the next wait (${formatMs(failure.waitMs ?? 0)}) would pass the cleanup deadline. ${why}${id}`
   if (failure.stop === 'aborted') return `stopped at the cleanup deadline. ${why}${id}`

@@ -82,6 +82,7 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
     if ('notListed' in found) {
       // The name is taken but not listed yet: ask again after a wait.
       session.log(`Runner "${name}": GitHub answered 409 but lists no runner of that name yet; asking again.`)
+      last.note = `The runner name "${name}" is taken (409), but GitHub listed no runner of that name, so this step could not tell whether it is its own (a listing can lag behind a registration).`
       retryConflict = true
       return { outcome: conflict }
     }

@@ -18,9 +18,8 @@ export function describeRemoval(removal: Removal): string {
   }
   if (removal.unknown.length) parts.push(`not found ${removal.unknown.length} (${names(removal.unknown)})`)
   if (removal.failed.length) {
-    parts.push(
-      `could not delete ${removal.failed.length} (${removal.failed.map(({ entry, error }) => `${entry.name}: ${error}`).join('; ')})`,
-    )
+    const each = removal.failed.map(({ entry, error }) => `${entry.name}: ${error.replace(/\.$/, '')}`)
+    parts.push(`could not delete ${removal.failed.length} (${each.join('; ')})`)
   }
   return parts.join('; ')
 }

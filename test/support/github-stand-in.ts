@@ -271,9 +271,10 @@ export class GitHubStandIn {
     if ('handle' in fault) return fault.handle(req, res)
     if ('lateAnswer' in fault) {
       const { status, body: answer, headers } = this.route(req, body)
+      // Unref'd: a late answer nobody waits for any more must not keep the test process alive.
       return void setTimeout(() => {
         if (!res.destroyed) this.send(res, status, answer, headers)
-      }, fault.lateAnswer)
+      }, fault.lateAnswer).unref()
     }
     if ('dropAnswer' in fault) {
       this.route(req, body)
