@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type CliRun, assertNoLeakOnStderr, runCli } from '../support/run-cli.js'
+import { type CliRun, assertNoLeakOnStderr, runCli, startCli } from '../support/run-cli.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const OTHER_TOKEN = 'ghp_SomeOtherToken9876543210fedcba'
@@ -199,6 +199,22 @@ describe('failures', () => {
   })
 })
 
+describe('signals', () => {
+  test('SIGINT during a token mint: the request is torn down, exit 130, the reason on stderr, nothing on stdout', async () => {
+    github.faults.push({ hang: true })
+    const command = startCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, ...FAST], { GITHUB_TOKEN: TOKEN })
+    await github.whenRequests(1)
+    command.kill('SIGINT')
+    const run = await command.finished
+    assert.equal(run.signal, null, 'the command handled SIGINT itself')
+    assert.equal(run.exitCode, 130, run.stderr)
+    assert.equal(run.stdout, '')
+    assert.match(run.stderr, /mint-runner-token: Stopped after 1 attempt\(s\): cancelled\./)
+    assert.equal(github.requests.length, 1)
+    assertClean(run)
+  })
+})
+
 describe('usage errors exit 2 and name the option, before any request', () => {
   test('an invalid value', async () => {
     assertUsageError(
@@ -245,7 +261,14 @@ describe('--help and --version', () => {
         `--help does not list --${input}: add it to INPUT_OPTIONS in src/command.ts`,
       )
     }
-    for (const text of ['GITHUB_TOKEN, else GH_TOKEN', '--json', '--quiet', 'Exit status: 0 minted; 1 minting failed', '2 usage error']) {
+    for (const text of [
+      'GITHUB_TOKEN, else GH_TOKEN',
+      '--json',
+      '--quiet',
+      'Exit status: 0 minted; 1 minting failed',
+      '2 usage error',
+      '130 stopped by SIGINT, 143 by SIGTERM',
+    ]) {
       assert.ok(run.stdout.includes(text), `--help does not mention ${text}`)
     }
   })

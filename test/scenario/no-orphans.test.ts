@@ -116,6 +116,31 @@ describe('cancellation mid-batch leaves no runner', () => {
   })
 })
 
+describe('cancellation during the rollback of a failed batch', () => {
+  test('SIGINT brings the rollback deadline forward: the step ends within the grace, the post step finishes', async () => {
+    github.faults.push(
+      { method: 'POST', pass: true },
+      { method: 'POST', status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } },
+      // The delete is done on arrival, but its answer would come only after attempt-timeout (15s).
+      { method: 'DELETE', lateAnswer: LATE_MS },
+    )
+    const step = await startAction(inputs({ count: '2', 'runner-name': 'grace' }))
+    await github.whenRequests(1, (r) => r.method === 'DELETE')
+    const signalledAt = Date.now()
+    step.kill('SIGINT')
+    const main = await step.finished
+    const took = main.endedAt - signalledAt
+    assert.ok(took < 6000 + 3000, `ended ${took}ms after SIGINT`)
+    assert.match(errorLine(main), /Rollback: could not delete 1 \(grace-[a-z0-9]{6}: stopped at the cleanup deadline/)
+    assert.equal(ledgerState(main).runners.length, 1)
+
+    const post = await runPost(inputs({ count: '2', 'runner-name': 'grace' }), main)
+    assert.equal(post.exitCode, 0)
+    assert.match(post.stdout, /already gone 1 \(grace-/)
+    assert.deepEqual(github.runners, [])
+  })
+})
+
 describe('no stolen runner', () => {
   test("another job's offline runner with our fixed name is never deleted after a lost answer", async () => {
     // Another job registered "ci-runner-1" and its host is still booting: offline, not busy, same labels.
