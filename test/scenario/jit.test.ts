@@ -4,31 +4,17 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { type Fault, GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
+import { SCOPE, TOKEN, errorLine, jitInputs, ledgerState } from '../support/jit-scenario.js'
 import { type ActionRun, assertNoLeak, runAction, runPost } from '../support/run-action.js'
 
-const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
-const SCOPE = '/repos/octo-org/octo-repo'
 const JITCONFIG = `${SCOPE}/actions/runners/generate-jitconfig`
-const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
 let apiUrl: string
 useStandIn(github, (url) => (apiUrl = url))
 
 function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'github-token': TOKEN,
-    repository: 'octo-org/octo-repo',
-    'api-url': apiUrl,
-    type: 'jit',
-    labels: 'self-hosted,linux',
-    ...FAST,
-    ...extra,
-  }
-}
-
-function errorLine(run: ActionRun): string {
-  return run.lines.find((line) => line.startsWith('::error::')) ?? ''
+  return jitInputs(apiUrl, extra)
 }
 
 /** What the stand-in was asked, one "METHOD path" per request. */
@@ -38,11 +24,6 @@ function calls(): string[] {
 
 function runnersOutput(run: ActionRun): { id: number; name: string; encoded_jit_config: string }[] {
   return JSON.parse(run.outputs.runners)
-}
-
-/** The ledger the main step saved for its post step. */
-function ledgerState(run: ActionRun): { label: string; runners: { name: string; id?: number; handed_over?: boolean }[] } {
-  return JSON.parse(run.state.ledger)
 }
 
 describe('registering just-in-time runners', () => {

@@ -6,12 +6,10 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { GitHubStandIn, type RecordedRequest } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type ActionRun, runAction, runPost, startAction } from '../support/run-action.js'
+import { SCOPE, TOKEN, errorLine, jitInputs, ledgerState } from '../support/jit-scenario.js'
+import { runAction, runPost, startAction } from '../support/run-action.js'
 import { assertNoLeakOnStderr, startCli } from '../support/run-cli.js'
 
-const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
-const SCOPE = '/repos/octo-org/octo-repo'
-const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 /** Long enough that no answer arrives before the step is signalled. */
 const LATE_MS = 30_000
 
@@ -20,26 +18,10 @@ let apiUrl: string
 useStandIn(github, (url) => (apiUrl = url))
 
 function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    'github-token': TOKEN,
-    repository: 'octo-org/octo-repo',
-    'api-url': apiUrl,
-    type: 'jit',
-    labels: 'self-hosted,linux',
-    ...FAST,
-    ...extra,
-  }
+  return jitInputs(apiUrl, extra)
 }
 
 const isRegistration = (r: RecordedRequest): boolean => r.method === 'POST' && r.path.endsWith('/generate-jitconfig')
-
-function errorLine(run: ActionRun): string {
-  return run.lines.find((line) => line.startsWith('::error::')) ?? ''
-}
-
-function ledgerState(run: ActionRun): { label: string; runners: { name: string; id?: number; handed_over?: boolean }[] } {
-  return JSON.parse(run.state.ledger)
-}
 
 /** Every runner GitHub would answer late: registered on arrival, the answer 30 s later. */
 function answerLate(count: number): void {

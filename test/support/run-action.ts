@@ -7,6 +7,7 @@ import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { everyMintedValue } from './github-stand-in.js'
+import { howItEnded } from './run-cli.js'
 
 export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
 
@@ -70,7 +71,7 @@ export async function startAction(
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
   const started = Date.now()
   let child: ChildProcess
-  const exited = new Promise<{ code: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+  const exited = new Promise<{ exitCode: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
     child = execFile(
       process.execPath,
       [script],
@@ -87,24 +88,18 @@ export async function startAction(
         },
         timeout: 120_000,
       },
-      (error, stdout, stderr) =>
-        resolve({
-          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          signal: (error as { signal?: NodeJS.Signals } | null)?.signal ?? null,
-          stdout,
-          stderr,
-        }),
+      (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
     if (options.priority !== undefined && child.pid !== undefined) setPriority(child.pid, options.priority)
   })
-  const finished = exited.then(async ({ code, signal, stdout, stderr }) => {
+  const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
     const endedAt = Date.now()
     const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
     const state = parseOutputFile(await readFile(stateFile, 'utf8'))
     const summary = await readFile(summaryFile, 'utf8')
     await rm(dir, { recursive: true, force: true })
     const run: ActionRun = {
-      exitCode: code,
+      exitCode,
       signal,
       stdout,
       stderr,

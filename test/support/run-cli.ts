@@ -1,6 +1,6 @@
 // Runs the bundled command (dist/cli/index.js) as a host would: its own process, an environment
 // of our choosing (nothing inherited but PATH), stdout and stderr kept apart.
-import { type ChildProcess, execFile } from 'node:child_process'
+import { type ChildProcess, type ExecFileException, execFile } from 'node:child_process'
 import assert from 'node:assert/strict'
 
 export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
@@ -28,13 +28,7 @@ export function startCli(
       process.execPath,
       [CLI, ...args],
       { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          signal: (error as { signal?: NodeJS.Signals } | null)?.signal ?? null,
-          stdout,
-          stderr,
-        }),
+      (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
   })
   return { kill: (signal) => child.kill(signal), finished }
@@ -44,5 +38,13 @@ export function startCli(
 export function assertNoLeakOnStderr(run: CliRun, secrets: string[]): void {
   for (const secret of secrets.filter(Boolean)) {
     assert.ok(!run.stderr.includes(secret), `secret printed on stderr: ${run.stderr.replaceAll(secret, '<SECRET>')}`)
+  }
+}
+
+/** The exit status and the ending signal, from execFile's error (null when the process exited 0). */
+export function howItEnded(error: ExecFileException | null): { exitCode: number; signal: NodeJS.Signals | null } {
+  return {
+    exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+    signal: (error?.signal as NodeJS.Signals | undefined) ?? null,
   }
 }
