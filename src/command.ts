@@ -196,9 +196,10 @@ function target(scope: Scope): string {
 }
 
 /**
- * parseInputs and the mint explanations speak of inputs ("Input "max-delay" ..."); on the command
- * line those are options (--max-delay) and the token is an environment variable. Only the words
- * before the user's own value ("got ...") or GitHub's message are rewritten.
+ * parseInputs and the mint explanations speak of inputs ("Input "max-delay" ...") and of a step;
+ * on the command line those are options (--max-delay), the token is an environment variable and
+ * the step is a run. Only the words before the user's own value ("got ...") or GitHub's message
+ * are rewritten.
  */
 export function forCommandLine(message: string, tokenVariable: string): string {
   const cut = message.search(/\bgot |GitHub said:/)
@@ -206,6 +207,7 @@ export function forCommandLine(message: string, tokenVariable: string): string {
   const names = INPUT_OPTIONS.map((option) => option.name).join('|')
   const translated = head
     .replace(/\bInput "github-token"|"github-token"/g, tokenVariable)
+    .replace(/\bthis step\b/g, 'this run')
     .replace(/\bInput "/g, 'Option "')
     .replace(/\binputs "/g, 'options "')
     .replace(new RegExp(`"(${names})"`, 'g'), '--$1')

@@ -95,7 +95,7 @@ export async function mintRunners(config: Config, env: Record<string, string | u
   const entries = ledger.notHandedOver
   let rollback: Removal | undefined
   if (entries.length) {
-    session.log(`Removing the ${entries.length} runner(s) this step may have registered (label ${ledger.label}).`)
+    session.log(`Rolling back: removing the ${entries.length} runner(s) that may have been registered (label ${ledger.label}).`)
     rollback = await rollBack(session, cancelledAt, deps.signal)
   }
   deps.onStats?.(stats())

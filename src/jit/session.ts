@@ -106,7 +106,10 @@ export class Session {
         async () => {
           if (deadline.stop.aborted) throw new Halted()
           const left = Math.min(options.timeoutMs, deadline.atMs - this.clock.now())
-          if (this.clock.now() > lastStartMs) throw new NetworkError('EDEADLINE', 'too little time was left before the deadline')
+          // Read again: a cancellation may have brought the deadline forward while this waited.
+          if (this.clock.now() > latestStart(deadline.atMs, this.config)) {
+            throw new NetworkError('EDEADLINE', 'too little time was left before the deadline')
+          }
           options.onSend?.()
           this.requests++
           return send({ method, url, token: this.config.githubToken, body: options.body, timeoutMs: left, signal: deadline.teardown })

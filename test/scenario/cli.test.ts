@@ -199,6 +199,28 @@ describe('failures', () => {
   })
 })
 
+describe('--type jit failures', () => {
+  test("a fixed name taken by another job's runner after a lost answer: exit 1, nothing deleted, said in the command's words", async () => {
+    const theirs = github.register('/repos/octo-org/octo-repo', 'host-1', { labels: ['gpu'] })
+    github.faults.push({ method: 'POST', status: 502 })
+    const run = await mint(['--type', 'jit', '--labels', 'gpu', '--runner-name', 'host-1'])
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.equal(run.stdout, '')
+    assert.deepEqual(github.runners, [theirs])
+    assert.ok(!github.requests.some((r) => r.method === 'DELETE'))
+    assert.match(
+      run.stderr,
+      /mint-runner-token: Runner "host-1": The runner name "host-1" is taken \(409\) by runner \d+, which this run may not delete \(it is not this run's: it lacks the label mrt-[a-z0-9]{10}\); it was left alone\. Choose another --runner-name/,
+    )
+    assert.match(
+      run.stderr,
+      /\nRollback: spared 1 \(host-1: not ours\)\.\nNot confirmed deleted: host-1\. Runners this run registered carry the label mrt-/,
+    )
+    assert.doesNotMatch(run.stderr, /post step|this step/)
+    assertClean(run)
+  })
+})
+
 describe('signals', () => {
   test('SIGINT during a token mint: the request is torn down, exit 130, the reason on stderr, nothing on stdout', async () => {
     github.faults.push({ hang: true })
