@@ -1,6 +1,7 @@
 // When a phase of a JIT step (the batch, or the cleanup after it) must stop. Two signals: `stop`
 // (no new request, and every wait, a retry's sleep or a limiter's, ends at once) and `teardown`
 // (requests in flight are cut off). A cancellation brings the deadline forward.
+import { setMaxListeners } from 'node:events'
 import type { Clock } from '../retry.js'
 
 /** How long the rollback may take after SIGINT or SIGTERM: the runner sends SIGTERM ~7.5 s after SIGINT, then kills. */
@@ -21,7 +22,12 @@ export class Deadline {
     private readonly clock: Clock,
     private at: number,
     private readonly teardownSignal?: AbortSignal,
-  ) {}
+  ) {
+    // Every runner of a batch waits on these (a sleep, a slot, a request): up to 100 listeners
+    // each, which is by design, not the leak Node's warning at 10 is about.
+    setMaxListeners(0, this.stopper.signal)
+    if (teardownSignal) setMaxListeners(0, teardownSignal)
+  }
 
   /** Clock time after which no request starts. */
   get atMs(): number {

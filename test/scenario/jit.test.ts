@@ -35,6 +35,8 @@ describe('registering just-in-time runners', () => {
     const run = await runAction(inputs({ count: '20', 'runner-name': 'brown', 'initial-delay': '100ms', 'max-delay': '400ms' }))
     assert.equal(run.exitCode, 0, run.stdout + run.stderr)
     assert.equal(runnersOutput(run).length, 20)
+    // Twenty runners waiting on one batch: no Node warning (MaxListenersExceededWarning) on stderr.
+    assert.equal(run.stderr, '')
     assert.equal(github.registry.get(SCOPE)?.length, 20)
     assert.ok(
       github.requests.some((r) => r.status === 502),
