@@ -40,6 +40,7 @@ describe('cancellation mid-batch leaves no runner', () => {
     assert.deepEqual(github.runners, [])
     assert.equal(main.signal, null, 'the step handled SIGINT itself')
     assert.equal(main.exitCode, 1)
+    assert.equal(main.stderr, '')
     assert.ok(main.endedAt - signalledAt < 6000 + 2000, `ended ${main.endedAt - signalledAt}ms after SIGINT`)
     assert.equal(github.requests.filter(isRegistration).length, 4, 'no request started after the signal')
     assert.match(errorLine(main), /Stopped by SIGINT while registering 8 just-in-time runner\(s\)\. Rollback: deleted all 4 \(cancel-/)
