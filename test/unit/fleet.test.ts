@@ -17,6 +17,7 @@ import {
   unknownGroupMessage,
 } from '../../src/jit/groups.js'
 import { MintError, mintToken } from '../../src/mint.js'
+import { formatMs } from '../../src/github.js'
 import { mintRunners } from '../../src/jit/batch.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
@@ -120,6 +121,10 @@ describe('the start spread', () => {
     assert.equal(draws, 1)
     assert.deepEqual(clock.sleeps, [2000])
   })
+})
+
+test('formatMs rounds to whole seconds before it splits minutes, so a reset in 29m59.6s reads 30m', () => {
+  assert.deepEqual([119_600, 1_799_600, 1_799_400, 125_000].map(formatMs), ['2m', '30m', '29m59s', '2m5s'])
 })
 
 describe('GHES versions', () => {
