@@ -48,7 +48,8 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
 
     const svg = await readFile(join(out, 'bench.svg'), 'utf8')
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    for (const id of ['no-retry', 'action-full', 'spread', 'shared', 'jit']) assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
+    for (const id of ['no-retry', 'action-full', 'spread', 'shared', 'jit'])
+      assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
     const markdown = await readFile(join(out, 'bench.md'), 'utf8')
     assert.match(markdown, /### Burst, N = 3/)
     assert.match(markdown, /Machine: \d+ cores/)
