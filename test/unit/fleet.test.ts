@@ -20,6 +20,7 @@ import { MintError, mintToken } from '../../src/mint.js'
 import { formatMs } from '../../src/github.js'
 import { mintRunners } from '../../src/jit/batch.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { GitHubContract } from '../support/github-contract.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FakeClock } from '../support/fake-clock.js'
 
@@ -246,6 +247,45 @@ describe('rate budget, pure', () => {
     assert.deepEqual(judgeBudget(core(0, now + 60_000), 53, now, now + 30_000), { action: 'fail' })
     // A reset already past (the figure is stale): wait only the slack.
     assert.deepEqual(judgeBudget(core(0, now - 5000), 53, now, now + 30_000), { action: 'wait', untilMs: now })
+  })
+})
+
+describe("the contract covers the new requests and the stand-in's new answers", () => {
+  const contract = new GitHubContract()
+  const get = (url: string) => contract.checkRequest({ method: 'GET', url, headers: {}, body: '' })
+
+  test('the runner-group listings and GET /rate_limit are documented requests; a wrong query is caught', () => {
+    assert.deepEqual(get('/orgs/o/actions/runner-groups?per_page=100&page=2').violations, [])
+    assert.deepEqual(get('/enterprises/e/actions/runner-groups?per_page=100&page=1').violations, [])
+    assert.deepEqual(get('/rate_limit').violations, [])
+    assert.match(get('/orgs/o/actions/runner-groups?page=two').violations[0], /query parameter "page".* must be integer/)
+    assert.match(get('/repos/o/r/actions/runner-groups').violations[0], /no documented path matches/)
+  })
+
+  test("the stand-in's listings, rate limit and GHES answers match the description; a wrong one is caught", async () => {
+    const github = new GitHubStandIn({ enterpriseVersion: '3.9.0' })
+    const url = await github.start()
+    github.setRunnerGroups('/orgs/o', ['Default', { name: 'shared', inherited: true }, 'gpu'])
+    github.setRunnerGroups('/enterprises/e', ['Default', 'arm'])
+    for (const path of ['/orgs/o/actions/runner-groups?per_page=2&page=2', '/enterprises/e/actions/runner-groups', '/rate_limit']) {
+      const response = await fetch(`${url}${path}`)
+      assert.equal(response.status, 200, path)
+      assert.equal(response.headers.get('x-github-enterprise-version'), '3.9.0')
+      await response.text()
+    }
+    const jit = await fetch(`${url}/orgs/o/actions/runners/generate-jitconfig`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'r', runner_group_id: 1, labels: ['x'] }),
+    })
+    assert.equal(jit.status, 404)
+    await jit.text()
+    github.rateLimit = 'disabled'
+    assert.equal(await fetch(`${url}/rate_limit`).then(async (r) => (await r.text(), r.status)), 404)
+    assert.deepEqual(github.contractViolations, [])
+    github.faults.push({ status: 200, body: { rate: {} } })
+    await fetch(`${url}/rate_limit`).then((r) => r.text())
+    await assert.rejects(github.close(), /GET \/rate_limit answered 200: \(root\) must have required property 'resources'/)
   })
 })
 
