@@ -45,6 +45,11 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   { name: 'attempt-timeout', value: 'DURATION', help: 'Limit for one request, body included.' },
   { name: 'jitter', value: 'MODE', help: 'Shape of the backoff wait: full, equal, decorrelated or none.' },
   {
+    name: 'spread',
+    value: 'DURATION',
+    help: 'A random wait before the first request, up to this long, inside --timeout: for many hosts that start at once.',
+  },
+  {
     name: 'labels',
     value: 'LIST',
     help: "For --type jit: the runners' labels, comma-separated, 1 to 99 (required for jit); each runner also gets the run's ownership label.",
@@ -54,6 +59,11 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
     value: 'NAME',
     help: "For --type jit: the runner's name; with --count above 1 a prefix for unique names.",
     shownDefault: 'a generated unique name',
+  },
+  {
+    name: 'runner-group',
+    value: 'NAME',
+    help: 'For --type jit, organization or enterprise scope: the runner group, by name (instead of --runner-group-id).',
   },
   { name: 'runner-group-id', value: 'ID', help: "For --type jit: the runner group's id." },
   { name: 'work-folder', value: 'PATH', help: "For --type jit: the runner's work folder." },
@@ -116,10 +126,14 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     if (config.type === 'jit') {
       const ledger = new Ledger(newOwnershipLabel())
       log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
-      const { runners, attempts } = await mintRunners(config, env, { log, ledger, ...deps })
+      const { runners, attempts, serverVersion } = await mintRunners(config, env, { log, ledger, ...deps })
       log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
       // One encoded config per line, in order: the host passes each to ./run.sh --jitconfig.
-      const json = { runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })), attempts }
+      const json = {
+        runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })),
+        attempts,
+        ...(serverVersion ? { server_version: serverVersion } : {}),
+      }
       const meta = { type: 'jit', scope: config.scope.kind, target: target(config.scope), ownership_label: ledger.label }
       io.stdout(values.json ? `${JSON.stringify({ ...json, ...meta })}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
       ledger.handOver(runners.map((r) => r.name))

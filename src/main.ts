@@ -41,6 +41,7 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
         ['Type', config.type],
         ['Attempts', String(minted.attempts)],
         ['Expires at', minted.expiresAt],
+        ...serverRow(minted.serverVersion),
       ],
       env,
     )
@@ -75,7 +76,7 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
     if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
     throw error
   }
-  const { runners, attempts } = minted
+  const { runners, attempts, serverVersion } = minted
   const [first] = runners
   core.setOutput('encoded-jit-config', first.encodedJitConfig)
   core.setOutput('runner-id', String(first.id))
@@ -92,6 +93,7 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
       ['Type', 'jit'],
       ['Attempts', String(attempts)],
       ['Ownership label', ledger.label],
+      ...serverRow(serverVersion),
       ...runners.map((r) => [`Runner ${r.id}`, r.name]),
     ],
     env,
@@ -105,6 +107,11 @@ function failureForTheAction(error: BatchFailed): string {
   const left = notConfirmedGone(error.rollback)
   const after = left.length ? ` The post step looks again for ${left.join(', ')} (label ${error.ownershipLabel}).` : ''
   return `${error.message} Rollback: ${describeRemoval(error.rollback)}.${after}`
+}
+
+/** The GHES version GitHub's answers named (X-GitHub-Enterprise-Version), as a summary row. */
+function serverRow(version: string | undefined): string[][] {
+  return version ? [['GitHub Enterprise Server', version]] : []
 }
 
 async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv, heading = 'Runner token minted'): Promise<void> {

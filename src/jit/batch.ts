@@ -13,11 +13,14 @@ import type { JitRunner } from './runners.js'
 import { type BatchStats, Halted, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
 import { mintOne } from './register.js'
 import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './cleanup.js'
+import { beforeRegistering } from './prepare.js'
 
 export interface MintedRunners {
   runners: JitRunner[]
   /** Attempts at generate-jitconfig, all runners together. */
   attempts: number
+  /** The GitHub Enterprise Server version its answers named, if any. */
+  serverVersion?: string
 }
 
 /** A batch that failed or was cancelled, and what its rollback did; each caller words it for its own world. */
@@ -46,9 +49,12 @@ export function stopSignal(signal: AbortSignal | undefined): StopSignal | undefi
  * deadline, or `deps.signal` cancels the step, the others stop, every runner in the ledger is
  * rolled back, and it throws BatchFailed. The caller hands the runners over (and tells the ledger).
  */
-export async function mintRunners(config: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
-  const jit = config.jit!
+export async function mintRunners(given: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
   const clock = deps.clock ?? systemClock
+  // The step's deadline starts here; the spread, the group lookup and the rate budget are inside it.
+  const deadlineMs = clock.now() + given.timeoutMs
+  const config = await beforeRegistering(given, deadlineMs, deps)
+  const jit = config.jit!
   const limiter = new ConcurrencyLimiter({
     initial: Math.min(jit.count, INITIAL_IN_FLIGHT),
     max: Math.min(jit.count, MAX_IN_FLIGHT),
@@ -58,7 +64,7 @@ export async function mintRunners(config: Config, env: Record<string, string | u
   const session = new Session(config, deps, limiter, ledger)
   const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock, backoff: config })
   // Requests in flight are torn down only by a cancellation; a failure lets their answers arrive.
-  const batch = new Deadline(clock, clock.now() + config.timeoutMs, deps.signal)
+  const batch = new Deadline(clock, deadlineMs, deps.signal)
   let cancelledAt: number | undefined
   const onCancel = (): void => {
     cancelledAt ??= clock.now()
@@ -90,7 +96,8 @@ export async function mintRunners(config: Config, env: Record<string, string | u
   deps.signal?.removeEventListener('abort', onCancel)
   if (!firstError && cancelledAt === undefined) {
     deps.onStats?.(stats())
-    return { runners: results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value), attempts: session.attempts }
+    const runners = results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value)
+    return { runners, attempts: session.attempts, ...(session.serverVersion ? { serverVersion: session.serverVersion } : {}) }
   }
   const entries = ledger.notHandedOver
   let rollback: Removal | undefined

@@ -6,6 +6,7 @@ import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
 import { type Clock, type RetryOptions, latestStart, systemClock } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
 import { responseOutcome, scopePath } from '../mint.js'
+import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
 import type { Deadline } from './deadline.js'
 import type { Ledger } from './ledger.js'
 
@@ -80,6 +81,8 @@ export class Session {
   readonly base: string
   requests = 0
   attempts = 0
+  /** The GHES version the answers named, if any (for the step summary). */
+  serverVersion?: string
 
   constructor(
     readonly config: Config,
@@ -112,7 +115,10 @@ export class Session {
           }
           options.onSend?.()
           this.requests++
-          return send({ method, url, token: this.config.githubToken, body: options.body, timeoutMs: left, signal: deadline.teardown })
+          const { body } = options
+          const response = await send({ method, url, token: this.config.githubToken, body, timeoutMs: left, signal: deadline.teardown })
+          this.serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? this.serverVersion
+          return response
         },
         (result) => signalOf(result, this.notePause(result.value)),
         { latestStartMs: lastStartMs, signal: deadline.stop },

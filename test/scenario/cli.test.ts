@@ -222,6 +222,25 @@ describe('--type jit failures', () => {
 })
 
 describe('signals', () => {
+  test('SIGTERM during the start spread of a JIT batch: no request, exit 143 at once, nothing registered', async () => {
+    const command = startCli(
+      ['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--type', 'jit', '--labels', 'gpu', '--count', '4', '--spread', '60s'],
+      { GITHUB_TOKEN: TOKEN },
+    )
+    await command.whenStderr(/Waiting .* before the first request \("spread"/)
+    const signalledAt = Date.now()
+    command.kill('SIGTERM')
+    const run = await command.finished
+    assert.equal(run.exitCode, 143, run.stderr)
+    assert.ok(Date.now() - signalledAt < 3000, `exited ${Date.now() - signalledAt}ms after SIGTERM`)
+    assert.deepEqual(github.requests, [])
+    assert.match(
+      run.stderr,
+      /mint-runner-token: Stopped by SIGTERM while registering 4 just-in-time runner\(s\)\. This run registered no runner\./,
+    )
+    assertClean(run)
+  })
+
   test('SIGINT during a token mint: the request is torn down, exit 130, the reason on stderr, nothing on stdout', async () => {
     github.faults.push({ hang: true })
     const command = startCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, ...FAST], { GITHUB_TOKEN: TOKEN })

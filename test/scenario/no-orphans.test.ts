@@ -247,7 +247,9 @@ describe('finding a runner by name', () => {
     assert.equal(main.exitCode, 1)
     assert.equal(github.runners.length, 150, 'ours deleted, the 150 others left alone')
     assert.ok(github.runners.every((r) => r.name.startsWith('other-')))
-    const pages = github.requests.filter((r) => r.method === 'GET').map((r) => new URL(r.path, 'http://x').searchParams.get('page'))
+    const pages = github.requests
+      .filter((r) => r.method === 'GET' && r.path.includes('/actions/runners?'))
+      .map((r) => new URL(r.path, 'http://x').searchParams.get('page'))
     assert.deepEqual(pages, ['1', '2'])
     assert.match(errorLine(main), /Rollback: deleted 1 \(paged-[a-z0-9]{6}\)/)
   })

@@ -32,6 +32,8 @@ export interface ActionRun {
 export interface RunOptions {
   /** Niceness for the process (0 normal, up to 19 lowest); the benchmark lowers its jobs below its stand-in. */
   priority?: number
+  /** Called with stdout as it arrives (the benchmark watches for a job's first workflow command). */
+  onStdout?: (text: string) => void
 }
 
 /** An action step started and not yet finished: signal it as a runner does when a job is cancelled. */
@@ -91,6 +93,7 @@ export async function startAction(
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
     if (options.priority !== undefined && child.pid !== undefined) setPriority(child.pid, options.priority)
+    if (options.onStdout) child.stdout?.on('data', (chunk) => options.onStdout!(String(chunk)))
   })
   const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
     const endedAt = Date.now()

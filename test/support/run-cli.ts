@@ -17,11 +17,16 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
   return startCli(args, env).finished
 }
 
-/** Starts the command and returns at once: signal it as a host's supervisor would. */
-export function startCli(
-  args: string[],
-  env: Record<string, string> = {},
-): { kill(signal: NodeJS.Signals): void; finished: Promise<CliRun> } {
+/** A command started and not yet finished: signal it as a host's supervisor would. */
+export interface StartedCli {
+  kill(signal: NodeJS.Signals): void
+  /** Resolves once stderr so far matches `pattern` (a progress line says where the command is). */
+  whenStderr(pattern: RegExp): Promise<void>
+  finished: Promise<CliRun>
+}
+
+/** Starts the command and returns at once. */
+export function startCli(args: string[], env: Record<string, string> = {}): StartedCli {
   let child: ChildProcess
   const finished = new Promise<CliRun>((resolve) => {
     child = execFile(
@@ -31,7 +36,14 @@ export function startCli(
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
   })
-  return { kill: (signal) => child.kill(signal), finished }
+  let seen = ''
+  child!.stderr!.on('data', (chunk: Buffer | string) => (seen += chunk.toString()))
+  const whenStderr = (pattern: RegExp): Promise<void> =>
+    new Promise((resolve) => {
+      const look = (): void => void (pattern.test(seen) ? resolve() : child.stderr!.once('data', () => setImmediate(look)))
+      look()
+    })
+  return { kill: (signal) => child.kill(signal), whenStderr, finished }
 }
 
 /** No secret on stderr, ever; on stdout only the minted token, and only as the result. */

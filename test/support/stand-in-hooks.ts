@@ -12,5 +12,7 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.registry.clear()
     github.listingLagMs = 0
     github.ignoresNameFilter = false
+    github.runnerGroups.clear()
+    github.rateLimit = undefined
   })
 }
