@@ -16,6 +16,8 @@ export interface ApiRequest {
   token: string
   body?: unknown
   timeoutMs: number
+  /** Tears the request down when aborted (the step was cancelled): it fails with EABORTED. */
+  signal?: AbortSignal
 }
 
 export interface ApiResponse {
@@ -102,6 +104,7 @@ export function collectSockets<T>(open: () => T): { value: T; sockets: Set<Socke
 
 /** One HTTP exchange. The timeout covers the whole exchange, body included, not just idle time. */
 async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
+  if (request.signal?.aborted) throw new NetworkError('ECANCELED', 'cancelled before sending')
   const client = new HttpClient(USER_AGENT, [bareIpv6Host], {
     allowRedirects: false,
     allowRetries: false,
@@ -112,17 +115,25 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
   const proxy = proxyOf(request.url)
   let sockets = new Set<Socket>()
   let response: HttpClientResponse | undefined
+  // The request, its answer and every socket opened for it, whatever the agent.
   const tearDown = (): void => {
     response?.message.destroy()
     for (const socket of sockets) socket.destroy()
     client.dispose()
   }
   let timer: NodeJS.Timeout | undefined
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  let onAbort = (): void => {}
+  const cutShort = new Promise<never>((_, reject) => {
+    const stop = (error: NetworkError): void => {
       tearDown()
-      reject(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`))
-    }, request.timeoutMs)
+      reject(error)
+    }
+    timer = setTimeout(
+      () => stop(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`)),
+      request.timeoutMs,
+    )
+    onAbort = () => stop(new NetworkError('EABORTED', 'cancelled while waiting for the answer'))
+    request.signal?.addEventListener('abort', onAbort, { once: true })
   })
   const exchange = async (): Promise<ApiResponse> => {
     const headers: Record<string, string> = {
@@ -140,11 +151,12 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
     return { status: response.message.statusCode ?? 0, headers: flatten(response.message.headers), body }
   }
   try {
-    return await Promise.race([exchange(), timedOut])
+    return await Promise.race([exchange(), cutShort])
   } catch (error) {
     throw viaProxy(asNetworkError(error), proxy, new URL(request.url).host)
   } finally {
     clearTimeout(timer)
+    request.signal?.removeEventListener('abort', onAbort)
     tearDown()
   }
 }
@@ -182,7 +194,8 @@ const TUNNEL_FAILED = /^tunneling socket could not be established, (?:cause=(.*)
 
 /** A network error through a proxy names the proxy; a failure to open the tunnel says it was the proxy. */
 function viaProxy(error: NetworkError, proxy: Proxy | undefined, target: string): NetworkError {
-  if (!proxy || error instanceof RedirectError) return error
+  // A refused redirect or a cancellation is not the proxy's doing.
+  if (!proxy || error instanceof RedirectError || /^E(ABORTED|CANCELED)$/.test(error.code)) return error
   const named = `the proxy ${proxy.host} from ${proxy.variable}`
   if (error.code !== 'EPROXY') return new NetworkError(error.code, `${error.message}, through ${named}`)
   const [, cause, status] = TUNNEL_FAILED.exec(error.message) ?? []
@@ -240,7 +253,9 @@ function describeCode(code: string): string {
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`
-  const minutes = Math.floor(ms / 60_000)
-  const seconds = Math.round((ms % 60_000) / 1000)
+  // Rounded to whole seconds first, so 119.6 s reads "2m", not "1m60s".
+  const total = Math.round(ms / 1000)
+  const minutes = Math.floor(total / 60)
+  const seconds = total % 60
   return seconds ? `${minutes}m${seconds}s` : `${minutes}m`
 }

@@ -14,6 +14,8 @@ export interface JitInputs {
   /** The runner's name (count 1) or the prefix of each name (count > 1); undefined: generate one. */
   runnerName?: string
   runnerGroupId: number
+  /** A runner group's name (`runner-group`), resolved to its id before the first registration. */
+  runnerGroup?: string
   workFolder: string
   count: number
   cleanupOnFailure: boolean
@@ -30,6 +32,8 @@ export interface Config {
   timeoutMs: number
   attemptTimeoutMs: number
   jitter: Jitter
+  /** A random wait before the first request, uniform up to this long, inside `timeoutMs`; 0: none. */
+  spreadMs?: number
   /** Present only for `type: jit`. */
   jit?: JitInputs
 }
@@ -49,6 +53,7 @@ export const DEFAULTS = {
   timeout: '5m',
   'attempt-timeout': '15s',
   jitter: 'equal',
+  spread: '0',
   'runner-group-id': '1',
   'work-folder': '_work',
   count: '1',
@@ -63,6 +68,7 @@ export const DEFAULTS = {
 export const TYPE_SPECIFIC: Readonly<Record<string, readonly TokenType[]>> = {
   labels: ['jit'],
   'runner-name': ['jit'],
+  'runner-group': ['jit'],
   'runner-group-id': ['jit'],
   'work-folder': ['jit'],
   count: ['jit'],
@@ -72,7 +78,8 @@ export const TYPE_SPECIFIC: Readonly<Record<string, readonly TokenType[]>> = {
 export class InputError extends Error {}
 
 const MAX_ATTEMPTS_LIMIT = 100
-export const MAX_LABELS = 100
+/** GitHub allows 100 labels per runner; the action adds its ownership label to the user's. */
+export const MAX_LABELS = 99
 export const MAX_RUNNERS = 100
 const MAX_DURATION_MS = 6 * 60 * 60 * 1000 // a GitHub-hosted job's own limit
 
@@ -110,14 +117,17 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     attemptTimeoutMs: parseDurationInput('attempt-timeout', orDefault('attempt-timeout'), 1),
     jitter: oneOf('jitter', orDefault('jitter'), JITTER_MODES),
   }
+  config.spreadMs = parseSpread(orDefault('spread'), config.timeoutMs, orDefault('timeout'))
   if (type === 'jit') {
     const labels = parseLabels(read('labels'))
     const count = parseWholeNumber('count', orDefault('count'), 1, MAX_RUNNERS)
     const runnerName = get('runner-name')
+    const runnerGroup = parseRunnerGroup(get('runner-group'), get('runner-group-id'), config.scope)
     config.jit = {
       labels,
       ...(runnerName ? { runnerName: parseRunnerName(runnerName, count) } : {}),
       runnerGroupId: parseWholeNumber('runner-group-id', orDefault('runner-group-id'), 1, Number.MAX_SAFE_INTEGER),
+      ...(runnerGroup ? { runnerGroup } : {}),
       workFolder: parseWorkFolder(orDefault('work-folder')),
       count,
       cleanupOnFailure: parseBoolean('cleanup-on-failure', orDefault('cleanup-on-failure')),
@@ -141,7 +151,7 @@ function checkTypeSpecific(type: TokenType, given: (name: string) => boolean): v
 
 /**
  * Labels as a list: comma- or newline-separated, blanks dropped, repeats (in any case) dropped,
- * 1 to 100 of them.
+ * 1 to 99 of them.
  */
 export function parseLabels(text: string): string[] {
   const labels: string[] = []
@@ -156,7 +166,9 @@ export function parseLabels(text: string): string[] {
     )
   }
   if (labels.length > MAX_LABELS) {
-    throw new InputError(`Input "labels" accepts at most ${MAX_LABELS} labels; got ${labels.length}.`)
+    throw new InputError(
+      `Input "labels" accepts at most ${MAX_LABELS} labels (GitHub allows 100 and each runner also gets this step's ownership label); got ${labels.length}.`,
+    )
   }
   return labels
 }
@@ -181,6 +193,36 @@ function parseRunnerName(value: string, count: number): string {
 // C0, DEL and C1: never part of a label or a path, and a way to smuggle text into a log.
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/
+
+/** `runner-group`: a group's name, for organization or enterprise scope, instead of `runner-group-id`. */
+function parseRunnerGroup(name: string, id: string, scope: Scope): string | undefined {
+  if (!name) return undefined
+  if (id) {
+    throw new InputError(
+      `Set at most one of inputs "runner-group" and "runner-group-id"; got runner-group ${shown(name)} and runner-group-id ${shown(id)}.`,
+    )
+  }
+  if (scope.kind === 'repository') {
+    throw new InputError(
+      `Input "runner-group" needs organization or enterprise scope: a repository has no runner groups (its runners join the default group); got ${shown(name)} for repository ${scope.owner}/${scope.repo}.`,
+    )
+  }
+  if (CONTROL_CHARACTER.test(name)) {
+    throw new InputError(`Input "runner-group" must be a runner group's name, without control characters; got ${shown(name)}.`)
+  }
+  return name
+}
+
+/** `spread`: a duration, shorter than `timeout` (the spread is spent inside it). */
+function parseSpread(value: string, timeoutMs: number, timeout: string): number {
+  const ms = parseDurationInput('spread', value, 0)
+  if (ms > 0 && ms >= timeoutMs) {
+    throw new InputError(
+      `Input "spread" (${shown(value)}) must be shorter than "timeout" (${shown(timeout)}): the wait before the first request is part of the timeout.`,
+    )
+  }
+  return ms
+}
 
 function parseWorkFolder(value: string): string {
   if (!CONTROL_CHARACTER.test(value)) return value

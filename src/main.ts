@@ -4,7 +4,10 @@ import * as actionsCore from '@actions/core'
 import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
-import { type JitDeps, mintRunners } from './jit.js'
+import { BatchFailed, mintRunners } from './jit/batch.js'
+import { Ledger, newOwnershipLabel } from './jit/ledger.js'
+import { describeRemoval, notConfirmedGone } from './jit/report.js'
+import type { JitDeps } from './jit/session.js'
 import { escapeControls } from './server-text.js'
 import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
 
@@ -13,8 +16,8 @@ export type Core = Pick<
   'getInput' | 'setSecret' | 'setOutput' | 'setFailed' | 'info' | 'warning' | 'summary' | 'saveState' | 'getState'
 >
 
-/** The state key listing the runners this step registered (ids and names, never a config), for the post step. */
-export const RUNNERS_STATE = 'runners'
+/** The state key of the step's ledger (its ownership label, the names and ids it may have registered; never a config), for the post step. */
+export const LEDGER_STATE = 'ledger'
 
 /**
  * The action. With no arguments it uses the real toolkit, as @github/local-action calls it; tests
@@ -35,13 +38,13 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
   }
   // Every attempt, for the step summary: the record of an incident, should there be one.
   const attempts: SummaryAttempt[] = []
-  const record = { ...deps, onAttempt: (attempt: SummaryAttempt) => void attempts.push(attempt) }
+  const recording = { ...deps, onAttempt: (attempt: SummaryAttempt) => void attempts.push(attempt) }
   const fields: [string, string][] = [
     ['Scope', describeScope(config.scope)],
     ['Type', config.type],
   ]
   try {
-    const done = config.type === 'jit' ? await runJit(core, config, env, record) : await runMint(core, config, record)
+    const done = config.type === 'jit' ? await runJit(core, config, env, recording) : await runMint(core, config, recording)
     await writeSummary(core, { ...done, fields: [...fields, ...done.fields], attempts }, env, done.success)
   } catch (error) {
     if (!(error instanceof MintError)) throw error
@@ -71,42 +74,63 @@ async function runMint(core: Core, config: Config, deps: MintDeps): Promise<Done
   return {
     heading: 'Runner token minted',
     success: 'minted',
-    fields: [
-      ['Attempts', String(minted.attempts)],
-      ['Expires at', minted.expiresAt],
-    ],
+    fields: [['Attempts', String(minted.attempts)], ['Expires at', minted.expiresAt], ...serverRow(minted.serverVersion)],
   }
 }
 
 async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<Done> {
   const jit = config.jit!
   const scope = describeScope(config.scope)
+  // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post step a list.
+  const ledger = new Ledger(newOwnershipLabel(), (saved) => core.saveState(LEDGER_STATE, saved))
+  core.setOutput('ownership-label', ledger.label)
   info(core, `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
-  const { runners, attempts } = await mintRunners(config, env, {
-    log: (line) => info(core, line),
-    // Each config is masked the moment it arrives, before any output or log line could hold it.
-    mask: (secret) => core.setSecret(secret),
-    // Saved as runners register, so a step killed half-way still leaves the post step a list.
-    onRegistered: (refs) => core.saveState(RUNNERS_STATE, JSON.stringify(refs)),
-    ...deps,
-  })
+  info(core, `Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
+  let minted
+  try {
+    minted = await mintRunners(config, env, {
+      log: (line) => info(core, line),
+      // Each config is masked the moment it arrives, before any output or log line could hold it.
+      mask: (secret) => core.setSecret(secret),
+      ledger,
+      ...deps,
+    })
+  } catch (error) {
+    if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
+    throw error
+  }
+  const { runners, attempts, serverVersion } = minted
   const [first] = runners
   core.setOutput('encoded-jit-config', first.encodedJitConfig)
   core.setOutput('runner-id', String(first.id))
   core.setOutput('runner-name', first.name)
   core.setOutput('runners', JSON.stringify(runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))))
   core.setOutput('attempts', String(attempts))
+  ledger.handOver(runners.map((r) => r.name))
   for (const runner of runners) info(core, `Registered runner "${runner.name}" (id ${runner.id}).`)
   info(core, `Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   return {
     heading: 'Just-in-time runners registered',
     success: 'registered',
-    fields: [['Attempts', String(attempts)]],
+    fields: [['Attempts', String(attempts)], ['Ownership label', ledger.label], ...serverRow(serverVersion)],
     made: {
       rows: runners.map((r) => [`Runner ${r.id}`, r.name]),
       leftOutNote: (count) => `${count} more runner(s) are not listed here; the "runners" output has every one.`,
     },
   }
+}
+
+/** The failure, what the rollback did, and what is left to the post step. */
+function failureForTheAction(error: BatchFailed): string {
+  if (!error.rollback) return error.message
+  const left = notConfirmedGone(error.rollback)
+  const after = left.length ? ` The post step looks again for ${left.join(', ')} (label ${error.ownershipLabel}).` : ''
+  return `${error.message} Rollback: ${describeRemoval(error.rollback)}.${after}`
+}
+
+/** The GHES version GitHub's answers named (X-GitHub-Enterprise-Version), as a summary row. */
+function serverRow(version: string | undefined): [string, string][] {
+  return version ? [['GitHub Enterprise Server', version]] : []
 }
 
 /** A log line; server text in it (a runner's name, an expiry, a note) is printed as data. */

@@ -7,11 +7,15 @@ import { type AttemptFailure, type AttemptRecord, type Clock, RetryError, retry,
 import { WAIT_REASONS, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
 import { escapeControls } from './server-text.js'
+import { waitSpread } from './spread.js'
+import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
 
 export interface MintedToken {
   token: string
   expiresAt: string
   attempts: number
+  /** The GitHub Enterprise Server version its answers named (X-GitHub-Enterprise-Version), if any. */
+  serverVersion?: string
 }
 
 export interface MintDeps {
@@ -20,6 +24,8 @@ export interface MintDeps {
   log?: (line: string) => void
   /** Every attempt, for the step summary; `detail` is a network error's text. */
   onAttempt?: (record: AttemptRecord & { detail?: string }) => void
+  /** Cancels the mint (SIGINT, SIGTERM): the request in flight is torn down and no retry follows. */
+  signal?: AbortSignal
 }
 
 /** A mint that failed; the message is one line, says what to do, and never holds a secret. */
@@ -95,16 +101,23 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
   const clock = deps.clock ?? systemClock
   const log = deps.log ?? (() => {})
   const url = tokenUrl(config)
+  const random = deps.random ?? Math.random
   // What the latest failed attempt said, for its log line and the final error.
   let last: { requestId?: string; detail?: string } = {}
+  let serverVersion: string | undefined
+  // The step's deadline starts now; the start spread is spent inside it.
+  const deadlineMs = clock.now() + config.timeoutMs
+  await waitSpread(config.spreadMs, { clock, random, log, signal: deps.signal })
+  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
 
   try {
     const { value, attempts } = await retry(
       async (_attempt, timeoutMs) => {
         last = {}
         try {
-          const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs })
+          const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs, signal: deps.signal })
           last.requestId = response.headers['x-github-request-id']
+          serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? serverVersion
           if (response.status < 200 || response.status >= 300) return { outcome: responseOutcome(response) }
           const minted = parseTokenBody(response.body)
           return minted ? { value: minted, outcome: responseOutcome(response, true) } : { outcome: responseOutcome(response, false) }
@@ -116,14 +129,15 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
       },
       {
         ...config,
-        deadlineMs: clock.now() + config.timeoutMs,
+        deadlineMs,
         clock,
-        random: deps.random ?? Math.random,
+        random,
+        signal: deps.signal,
         onFailure: (failure) => log(failureLine(failure, last.requestId, last.detail)),
         onAttempt: (record) => deps.onAttempt?.({ ...record, detail: last.detail }),
       },
     )
-    return { ...value, attempts }
+    return { ...value, attempts, ...(serverVersion ? { serverVersion } : {}) }
   } catch (error) {
     if (!(error instanceof RetryError)) throw error
     const why = explainFailure(error.failure.outcome, config.scope, last.detail)

@@ -44,6 +44,8 @@ export function thenText(attempt: SummaryAttempt, success = 'minted'): string {
       return "gave up: the batch's shared retry budget was spent"
     case 'not-retryable':
       return 'gave up: not retryable'
+    case 'aborted':
+      return 'stopped: the step was cancelled'
   }
 }
 

@@ -165,11 +165,13 @@ interface Played {
 
 const BEYOND_SCRIPT: Step = { kind: 'response', status: 502, took: 0 }
 
-async function play(steps: Step[], { wallSkewMs, ...t }: Tuning, random: number[]): Promise<Played> {
+/** Plays `steps`; with `abortAfter`, the caller calls the loop off as that attempt returns. */
+async function play(steps: Step[], { wallSkewMs, ...t }: Tuning, random: number[], abortAfter?: number): Promise<Played> {
   const clock = new FakeClock()
   // The fake clock's own time is monotonic and the server's; ours, on the wall, starts off by the
   // skew and steps as the script says.
   clock.wallOffset = wallSkewMs
+  const stop = new AbortController()
   const started = clock.now()
   const deadlineMs = started + t.timeoutMs
   const attempts: Played['attempts'] = []
@@ -185,12 +187,14 @@ async function play(steps: Step[], { wallSkewMs, ...t }: Tuning, random: number[
         clock.time += Math.floor(s.took * timeoutMs)
         clock.wallOffset += s.wallStepMs ?? 0
         attempts.push({ start, timeoutMs, end: clock.now() })
+        if (n === abortAfter) stop.abort()
         return materialize(s, clock.now())
       },
       {
         ...t,
         deadlineMs,
         clock,
+        signal: stop.signal,
         random: () => random[r++ % random.length],
         onFailure: (f) =>
           failures.push({
@@ -223,6 +227,34 @@ test('no request starts after the deadline, none outlives it, and the run ends b
       // The issue's bound is deadline + one attempt-timeout; clipping makes it the deadline itself.
       assert.ok(clock.now() <= deadlineMs, `ended ${clock.now() - deadlineMs}ms after the deadline`)
       assert.ok(clock.now() <= deadlineMs + t.attemptTimeoutMs)
+    }),
+    propertyOptions(),
+  )
+})
+
+test('no retry starts with less than a useful attempt left: min(attempt-timeout, 1s, a tenth of the timeout)', async () => {
+  await fc.assert(
+    fc.asyncProperty(script, tuning, randoms, async (steps, t, random) => {
+      const { attempts, deadlineMs } = await play(steps, t, random)
+      const floor = Math.min(t.attemptTimeoutMs, 1000, t.timeoutMs / 10)
+      for (const a of attempts.slice(1))
+        assert.ok(deadlineMs - a.start >= floor, `a retry started ${deadlineMs - a.start}ms before the deadline`)
+    }),
+    propertyOptions(),
+  )
+})
+
+test('called off after any attempt: no further attempt, no further sleep, and it says so', async () => {
+  await fc.assert(
+    fc.asyncProperty(script, tuning, randoms, fc.integer({ min: 1, max: 10 }), async (steps, t, random, abortAfter) => {
+      const { attempts, result, clock } = await play(steps, t, random, abortAfter)
+      assert.ok(attempts.length <= abortAfter, `${attempts.length} attempts, called off after ${abortAfter}`)
+      assert.ok(clock.sleeps.length < abortAfter, 'slept after being called off')
+      // Reached the call-off still retrying: the loop ends as "aborted", with no wait chosen.
+      if (attempts.length === abortAfter && result instanceof RetryError && result.failure.stop !== 'not-retryable') {
+        assert.equal(result.failure.stop, 'aborted')
+        assert.equal(result.failure.waitMs, undefined)
+      }
     }),
     propertyOptions(),
   )

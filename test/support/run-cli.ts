@@ -1,12 +1,14 @@
 // Runs the bundled command (dist/cli/index.js) as a host would: its own process, an environment
 // of our choosing (nothing inherited but PATH), stdout and stderr kept apart.
-import { execFile } from 'node:child_process'
+import { type ChildProcess, type ExecFileException, execFile } from 'node:child_process'
 import assert from 'node:assert/strict'
 
 export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
 export interface CliRun {
   exitCode: number
+  /** The signal that ended the process, if one did (the command handles SIGINT and SIGTERM itself). */
+  signal: NodeJS.Signals | null
   stdout: string
   stderr: string
   /** When the process exited, and when the last output reached stdout (epoch ms). */
@@ -16,28 +18,51 @@ export interface CliRun {
 
 /** `timeoutMs`: kill the process after this long (default 120 s); a test of a hang keeps its failure short. */
 export function runCli(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
-    let lastStdoutAt = Date.now()
-    const child = execFile(
+  return startCli(args, env, options).finished
+}
+
+/** A command started and not yet finished: signal it as a host's supervisor would. */
+export interface StartedCli {
+  kill(signal: NodeJS.Signals): void
+  /** Resolves once stderr so far matches `pattern` (a progress line says where the command is). */
+  whenStderr(pattern: RegExp): Promise<void>
+  finished: Promise<CliRun>
+}
+
+/** Starts the command and returns at once. */
+export function startCli(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): StartedCli {
+  let child: ChildProcess
+  let lastStdoutAt = Date.now()
+  const finished = new Promise<CliRun>((resolve) => {
+    child = execFile(
       process.execPath,
       [CLI, ...args],
       { env: { PATH: process.env.PATH, ...env }, timeout: options.timeoutMs ?? 120_000 },
-      (error, stdout, stderr) =>
-        resolve({
-          exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
-          stdout,
-          stderr,
-          endedAt: Date.now(),
-          lastStdoutAt,
-        }),
+      (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr, endedAt: Date.now(), lastStdoutAt }),
     )
     child.stdout?.on('data', () => (lastStdoutAt = Date.now()))
   })
+  let seen = ''
+  child!.stderr!.on('data', (chunk: Buffer | string) => (seen += chunk.toString()))
+  const whenStderr = (pattern: RegExp): Promise<void> =>
+    new Promise((resolve) => {
+      const look = (): void => void (pattern.test(seen) ? resolve() : child.stderr!.once('data', () => setImmediate(look)))
+      look()
+    })
+  return { kill: (signal) => child.kill(signal), whenStderr, finished }
 }
 
 /** No secret on stderr, ever; on stdout only the minted token, and only as the result. */
 export function assertNoLeakOnStderr(run: CliRun, secrets: string[]): void {
   for (const secret of secrets.filter(Boolean)) {
     assert.ok(!run.stderr.includes(secret), `secret printed on stderr: ${run.stderr.replaceAll(secret, '<SECRET>')}`)
+  }
+}
+
+/** The exit status and the ending signal, from execFile's error (null when the process exited 0). */
+export function howItEnded(error: ExecFileException | null): { exitCode: number; signal: NodeJS.Signals | null } {
+  return {
+    exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+    signal: (error?.signal as NodeJS.Signals | undefined) ?? null,
   }
 }

@@ -36,3 +36,8 @@ test('a type-specific input with an empty default in action.yml shows the defaul
   assert.match(table, /\| `labels` \| empty \|/)
   assert.match(table, /\| `runner-group-id` \| `1` \(jit\) \|/)
 })
+
+test('the post step runs when the job failed or was cancelled (a job timeout and cancel-in-progress are cancellation)', async () => {
+  const actionYml = await readFile(ACTION_YML, 'utf8')
+  assert.match(actionYml, /^ {2}post-if: failure\(\) \|\| cancelled\(\)$/m)
+})

@@ -1,0 +1,80 @@
+// GitHub's runner objects as this action reads them: the 201 of generate-jitconfig, a page of a
+// listing, one runner; and the questions asked of a runner before deleting it (is it ours, did it
+// ever connect).
+
+export interface JitRunner {
+  id: number
+  name: string
+  encodedJitConfig: string
+}
+
+/** A runner this step may have registered: the id once GitHub told us, else only the name. */
+export interface RunnerRef {
+  id?: number
+  name: string
+}
+
+export interface ListedRunner {
+  id: number
+  name: string
+  status: string
+  busy: boolean
+  labels: { name: string }[]
+}
+
+/** A runner object as GitHub describes it (the fields we rely on). */
+export function asRunner(value: unknown): ListedRunner | undefined {
+  const r = (value ?? {}) as Record<string, unknown>
+  if (!Number.isSafeInteger(r.id) || (r.id as number) <= 0 || typeof r.name !== 'string' || !r.name) return undefined
+  if (typeof r.status !== 'string' || typeof r.busy !== 'boolean' || !Array.isArray(r.labels)) return undefined
+  const labels = r.labels.filter((l): l is { name: string } => typeof (l as { name?: unknown })?.name === 'string')
+  return { id: r.id as number, name: r.name, status: r.status, busy: r.busy, labels }
+}
+
+/** The 201 body of generate-jitconfig: `{runner: {id, name, ...}, encoded_jit_config}`. */
+export function parseJitBody(body: string): JitRunner | undefined {
+  let parsed: Record<string, unknown>
+  try {
+    parsed = (JSON.parse(body) ?? {}) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+  const runner = asRunner(parsed.runner)
+  const config = parsed.encoded_jit_config
+  if (!runner || typeof config !== 'string' || !config) return undefined
+  return { id: runner.id, name: runner.name, encodedJitConfig: config }
+}
+
+/** One page of `GET .../actions/runners`: `{total_count, runners: [...]}`. */
+export function parseRunnerPage(body: string): { totalCount: number; runners: ListedRunner[] } | undefined {
+  const parsed = (safeJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }
+  if (!Array.isArray(parsed.runners) || !Number.isSafeInteger(parsed.total_count)) return undefined
+  const runners = parsed.runners.map(asRunner)
+  return runners.every(Boolean) ? { totalCount: parsed.total_count as number, runners: runners as ListedRunner[] } : undefined
+}
+
+/** A runner that never connected: no host holds it, so deleting it harms no one. */
+export function neverConnected(runner: { status: string; busy: boolean }): boolean {
+  return runner.status === 'offline' && !runner.busy
+}
+
+/** Whether a runner carries the step's ownership label, which no runner of anyone else can have. */
+export function carriesLabel(runner: ListedRunner, label: string): boolean {
+  return runner.labels.some((l) => l.name.toLowerCase() === label.toLowerCase())
+}
+
+/** Why a runner is left alone, or undefined when it is ours and never connected. */
+export function whySpared(runner: ListedRunner, label: string): 'not ours' | 'busy' | 'online' | undefined {
+  if (!carriesLabel(runner, label)) return 'not ours'
+  if (runner.busy) return 'busy'
+  if (runner.status !== 'offline') return 'online'
+  return undefined
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
