@@ -7,6 +7,7 @@ import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './in
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
 import { mintRunners } from './jit.js'
 import { describeScope } from './explain.js'
+import { runnerUrl } from './runner-url.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 export const PROGRAM = 'mint-runner-token'
@@ -105,11 +106,11 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     if (config.type === 'jit') {
       const { runners, attempts } = await mintRunners(config, env, { log, ...deps })
       log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
-      // One encoded config per line, in order: the host passes each to ./run.sh --jitconfig.
+      // One encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
       const json = { runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })), attempts }
       io.stdout(
         values.json
-          ? `${JSON.stringify({ ...json, type: 'jit', scope: config.scope.kind, target: target(config.scope) })}\n`
+          ? `${JSON.stringify({ ...json, type: 'jit', ...describeTarget(config, env) })}\n`
           : runners.map((r) => `${r.encodedJitConfig}\n`).join(''),
       )
       return EXIT.minted
@@ -117,7 +118,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     log(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
     const minted = await mintToken(config, { log, ...deps })
     log(`Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
-    io.stdout(values.json ? `${JSON.stringify(resultJson(minted, config))}\n` : `${minted.token}\n`)
+    io.stdout(values.json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
     return EXIT.minted
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT.usage)
@@ -156,11 +157,20 @@ function parseCommandLine(argv: string[]): Record<string, string | boolean | und
 }
 
 /** The result as JSON, with GitHub's snake_case names. */
-function resultJson(minted: MintedToken, config: Config): Record<string, unknown> {
+function resultJson(minted: MintedToken, config: Config, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const snake = Object.fromEntries(
     Object.entries(minted).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]),
   )
-  return { ...snake, type: config.type, scope: config.scope.kind, target: target(config.scope) }
+  return { ...snake, type: config.type, ...describeTarget(config, env) }
+}
+
+/** Where the result applies: the scope, its target, and the URL a runner registers against. */
+function describeTarget(config: Config, env: NodeJS.ProcessEnv): { scope: string; target: string; runner_url: string } {
+  return {
+    scope: config.scope.kind,
+    target: target(config.scope),
+    runner_url: runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL),
+  }
 }
 
 function target(scope: Scope): string {
@@ -213,9 +223,14 @@ ${table}
 Durations are seconds ("1.5") or a number with a unit ("250ms", "2s", "1m"), at most 6h.
 
 Output: stdout carries only the result, the token and a newline, or with --json one object:
-  {"token": "...", "expires_at": "...", "attempts": 1, "type": "registration", "scope": "repository", "target": "OWNER/NAME"}
+  {"token": "...", "expires_at": "...", "attempts": 1, "type": "registration", "scope": "repository",
+   "target": "OWNER/NAME", "runner_url": "https://github.com/OWNER/NAME"}
+runner_url is what config.sh --url takes for the scope, on the server the token was minted on.
 With --type jit: each runner's encoded JIT config on its own line, or with --json
   {"runners": [{"id": 1, "name": "...", "encoded_jit_config": "..."}], "attempts": 1, "type": "jit", ...}
+Hand a JIT config to the runner in ACTIONS_RUNNER_INPUT_JITCONFIG and a registration token to
+config.sh in ACTIONS_RUNNER_INPUT_TOKEN: the runner reads both from its environment and removes
+them, so neither shows on a command line.
 Progress and each failed attempt (status, GitHub request id, wait) go to stderr; no token ever does.
 
 Exit status: ${EXIT.minted} minted; ${EXIT.failed} minting failed (the reason is on stderr); ${EXIT.usage} usage error.
@@ -224,6 +239,7 @@ Examples:
   TOKEN=$(${PROGRAM} --repository octo-org/octo-repo)
   ${PROGRAM} --organization octo-org --max-attempts 5 --json
   GH_TOKEN=$(gh auth token) ${PROGRAM} --enterprise octo-enterprise --type remove
-  JITCONFIG=$(${PROGRAM} --organization octo-org --type jit --labels self-hosted,linux)
+  ACTIONS_RUNNER_INPUT_JITCONFIG=$(${PROGRAM} --organization octo-org --type jit --labels self-hosted,linux)
+  export ACTIONS_RUNNER_INPUT_JITCONFIG; unset GITHUB_TOKEN GH_TOKEN; exec ./run.sh
 `
 }

@@ -5,6 +5,8 @@ import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 import { type JitDeps, mintRunners } from './jit.js'
+import { runnerUrl } from './runner-url.js'
+import { writeRunnersFile } from './runners-file.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -30,6 +32,7 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
     core.setOutput('token', minted.token)
     core.setOutput('expires-at', minted.expiresAt)
     core.setOutput('attempts', String(minted.attempts))
+    core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
     core.info(`Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
     await writeSummary(
       core,
@@ -63,13 +66,21 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
     onRegistered: (refs) => core.saveState(RUNNERS_STATE, JSON.stringify(refs)),
     ...deps,
   })
+  const entries = runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))
+  // The runners file before any output: a step that cannot write it fails with no outputs.
+  const runnersFile = await writeRunnersFile(entries, env.RUNNER_TEMP).catch((error: Error) => {
+    throw new MintError(`Registered ${runners.length} runner(s) but could not write the runners file: ${error.message}.`, attempts)
+  })
   const [first] = runners
   core.setOutput('encoded-jit-config', first.encodedJitConfig)
   core.setOutput('runner-id', String(first.id))
   core.setOutput('runner-name', first.name)
-  core.setOutput('runners', JSON.stringify(runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))))
+  core.setOutput('runners', JSON.stringify(entries))
+  core.setOutput('runners-file', runnersFile)
+  core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
   core.setOutput('attempts', String(attempts))
   for (const runner of runners) core.info(`Registered runner "${runner.name}" (id ${runner.id}).`)
+  core.info(`Wrote every runner to ${runnersFile} (output "runners-file", readable by this user only).`)
   core.info(`Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   await writeSummary(
     core,

@@ -335,8 +335,15 @@ export class GitHubStandIn {
       }
     }
     const runner = this.register(scope, name, { labels: labels as string[], runnerGroupId: body.runner_group_id as number })
+    // Shaped and sized like GitHub's: base64 of a JSON map of the files run.sh writes, about 4.3 kB
+    // (over SSM's 4 kB standard tier; some 30 fill Linux's 128 KiB limit for one environment string).
     const encoded = Buffer.from(
-      JSON.stringify({ '.runner': randomBytes(24).toString('base64'), '.credentials': randomBytes(96).toString('base64'), name }),
+      JSON.stringify({
+        '.runner': randomBytes(450).toString('base64'),
+        '.credentials': randomBytes(300).toString('base64'),
+        '.credentials_rsaparams': randomBytes(1650).toString('base64'),
+        name,
+      }),
     ).toString('base64')
     this.minted.push(encoded)
     return { status: 201, body: { runner, encoded_jit_config: encoded } }
