@@ -143,9 +143,11 @@ describe('the EC2 recipe', () => {
       assert.equal(boot.code, 0, `instance ${index} did not boot:\n${boot.stdout}\n${boot.stderr}`)
 
       // Job code on this instance (user runner) cannot read a parameter still waiting for its
-      // instance; root there can, so it is the blocked metadata service that stops it.
+      // instance; root there can, so it is the blocked metadata service that stops it. (Every
+      // instance runs the same boot script: the first two stand for all.)
       const pending = Object.keys(await world.state<Record<string, Parameter>>('ssm'))[0]
-      if (pending) {
+      if (index < 2) {
+        assert.ok(pending, 'no parameter left to try')
         const read = ['ssm', 'get-parameter', '--region', 'eu-west-1', '--name', pending, '--with-decryption']
         const asJob = await world.run('aws', read, { env: { ...onInstance, MRT_USER: 'runner' } })
         assert.notEqual(asJob.code, 0, 'job code on a booted instance read another runner’s parameter')

@@ -11,7 +11,8 @@ import { parse } from 'yaml'
 import { type ActionRun, parseOutputFile, runAction } from './run-action.js'
 import { everyMintedValue } from './github-stand-in.js'
 
-export const README = fileURLToPath(new URL('../../README.md', import.meta.url))
+/** README.md, or (for scripts/recipe-mutations.ts) a changed copy named by MRT_README. */
+export const README = process.env.MRT_README ?? fileURLToPath(new URL('../../README.md', import.meta.url))
 const TOOLS = fileURLToPath(new URL('./recipe-tools/', import.meta.url))
 const STAND_IN = join(TOOLS, 'stand-in.mjs')
 const PYTHON_TOOLS = join(TOOLS, 'python')
