@@ -5,7 +5,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
-import { mintRunners } from './jit.js'
+import { mintRunners } from './jit/batch.js'
 import { describeScope } from './explain.js'
 import { runnerUrl } from './runner-url.js'
 import packageJson from '../package.json' with { type: 'json' }

@@ -3,7 +3,9 @@
 // orphans for weeks. It never deletes a runner that is online or busy, and never fails the job:
 // a cleanup that goes wrong is a warning.
 import { parseInputs } from './inputs.js'
-import { type JitDeps, type RunnerRef, removeRunners } from './jit.js'
+import type { RunnerRef } from './jit/runners.js'
+import type { JitDeps } from './jit/session.js'
+import { removeRunners } from './jit/cleanup.js'
 import { type Core, RUNNERS_STATE } from './main.js'
 
 export async function post(core: Core, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
