@@ -124,6 +124,18 @@ export const MUTATIONS: Mutation[] = [
     to: 'jq -r .encoded_jit_config <<<"$runner" |\n',
   },
   { name: 'k8s: a failed pod is retried with a spent config', test: K8S, from: '  backoffLimit: 0 #', to: '  backoffLimit: 6 #' },
+  {
+    name: 'k8s: finished Jobs, and so their Secrets, kept for ever',
+    test: K8S,
+    from: '  ttlSecondsAfterFinished: 300 # then Kubernetes deletes the Job, its pod and its Secret\n',
+    to: '',
+  },
+  {
+    name: 'k8s: a runner that never starts keeps its Secret for ever',
+    test: K8S,
+    from: '  activeDeadlineSeconds: 21600 #',
+    to: '  # activeDeadlineSeconds: 21600 #',
+  },
   // Modal
   { name: 'modal: containers reused across runners', test: MODAL, from: 'single_use_containers=True, ', to: '' },
   {
@@ -303,8 +315,10 @@ if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
       if (!caught) missed++
       // The first assertion or error the failed run printed: which check caught it.
       const plain = output.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '')
-      const reason = /(?:AssertionError[^:]*|Error): ([^\n]{0,160})/.exec(plain)?.[1] ?? ''
-      console.log(`${caught ? 'caught' : 'MISSED'}  ${mutation.name}${caught ? `  (${reason.trim()})` : ''}`)
+      // A message that ends in ':' (a failed step, a boot) is followed by the tool's own words.
+      const reason = /(?:AssertionError[^:]*|Error): ([^\n]{0,160}?:?)(?:\n\s*\n?\s*([^\n]{0,160}))?$/m.exec(plain)
+      const why = reason ? (reason[1].endsWith(':') ? `${reason[1]} ${reason[2] ?? ''}` : reason[1]) : ''
+      console.log(`${caught ? 'caught' : 'MISSED'}  ${mutation.name}${caught ? `  (${why.trim()})` : ''}`)
     }
   } finally {
     await rm(dir, { recursive: true, force: true })

@@ -99,6 +99,7 @@ describe('the EC2 recipe', () => {
     for (const [name, parameter] of Object.entries(parameters)) {
       assert.equal(parameter.Value, configOf.get(name))
       assert.equal(parameter.Type, 'SecureString')
+      assert.ok(parameter.Policies, 'a parameter no instance reads would hold its config for ever')
       const [expiry] = JSON.parse(parameter.Policies) as { Type: string; Attributes: { Timestamp: string } }[]
       assert.equal(expiry.Type, 'Expiration')
       assert.ok(Date.parse(expiry.Attributes.Timestamp) - Date.now() <= 3600_000, 'the parameter outlives an hour')
@@ -192,7 +193,7 @@ describe('the Kubernetes recipe', () => {
     type K8sObject = {
       kind: string
       metadata: { name: string; uid: string; generateName?: string; ownerReferences?: { kind: string; name: string; uid: string }[] }
-      spec?: { backoffLimit?: number; template: { spec: PodSpec } }
+      spec?: { backoffLimit?: number; activeDeadlineSeconds?: number; ttlSecondsAfterFinished?: number; template: { spec: PodSpec } }
       data?: Record<string, string>
     }
     const objects = Object.values(await world.state<Record<string, K8sObject>>('kube'))
@@ -207,6 +208,9 @@ describe('the Kubernetes recipe', () => {
       assert.equal(pod.automountServiceAccountToken, false, 'the pod gets a service-account token')
       assert.equal(pod.restartPolicy, 'Never')
       assert.equal(job.spec!.backoffLimit, 0, 'a failed pod would be retried with a spent config')
+      // The Secret goes with its Job; the Job goes some minutes after it ends, and it ends.
+      assert.ok(Number(job.spec!.ttlSecondsAfterFinished) <= 3600, 'a finished Job (and its Secret) is never deleted')
+      assert.ok(Number(job.spec!.activeDeadlineSeconds) > 0, 'a runner that never starts keeps its Job (and its Secret) for ever')
       const [container] = pod.containers
       const ref = container.env?.find((e) => e.name === 'ACTIONS_RUNNER_INPUT_JITCONFIG')?.valueFrom?.secretKeyRef
       assert.ok(ref, 'the config does not reach the runner in ACTIONS_RUNNER_INPUT_JITCONFIG from a Secret')

@@ -510,7 +510,7 @@ async function kubectl() {
       const [key, path] = spec.includes('=') ? spec.split(/=(.*)/s) : [spec.split('/').pop(), spec]
       data[key] = Buffer.from(path === '/dev/stdin' ? stdin : readFileSync(path)).toString('base64')
     }
-    if (options['from-literal']) fail('kubectl (stand-in): --from-literal puts the value on the command line', 1)
+    if (options['from-literal']) fail('kubectl (stand-in): --from-literal is not something the recipes use', 1)
     const secret = { kind: 'Secret', apiVersion: 'v1', metadata: { name, creationTimestamp: null }, data }
     if (dryRun) return output(secret, options, 'secret')
     return output(store(secret), options, 'secret')
@@ -565,10 +565,10 @@ function output(object, options, kind) {
   const format = options.output
   if (!format) return process.stdout.write(`${kind}/${object.metadata.name} created\n`)
   if (format === 'json') return process.stdout.write(`${JSON.stringify(object, null, 4)}\n`)
-  if (format === 'name')
-    return process.stdout.write(
-      `${kind}.${object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : ''}/${object.metadata.name}\n`.replace('./', '/'),
-    )
+  if (format === 'name') {
+    const group = object.apiVersion.includes('/') ? `.${object.apiVersion.split('/')[0]}` : ''
+    return process.stdout.write(`${kind}${group}/${object.metadata.name}\n`)
+  }
   const jsonpath = /^jsonpath=(.*)$/s.exec(format)
   if (!jsonpath) fail(`error: unable to match a printer suitable for the output format "${format}"`, 1)
   process.stdout.write(jsonpath[1].replace(/\{\.([^}]+)\}/g, (_, path) => String(path.split('.').reduce((v, k) => v?.[k], object) ?? '')))
