@@ -41,12 +41,22 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   { name: 'timeout', value: 'DURATION', help: 'Deadline for the whole run, waits included.' },
   { name: 'attempt-timeout', value: 'DURATION', help: 'Limit for one request, body included.' },
   { name: 'jitter', value: 'MODE', help: 'Shape of the backoff wait: full, equal, decorrelated or none.' },
+  {
+    name: 'spread',
+    value: 'DURATION',
+    help: 'A random wait before the first request, up to this long, inside --timeout: for many hosts that start at once.',
+  },
   { name: 'labels', value: 'LIST', help: "For --type jit: the runners' labels, comma-separated, 1 to 100 (required for jit)." },
   {
     name: 'runner-name',
     value: 'NAME',
     help: "For --type jit: the runner's name; with --count above 1 a prefix for unique names.",
     shownDefault: 'a generated unique name',
+  },
+  {
+    name: 'runner-group',
+    value: 'NAME',
+    help: 'For --type jit, organization or enterprise scope: the runner group, by name (instead of --runner-group-id).',
   },
   { name: 'runner-group-id', value: 'ID', help: "For --type jit: the runner group's id." },
   { name: 'work-folder', value: 'PATH', help: "For --type jit: the runner's work folder." },
@@ -104,10 +114,14 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     const log = values.quiet ? () => {} : (line: string) => io.stderr(`${line}\n`)
     const scope = describeScope(config.scope)
     if (config.type === 'jit') {
-      const { runners, attempts } = await mintRunners(config, env, { log, ...deps })
+      const { runners, attempts, serverVersion } = await mintRunners(config, env, { log, ...deps })
       log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
       // One encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
-      const json = { runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })), attempts }
+      const json = {
+        runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })),
+        attempts,
+        ...(serverVersion ? { server_version: serverVersion } : {}),
+      }
       io.stdout(
         values.json
           ? `${JSON.stringify({ ...json, type: 'jit', ...describeTarget(config, env) })}\n`

@@ -42,6 +42,7 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
         ['Type', config.type],
         ['Attempts', String(minted.attempts)],
         ['Expires at', minted.expiresAt],
+        ...serverRow(minted.serverVersion),
       ],
       env,
     )
@@ -59,7 +60,7 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   const jit = config.jit!
   const scope = describeScope(config.scope)
   core.info(`Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
-  const { runners, attempts } = await mintRunners(config, env, {
+  const { runners, attempts, serverVersion } = await mintRunners(config, env, {
     log: (line) => core.info(line),
     // Each config is masked the moment it arrives, before any output or log line could hold it.
     mask: (secret) => core.setSecret(secret),
@@ -85,10 +86,21 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   core.info(`Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   await writeSummary(
     core,
-    [['Scope', scope], ['Type', 'jit'], ['Attempts', String(attempts)], ...runners.map((r) => [`Runner ${r.id}`, r.name])],
+    [
+      ['Scope', scope],
+      ['Type', 'jit'],
+      ['Attempts', String(attempts)],
+      ...serverRow(serverVersion),
+      ...runners.map((r) => [`Runner ${r.id}`, r.name]),
+    ],
     env,
     'Just-in-time runners registered',
   )
+}
+
+/** The GHES version GitHub's answers named (X-GitHub-Enterprise-Version), as a summary row. */
+function serverRow(version: string | undefined): string[][] {
+  return version ? [['GitHub Enterprise Server', version]] : []
 }
 
 async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv, heading = 'Runner token minted'): Promise<void> {

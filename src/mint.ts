@@ -6,11 +6,15 @@ import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, RetryError, retry, systemClock } from './retry.js'
 import { explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
+import { waitSpread } from './spread.js'
+import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
 
 export interface MintedToken {
   token: string
   expiresAt: string
   attempts: number
+  /** The GitHub Enterprise Server version its answers named (X-GitHub-Enterprise-Version), if any. */
+  serverVersion?: string
 }
 
 export interface MintDeps {
@@ -87,8 +91,13 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
   const clock = deps.clock ?? systemClock
   const log = deps.log ?? (() => {})
   const url = tokenUrl(config)
+  const random = deps.random ?? Math.random
   // What the latest failed attempt said, for its log line and the final error.
   let last: { requestId?: string; detail?: string } = {}
+  let serverVersion: string | undefined
+  // The step's deadline starts now; the start spread is spent inside it.
+  const deadlineMs = clock.now() + config.timeoutMs
+  await waitSpread(config.spreadMs, { clock, random, log })
 
   try {
     const { value, attempts } = await retry(
@@ -97,6 +106,7 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
         try {
           const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs })
           last.requestId = response.headers['x-github-request-id']
+          serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? serverVersion
           if (response.status < 200 || response.status >= 300) return { outcome: responseOutcome(response) }
           const minted = parseTokenBody(response.body)
           return minted ? { value: minted, outcome: responseOutcome(response, true) } : { outcome: responseOutcome(response, false) }
@@ -108,13 +118,13 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
       },
       {
         ...config,
-        deadlineMs: clock.now() + config.timeoutMs,
+        deadlineMs,
         clock,
-        random: deps.random ?? Math.random,
+        random,
         onFailure: (failure) => log(failureLine(failure, last.requestId, last.detail)),
       },
     )
-    return { ...value, attempts }
+    return { ...value, attempts, ...(serverVersion ? { serverVersion } : {}) }
   } catch (error) {
     if (!(error instanceof RetryError)) throw error
     const why = explainFailure(error.failure.outcome, config.scope, last.detail)

@@ -10,20 +10,26 @@ import type { JitRunner } from './runners.js'
 import { BatchAborted, type BatchStats, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
 import { mintOne } from './register.js'
 import { removeRunners } from './cleanup.js'
+import { beforeRegistering } from './prepare.js'
 
 export interface MintedRunners {
   runners: JitRunner[]
   /** Attempts at generate-jitconfig, all runners together. */
   attempts: number
+  /** The GitHub Enterprise Server version its answers named, if any. */
+  serverVersion?: string
 }
 
 /**
  * Registers `config.jit.count` runners. All or nothing: if one cannot be registered before the
  * deadline, the others stop, every runner this step registered is deleted, and it throws.
  */
-export async function mintRunners(config: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
-  const jit = config.jit!
+export async function mintRunners(given: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
   const clock = deps.clock ?? systemClock
+  // The step's deadline starts here; the spread, the group lookup and the rate budget are inside it.
+  const deadlineMs = clock.now() + given.timeoutMs
+  const config = await beforeRegistering(given, deadlineMs, deps)
+  const jit = config.jit!
   const limiter = new ConcurrencyLimiter({
     initial: Math.min(jit.count, INITIAL_IN_FLIGHT),
     max: Math.min(jit.count, MAX_IN_FLIGHT),
@@ -31,7 +37,6 @@ export async function mintRunners(config: Config, env: Record<string, string | u
   })
   const session = new Session(config, deps, limiter)
   const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock: session.clock, backoff: config })
-  const deadlineMs = session.clock.now() + config.timeoutMs
   const names = runnerNames(jit, env, session.random)
   const stats = (): BatchStats => ({
     requests: session.requests,
@@ -57,7 +62,8 @@ export async function mintRunners(config: Config, env: Record<string, string | u
   )
   if (!firstError) {
     deps.onStats?.(stats())
-    return { runners: results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value), attempts: session.attempts }
+    const runners = results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value)
+    return { runners, attempts: session.attempts, ...(session.serverVersion ? { serverVersion: session.serverVersion } : {}) }
   }
   const failed = results.filter((r) => r.status === 'rejected' && !(r.reason instanceof BatchAborted)).length
   const leftovers = [...session.registered.values()]

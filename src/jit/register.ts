@@ -8,6 +8,7 @@ import { type Outcome, decide } from '../policy.js'
 import { type AttemptResult, RetryError, retry } from '../retry.js'
 import type { SharedRetryBudget } from '../limiter.js'
 import { explainFailure, explainGiveUp } from '../explain.js'
+import { explainJitUnsupported } from '../ghes.js'
 import { failureLine, responseOutcome } from '../mint.js'
 import { jitBody } from './names.js'
 import { type JitRunner, type ListedRunner, hasLabels, neverConnected, parseJitBody, parseRunnerList } from './runners.js'
@@ -147,5 +148,5 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
     const said = outcome.message ? ` GitHub said: "${outcome.message}".` : ''
     return `GitHub could not process the runner (422): check "labels", "runner-group-id" and "work-folder", and that self-hosted runners are allowed here.${said}`
   }
-  return explainFailure(outcome, config.scope, detail)
+  return explainJitUnsupported(outcome) ?? explainFailure(outcome, config.scope, detail)
 }

@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal } from '../limiter.js'
 import { responseOutcome, scopePath } from '../mint.js'
 import type { RunnerRef } from './runners.js'
+import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
 
 export interface JitDeps {
   clock?: Clock
@@ -70,6 +71,8 @@ export class Session {
   requests = 0
   attempts = 0
   aborted = false
+  /** The GHES version the answers named, if any (for the step summary). */
+  serverVersion?: string
 
   constructor(
     readonly config: Config,
@@ -98,7 +101,9 @@ export class Session {
         const left = Math.min(timeoutMs, deadlineMs - this.clock.now())
         if (left <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed while waiting for a free request slot')
         this.requests++
-        return send({ method, url, token: this.config.githubToken, body, timeoutMs: left })
+        const response = await send({ method, url, token: this.config.githubToken, body, timeoutMs: left })
+        this.serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? this.serverVersion
+        return response
       },
       (result) => {
         let rateLimited = false

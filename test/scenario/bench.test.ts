@@ -1,4 +1,4 @@
-// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of four strategies. It checks
+// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of five strategies. It checks
 // what the run must get right whatever the machine's speed, never a time.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -17,7 +17,7 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
       '--brownout-size=',
       '--capacity=1',
       '--startup-runs=1',
-      '--strategies=no-retry,action-full,shared,jit',
+      '--strategies=no-retry,action-full,spread,shared,jit',
       `--out=${out}`,
     ]
     const stdout = await new Promise<string>((resolve, reject) =>
@@ -36,6 +36,8 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
     const action = row(/^\| this action, jitter full/)
     assert.equal(action[2], '3/3')
     assert.ok(Number(action[3]) > 3, `the action needed retries: ${action[3]} requests`)
+    // Spread over N × S ÷ C, the three jobs (held at a gate before their spread) all get a token.
+    assert.equal(row(/^\| this action, defaults and spread N×S\/C/)[2], '3/3')
     // One mint serves all three hosts.
     assert.deepEqual(row(/^\| one mint shared/).slice(2, 4), ['3/3', '1'])
     // One JIT step registers all three runners, retrying the ones that did not fit.
@@ -46,10 +48,12 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
 
     const svg = await readFile(join(out, 'bench.svg'), 'utf8')
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    for (const id of ['no-retry', 'action-full', 'shared', 'jit']) assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
+    for (const id of ['no-retry', 'action-full', 'spread', 'shared', 'jit'])
+      assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
     const markdown = await readFile(join(out, 'bench.md'), 'utf8')
     assert.match(markdown, /### Burst, N = 3/)
     assert.match(markdown, /Machine: \d+ cores/)
+    assert.match(markdown, /N × S ÷ C \(150 ms at N = 3\)/)
   } finally {
     await rm(out, { recursive: true, force: true })
   }

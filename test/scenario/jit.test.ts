@@ -165,6 +165,7 @@ describe('no duplicates', () => {
 describe('batches are all or nothing', () => {
   test('a runner GitHub refuses in the middle: the batch stops and leaves no runner behind', async () => {
     github.faults.push(
+      { pass: true }, // GET /rate_limit, the batch's rate budget
       { pass: true },
       { pass: true },
       { status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } },
@@ -187,6 +188,7 @@ describe('batches are all or nothing', () => {
 
   test('a runner whose answer was lost when the batch failed is found by name and deleted too', async () => {
     github.faults.push(
+      { pass: true }, // GET /rate_limit
       { pass: true },
       { dropAnswer: 'hang' },
       { status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } },
@@ -207,21 +209,23 @@ describe('batches are all or nothing', () => {
     const slow = new GitHubStandIn({ acceptToken: TOKEN, latencyMs: 200 })
     const slowUrl = await slow.start()
     try {
-      slow.faults.push({ status: 429, headers: { 'retry-after': '1' }, body: { message: 'API rate limit exceeded' } })
+      // The first request is the batch's GET /rate_limit; the first registration is told to wait.
+      slow.faults.push({ pass: true }, { status: 429, headers: { 'retry-after': '1' }, body: { message: 'API rate limit exceeded' } })
       const run = await runAction(inputs({ 'api-url': slowUrl, count: '8' }))
       assert.equal(run.exitCode, 0, run.stdout)
       assert.equal(slow.runners.length, 8)
-      const limited = slow.requests[0].at
+      assert.equal(slow.requests[0].path, '/rate_limit')
+      const limited = slow.requests[1].at
       const early = slow.requests.filter((r) => r.at > limited + 100 && r.at < limited + 950)
       assert.deepEqual(early, [], `requests during the wait: ${early.map((r) => r.at - limited).join(', ')}`)
-      assert.equal(slow.requests.length, 9)
+      assert.equal(slow.requests.length, 10)
     } finally {
       await slow.close()
     }
   })
 
   test('the shared deadline: a runner that cannot be registered in time fails the batch, and the rest are deleted', async () => {
-    github.faults.push({ pass: true }, { hang: true }, { hang: true })
+    github.faults.push({ pass: true }, { pass: true }, { hang: true }, { hang: true }) // GET /rate_limit first
     const run = await runAction(inputs({ count: '3', timeout: '1s', 'attempt-timeout': '5s' }))
     assert.equal(run.exitCode, 1)
     assert.match(errorLine(run), /2 of 3 runners could not be registered\. .*would pass the 1s "timeout"/)

@@ -29,6 +29,8 @@ export interface ActionRun {
 export interface RunOptions {
   /** Niceness for the process (0 normal, up to 19 lowest); the benchmark lowers its jobs below its stand-in. */
   priority?: number
+  /** Called with stdout as it arrives (the benchmark watches for a job's first workflow command). */
+  onStdout?: (text: string) => void
 }
 
 /**
@@ -70,6 +72,7 @@ export async function runAction(
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     )
     if (options.priority !== undefined && child.pid !== undefined) setPriority(child.pid, options.priority)
+    if (options.onStdout) child.stdout?.on('data', (chunk) => options.onStdout!(String(chunk)))
   })
   const endedAt = Date.now()
   const durationMs = endedAt - started

@@ -10,5 +10,7 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.requests.length = 0
     github.faults.length = 0
     github.registry.clear()
+    github.runnerGroups.clear()
+    github.rateLimit = undefined
   })
 }

@@ -19,6 +19,7 @@ describe('parseInputs', () => {
       timeoutMs: 300_000,
       attemptTimeoutMs: 15_000,
       jitter: 'equal',
+      spreadMs: 0,
     })
   })
 
