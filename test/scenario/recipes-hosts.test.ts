@@ -94,10 +94,13 @@ describe('workflow examples', () => {
 
   test('jit-batch: one host per runner, read from the runners file, each given its config on stdin', async () => {
     await copyFile(join(world.runnerFiles, 'provision-host.sh'), join(world.workspace, 'provision-host.sh'))
+    // The organization has the runner group the example names.
+    github.setRunnerGroups('/orgs/my-org', ['Default', 'Linux', 'GPU runners'])
     const steps = await runJob(world, recipeJob(recipe('jit-batch').code), { apiUrl, secrets: { ORG_RUNNER_TOKEN: ADMIN } })
     assertSteps(steps, 2)
     const runners = await runnersFile(steps)
     assert.equal(runners.length, 4)
+    assert.deepEqual(new Set(github.runners.map((r) => r.runner_group_id)), new Set([3]))
     const hosts = await world.calls('provision-host.sh')
     assert.deepEqual(
       hosts.map((call) => [call.argv, call.stdin]).sort(),
