@@ -9,13 +9,18 @@ import { join } from 'node:path'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import {
+  assertNoSecretOnArgv,
+  assertStepsPassed,
   type Call,
-  type Recipe,
-  RecipeWorld,
   placeRecipeFile,
-  readmeRecipes,
+  type Recipe,
   recipeJob,
+  recipeNamed,
+  readmeRecipes,
+  RecipeWorld,
   runJob,
+  type RunnerEntry,
+  runnersOf,
   type StepResult,
 } from '../support/recipes.js'
 
@@ -32,27 +37,9 @@ beforeEach(async () => (world = await RecipeWorld.create()))
 // MRT_KEEP_WORLD=1 keeps each world's directory for a look after a failure.
 afterEach(() => (process.env.MRT_KEEP_WORLD ? console.log(`world: ${world.dir}`) : world.close()))
 
-interface RunnerEntry {
-  id: number
-  name: string
-  encoded_jit_config: string
-}
-
-function recipe(name: string): Recipe {
-  const found = recipes.get(name)
-  assert.ok(found, `README.md has no block marked <!-- recipe: ${name} -->`)
-  return found
-}
-
-function assertSteps(steps: StepResult[], count: number): void {
-  for (const step of steps) assert.equal(step.code, 0, `step "${step.name}" failed:\n${step.stdout}\n${step.stderr}`)
-  assert.equal(steps.length, count, 'not every step ran')
-}
-
-/** The runners the mint step registered, from its runners file. */
+/** The 20 runners the mint step registered: what GitHub's registry holds. */
 async function mintedRunners(steps: StepResult[]): Promise<RunnerEntry[]> {
-  const mint = steps.find((step) => step.action)!.action!
-  const runners = JSON.parse(await readFile(mint.outputs['runners-file'], 'utf8')) as RunnerEntry[]
+  const runners = await runnersOf(steps)
   assert.equal(runners.length, 20)
   assert.deepEqual(runners.map((r) => r.id).sort(), github.runners.map((r) => r.id).sort(), 'the runners file is what GitHub registered')
   return runners
@@ -73,22 +60,17 @@ function assertRunnersStarted(runSh: Call[], runners: RunnerEntry[]): void {
   }
 }
 
-async function assertNoSecretOnArgv(): Promise<void> {
-  await world.addSecrets(...github.minted)
-  assert.deepEqual(await world.secretsOnArgv(), [])
-}
-
 describe('the EC2 recipe', () => {
   test('20 instances, each given only the name of an SSM parameter that its boot script reads, deletes, and hands to run.sh', async () => {
-    await placeRecipeFile(recipe('ec2-boot'), world.workspace)
-    await writeFile(join(world.dir, 'aws-policy-instance.json'), recipe('ec2-instance-policy').code)
+    await placeRecipeFile(recipeNamed(recipes, 'ec2-boot'), world.workspace)
+    await writeFile(join(world.dir, 'aws-policy-instance.json'), recipeNamed(recipes, 'ec2-instance-policy').code)
     await world.addSecrets(ADMIN)
-    const steps = await runJob(world, recipeJob(recipe('ec2').code), {
+    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'ec2').code), {
       apiUrl,
       secrets: { RUNNER_ADMIN_TOKEN: ADMIN },
       vars: { RUNNER_PROVISIONER_ROLE_ARN: 'arn:aws:iam::123456789012:role/actions-runner-provisioner' },
     })
-    assertSteps(steps, 4)
+    assertStepsPassed(steps, 4)
     const runners = await mintedRunners(steps)
     const configOf = new Map(runners.map((r) => [`/actions-runner/jit/${r.id}`, r.encoded_jit_config]))
 
@@ -171,20 +153,20 @@ describe('the EC2 recipe', () => {
       assert.ok(at('shutdown') > at('run.sh'), `the instance does not shut down after its runner: ${order}`)
     }
     assertRunnersStarted(await world.calls('run.sh'), runners)
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 })
 
 describe('the Kubernetes recipe', () => {
   test('20 Jobs made with kubectl create, each with a Secret of its own that it owns; no service-account token', async () => {
-    await placeRecipeFile(recipe('k8s-job'), world.workspace)
+    await placeRecipeFile(recipeNamed(recipes, 'k8s-job'), world.workspace)
     const kubeconfig = 'apiVersion: v1\nkind: Config\nusers: [{name: ci, user: {token: StandInClusterToken0123456789}}]'
     await world.addSecrets(ADMIN, 'StandInClusterToken0123456789')
-    const steps = await runJob(world, recipeJob(recipe('k8s').code), {
+    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'k8s').code), {
       apiUrl,
       secrets: { RUNNER_ADMIN_TOKEN: ADMIN, RUNNER_KUBECONFIG: kubeconfig },
     })
-    assertSteps(steps, 4)
+    assertStepsPassed(steps, 4)
     const runners = await mintedRunners(steps)
     assert.equal((await stat(join(world.runnerTemp, 'kubeconfig'))).mode & 0o777, 0o600, 'the kubeconfig is readable by others')
 
@@ -239,17 +221,20 @@ describe('the Kubernetes recipe', () => {
       [],
     )
     assertRunnersStarted(await world.calls('run.sh'), runners)
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 })
 
 describe('the Modal recipe', () => {
   test('a deployed app, 20 calls queued with their own config, each run in a container of its own as an unprivileged user', async () => {
-    await placeRecipeFile(recipe('modal-app'), world.workspace)
+    await placeRecipeFile(recipeNamed(recipes, 'modal-app'), world.workspace)
     const modal = { MODAL_TOKEN_ID: 'ak-StandInModalTokenId', MODAL_TOKEN_SECRET: 'as-StandInModalTokenSecret0123456789' }
     await world.addSecrets(ADMIN, modal.MODAL_TOKEN_SECRET)
-    const steps = await runJob(world, recipeJob(recipe('modal').code), { apiUrl, secrets: { RUNNER_ADMIN_TOKEN: ADMIN, ...modal } })
-    assertSteps(steps, 4)
+    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'modal').code), {
+      apiUrl,
+      secrets: { RUNNER_ADMIN_TOKEN: ADMIN, ...modal },
+    })
+    assertStepsPassed(steps, 4)
     const runners = await mintedRunners(steps)
 
     type Deployment = { file: string; functions: Record<string, Record<string, unknown>> }
@@ -287,6 +272,6 @@ describe('the Modal recipe', () => {
       assert.deepEqual(modalVariables, [], 'the runner’s jobs get the container’s Modal credentials')
     }
     await world.addSecrets('StandInModalIdentityToken0123456789')
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 })

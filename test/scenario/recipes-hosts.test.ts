@@ -3,13 +3,25 @@
 // the autoscaler's Python, each taken from README.md and run for real against stand-ins.
 import { afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type Call, type Recipe, RecipeWorld, readmeRecipes, recipeJob, runJob, type StepResult } from '../support/recipes.js'
+import {
+  assertNoSecretOnArgv,
+  assertStepsPassed,
+  type Call,
+  type Recipe,
+  recipeJob,
+  recipeNamed,
+  readmeRecipes,
+  RecipeWorld,
+  runJob,
+  type RunnerEntry,
+  runnersOf,
+} from '../support/recipes.js'
 
 const ADMIN = 'ghp_RecipesAdminToken0123456789abcdef'
 const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nStandInSshPrivateKey0123456789\n-----END OPENSSH PRIVATE KEY-----'
@@ -28,33 +40,6 @@ beforeEach(async () => {
 })
 // MRT_KEEP_WORLD=1 keeps each world's directory for a look after a failure.
 afterEach(() => (process.env.MRT_KEEP_WORLD ? console.log(`world: ${world.dir}`) : world.close()))
-
-interface RunnerEntry {
-  id: number
-  name: string
-  encoded_jit_config: string
-}
-
-function recipe(name: string): Recipe {
-  const found = recipes.get(name)
-  assert.ok(found, `README.md has no block marked <!-- recipe: ${name} -->`)
-  return found
-}
-
-function assertSteps(steps: StepResult[], count: number): void {
-  for (const step of steps) assert.equal(step.code, 0, `step "${step.name}" failed:\n${step.stdout}\n${step.stderr}`)
-  assert.equal(steps.length, count, 'not every step ran')
-}
-
-async function runnersFile(steps: StepResult[]): Promise<RunnerEntry[]> {
-  const mint = steps.find((step) => step.action)!.action!
-  return JSON.parse(await readFile(mint.outputs['runners-file'], 'utf8')) as RunnerEntry[]
-}
-
-async function assertNoSecretOnArgv(): Promise<void> {
-  await world.addSecrets(...github.minted)
-  assert.deepEqual(await world.secretsOnArgv(), [])
-}
 
 /** The runners started in the background on hosts: waits until `count` run.sh have run. */
 async function backgroundRunners(count: number): Promise<Call[]> {
@@ -84,21 +69,21 @@ function assertJitRunners(runSh: Call[], runners: RunnerEntry[]): void {
 describe('workflow examples', () => {
   test('usage: the host script gets the token and the runner URL in its environment', async () => {
     await copyFile(join(world.runnerFiles, 'provision-host.sh'), join(world.workspace, 'provision-host.sh'))
-    const steps = await runJob(world, recipeJob(recipe('usage').code), { apiUrl, secrets: { RUNNER_ADMIN_TOKEN: ADMIN } })
-    assertSteps(steps, 2)
+    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'usage').code), { apiUrl, secrets: { RUNNER_ADMIN_TOKEN: ADMIN } })
+    assertStepsPassed(steps, 2)
     const [host] = await world.calls('provision-host.sh')
     assert.equal(host.env?.RUNNER_TOKEN, github.minted.at(-1))
     assert.equal(host.env?.RUNNER_URL, 'https://github.com/octo-org/octo-repo')
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 
   test('jit-batch: one host per runner, read from the runners file, each given its config on stdin', async () => {
     await copyFile(join(world.runnerFiles, 'provision-host.sh'), join(world.workspace, 'provision-host.sh'))
     // The organization has the runner group the example names.
     github.setRunnerGroups('/orgs/my-org', ['Default', 'Linux', 'GPU runners'])
-    const steps = await runJob(world, recipeJob(recipe('jit-batch').code), { apiUrl, secrets: { ORG_RUNNER_TOKEN: ADMIN } })
-    assertSteps(steps, 2)
-    const runners = await runnersFile(steps)
+    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'jit-batch').code), { apiUrl, secrets: { ORG_RUNNER_TOKEN: ADMIN } })
+    assertStepsPassed(steps, 2)
+    const runners = await runnersOf(steps)
     assert.equal(runners.length, 4)
     assert.deepEqual(new Set(github.runners.map((r) => r.runner_group_id)), new Set([3]))
     const hosts = await world.calls('provision-host.sh')
@@ -108,7 +93,7 @@ describe('workflow examples', () => {
       'each host gets its runner’s name as its argument and its config, exactly, on stdin',
     )
     for (const runner of runners) assert.match(runner.name, /^gpu-4242-[a-z0-9]{6}$/)
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 })
 
@@ -119,14 +104,14 @@ describe('ssh', () => {
   }
 
   test('20 JIT runners over two hosts: the config on stdin, a directory per runner, removed when it exits', async () => {
-    await prepareHosts(recipe('ssh-host'))
-    const steps = await runJob(world, recipeJob(recipe('ssh').code), {
+    await prepareHosts(recipeNamed(recipes, 'ssh-host'))
+    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'ssh').code), {
       apiUrl,
       secrets: { RUNNER_ADMIN_TOKEN: ADMIN, RUNNER_HOSTS_SSH_KEY: SSH_KEY },
       vars: { RUNNER_HOSTS_KNOWN_HOSTS: KNOWN_HOSTS },
     })
-    assertSteps(steps, 3)
-    const runners = await runnersFile(steps)
+    assertStepsPassed(steps, 3)
+    const runners = await runnersOf(steps)
     assert.equal((await stat(join(world.home, '.ssh', 'id_ed25519'))).mode & 0o777, 0o600)
 
     const sessions = await world.calls('ssh')
@@ -148,19 +133,19 @@ describe('ssh', () => {
     }
     for (let waited = 0; runSh.some((call) => existsSync(call.cwd!)) && waited < 10_000; waited += 100) await sleep(100)
     assert.ok(!runSh.some((call) => existsSync(call.cwd!)), 'a runner’s directory outlived its runner')
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 
   test('one registration token for 20 runners: config.sh 20 times, each in its own directory, the token gone before any runner starts', async () => {
-    await prepareHosts(recipe('ssh-token-host'))
-    const [keyStep] = recipeJob(recipe('ssh').code).steps
-    const job = { steps: [keyStep, ...recipeJob(recipe('ssh-token').code).steps] }
+    await prepareHosts(recipeNamed(recipes, 'ssh-token-host'))
+    const [keyStep] = recipeJob(recipeNamed(recipes, 'ssh').code).steps
+    const job = { steps: [keyStep, ...recipeJob(recipeNamed(recipes, 'ssh-token').code).steps] }
     const steps = await runJob(world, job, {
       apiUrl,
       secrets: { RUNNER_ADMIN_TOKEN: ADMIN, RUNNER_HOSTS_SSH_KEY: SSH_KEY },
       vars: { RUNNER_HOSTS_KNOWN_HOSTS: KNOWN_HOSTS },
     })
-    assertSteps(steps, 3)
+    assertStepsPassed(steps, 3)
     const token = github.minted.at(-1)!
     const [session] = await world.calls('ssh')
     assert.equal(session.stdin, `${token}\n`)
@@ -186,7 +171,7 @@ describe('ssh', () => {
       assert.deepEqual(holding, [], 'a runner (and so its jobs) can read the registration token in its environment')
     }
     assert.deepEqual([...new Set(runSh.map((c) => c.cwd))].sort(), [...new Set(configSh.map((c) => c.cwd))].sort())
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 })
 
@@ -201,7 +186,7 @@ describe('the command in start scripts and an autoscaler', () => {
 
   test('start script, JIT: run.sh gets the minted config and never the admin token', async () => {
     const dir = await hostDir()
-    const script = recipe('start-script-jit')
+    const script = recipeNamed(recipes, 'start-script-jit')
     await world.spyOn(script.code)
     await writeFile(join(dir, 'start.sh'), script.code)
     const run = await world.run('bash', ['start.sh'], { cwd: dir, env: hostEnv() })
@@ -210,12 +195,12 @@ describe('the command in start scripts and an autoscaler', () => {
     assert.equal(runSh.env?.ACTIONS_RUNNER_INPUT_JITCONFIG, github.minted.at(-1))
     assert.equal(runSh.env?.GITHUB_TOKEN, undefined, 'the runner’s jobs can read the admin token')
     assert.equal((await world.calls('mint-runner-token')).length, 1)
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 
   test('start script, registration token: config.sh gets it and the runner URL, run.sh gets neither token', async () => {
     const dir = await hostDir()
-    const script = recipe('start-script-token')
+    const script = recipeNamed(recipes, 'start-script-token')
     await world.spyOn(script.code)
     await writeFile(join(dir, 'start.sh'), script.code)
     const run = await world.run('bash', ['start.sh'], { cwd: dir, env: hostEnv() })
@@ -231,12 +216,12 @@ describe('the command in start scripts and an autoscaler', () => {
       [],
       'run.sh (and so its jobs) can read a token',
     )
-    await assertNoSecretOnArgv()
+    await assertNoSecretOnArgv(world, github.minted)
   })
 
   describe('the autoscaler', () => {
     async function python(code: string) {
-      await writeFile(join(world.workspace, 'autoscaler.py'), recipe('autoscaler').code)
+      await writeFile(join(world.workspace, 'autoscaler.py'), recipeNamed(recipes, 'autoscaler').code)
       await world.spyOn('python3')
       return world.run('python3', ['-c', code], { env: { GITHUB_API_URL: apiUrl, ADMIN_TOKEN: ADMIN } })
     }
@@ -251,7 +236,7 @@ describe('the command in start scripts and an autoscaler', () => {
       assert.equal(first.token, github.minted.at(-1))
       assert.equal(first.runner_url, `${new URL(apiUrl).origin}/octo-org`)
       assert.equal(github.requests.length, 1, 'the second call minted again')
-      await assertNoSecretOnArgv()
+      await assertNoSecretOnArgv(world, github.minted)
     })
 
     test('a usage error is a ValueError, a failed mint a RuntimeError', async () => {

@@ -1,6 +1,7 @@
 // Runs the README's recipes for real: each block marked `<!-- recipe: NAME -->` is taken from
 // README.md itself, and run with bash (or python) in a world of stand-ins for the outside tools
 // (test/support/recipe-tools/), with the bundled action as the runner runs it for `uses:` steps.
+import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { accessSync, constants, existsSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
@@ -436,4 +437,40 @@ export async function placeRecipeFile(recipe: Recipe, dir: string): Promise<stri
   const path = join(dir, recipe.attrs.file)
   await writeExecutable(path, recipe.code)
   return path
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the recipe tests share.
+
+/** One runner of a runners file. */
+export interface RunnerEntry {
+  id: number
+  name: string
+  encoded_jit_config: string
+}
+
+/** The recipe named `name`, or a failure that says its marker is missing from the README. */
+export function recipeNamed(recipes: Map<string, Recipe>, name: string): Recipe {
+  const found = recipes.get(name)
+  assert.ok(found, `README.md has no block marked <!-- recipe: ${name} -->`)
+  return found
+}
+
+/** Every one of `count` steps ran and passed; a failure shows the step's output. */
+export function assertStepsPassed(steps: StepResult[], count: number): void {
+  for (const step of steps) assert.equal(step.code, 0, `step "${step.name}" failed:\n${step.stdout}\n${step.stderr}`)
+  assert.equal(steps.length, count, 'not every step ran')
+}
+
+/** The runners the job's mint step registered, as its runners file lists them. */
+export async function runnersOf(steps: StepResult[]): Promise<RunnerEntry[]> {
+  const mint = steps.find((step) => step.action)?.action
+  assert.ok(mint, 'the job has no mint step')
+  return JSON.parse(await readFile(mint.outputs['runners-file'], 'utf8')) as RunnerEntry[]
+}
+
+/** No call, of a stand-in or of a spied real tool, had a secret (or anything `minted`) in its argv. */
+export async function assertNoSecretOnArgv(world: RecipeWorld, minted: string[]): Promise<void> {
+  await world.addSecrets(...minted)
+  assert.deepEqual(await world.secretsOnArgv(), [])
 }
