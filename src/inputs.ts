@@ -58,7 +58,8 @@ export const DEFAULTS = {
 export class InputError extends Error {}
 
 const MAX_ATTEMPTS_LIMIT = 100
-export const MAX_LABELS = 100
+/** GitHub allows 100 labels per runner; the action adds its ownership label to the user's. */
+export const MAX_LABELS = 99
 export const MAX_RUNNERS = 100
 const MAX_DURATION_MS = 6 * 60 * 60 * 1000 // a GitHub-hosted job's own limit
 
@@ -119,7 +120,7 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
 
 /**
  * Labels as a list: comma- or newline-separated, blanks dropped, repeats (in any case) dropped,
- * 1 to 100 of them.
+ * 1 to 99 of them.
  */
 export function parseLabels(text: string): string[] {
   const labels: string[] = []
@@ -132,7 +133,9 @@ export function parseLabels(text: string): string[] {
     )
   }
   if (labels.length > MAX_LABELS) {
-    throw new InputError(`Input "labels" accepts at most ${MAX_LABELS} labels; got ${labels.length}.`)
+    throw new InputError(
+      `Input "labels" accepts at most ${MAX_LABELS} labels (GitHub allows 100 and each runner also gets this step's ownership label); got ${labels.length}.`,
+    )
   }
   return labels
 }

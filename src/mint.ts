@@ -21,6 +21,8 @@ export interface MintDeps {
   clock?: Clock
   random?: () => number
   log?: (line: string) => void
+  /** Cancels the mint (SIGINT, SIGTERM): the request in flight is torn down and no retry follows. */
+  signal?: AbortSignal
 }
 
 /** A mint that failed; the message is one line, says what to do, and never holds a secret. */
@@ -97,14 +99,15 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
   let serverVersion: string | undefined
   // The step's deadline starts now; the start spread is spent inside it.
   const deadlineMs = clock.now() + config.timeoutMs
-  await waitSpread(config.spreadMs, { clock, random, log })
+  await waitSpread(config.spreadMs, { clock, random, log, signal: deps.signal })
+  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
 
   try {
     const { value, attempts } = await retry(
       async (_attempt, timeoutMs) => {
         last = {}
         try {
-          const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs })
+          const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs, signal: deps.signal })
           last.requestId = response.headers['x-github-request-id']
           serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? serverVersion
           if (response.status < 200 || response.status >= 300) return { outcome: responseOutcome(response) }
@@ -121,6 +124,7 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
         deadlineMs,
         clock,
         random,
+        signal: deps.signal,
         onFailure: (failure) => log(failureLine(failure, last.requestId, last.detail)),
       },
     )

@@ -62,11 +62,11 @@ export async function checkRateBudget(
   config: Config,
   count: number,
   deadlineMs: number,
-  deps: { clock: Clock; log: (line: string) => void },
+  deps: { clock: Clock; log: (line: string) => void; signal?: AbortSignal },
 ): Promise<void> {
   const { clock, log } = deps
   const needed = requestsNeeded(count)
-  const read = await readCoreLimit(config, Math.min(RATE_CHECK_TIMEOUT_MS, config.attemptTimeoutMs, deadlineMs - clock.now()))
+  const read = await readCoreLimit(config, Math.min(RATE_CHECK_TIMEOUT_MS, config.attemptTimeoutMs, deadlineMs - clock.now()), deps.signal)
   if ('problem' in read) {
     log(`Could not check the rate limit before the batch (${read.problem}); registering without the check.`)
     return
@@ -81,7 +81,7 @@ export async function checkRateBudget(
     log(`${left}; ${need}.`)
   } else if (verdict.action === 'wait') {
     log(`${left}, and ${need}: waiting for the reset, ${reset}.`)
-    await clock.sleep(verdict.untilMs - now)
+    await clock.sleep(verdict.untilMs - now, deps.signal)
   } else {
     throw new MintError(
       `${left}, and ${need}; ${reset}, after this step's "timeout" (${formatMs(config.timeoutMs)}) runs out. No runner was registered. ` +
@@ -92,10 +92,10 @@ export async function checkRateBudget(
 }
 
 /** One GET /rate_limit, never retried. */
-async function readCoreLimit(config: Config, timeoutMs: number): Promise<{ core: CoreLimit } | { problem: string }> {
+async function readCoreLimit(config: Config, timeoutMs: number, signal?: AbortSignal): Promise<{ core: CoreLimit } | { problem: string }> {
   if (timeoutMs <= 0) return { problem: 'no time left before the deadline' }
   try {
-    const response = await send({ method: 'GET', url: `${config.apiUrl}/rate_limit`, token: config.githubToken, timeoutMs })
+    const response = await send({ method: 'GET', url: `${config.apiUrl}/rate_limit`, token: config.githubToken, timeoutMs, signal })
     const id = response.headers['x-github-request-id'] ? ` [request id ${response.headers['x-github-request-id']}]` : ''
     if (response.status !== 200) {
       const said = githubMessage(response.body)

@@ -16,11 +16,12 @@ export function spreadDelayMs(spreadMs: number, random: number): number {
  */
 export async function waitSpread(
   spreadMs: number | undefined,
-  deps: { clock: Clock; random: () => number; log: (line: string) => void },
+  deps: { clock: Clock; random: () => number; log: (line: string) => void; signal?: AbortSignal },
 ): Promise<number> {
   if (!spreadMs) return 0
   const delayMs = spreadDelayMs(spreadMs, deps.random())
   deps.log(`Waiting ${formatMs(delayMs)} before the first request ("spread": a random wait of up to ${formatMs(spreadMs)}).`)
-  await deps.clock.sleep(delayMs)
+  // A cancellation ends the wait at once; the caller looks at the signal.
+  await deps.clock.sleep(delayMs, deps.signal)
   return delayMs
 }

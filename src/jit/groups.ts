@@ -79,7 +79,7 @@ export function unknownGroupMessage(name: string, groups: RunnerGroup[], totalCo
 export async function resolveRunnerGroup(
   config: Config,
   deadlineMs: number,
-  deps: { clock: Clock; random: () => number; log: (line: string) => void },
+  deps: { clock: Clock; random: () => number; log: (line: string) => void; signal?: AbortSignal },
 ): Promise<number> {
   const wanted = config.jit!.runnerGroup!
   const { clock, log } = deps
@@ -95,7 +95,8 @@ export async function resolveRunnerGroup(
       let response: ApiResponse
       try {
         if (budgetMs <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed between two pages of the listing')
-        response = await send({ method: 'GET', url: groupsUrl(config, page), token: config.githubToken, timeoutMs: budgetMs })
+        const url = groupsUrl(config, page)
+        response = await send({ method: 'GET', url, token: config.githubToken, timeoutMs: budgetMs, signal: deps.signal })
       } catch (error) {
         if (!(error instanceof NetworkError)) throw error
         last.detail = error.message
@@ -121,6 +122,7 @@ export async function resolveRunnerGroup(
       deadlineMs,
       clock,
       random: deps.random,
+      signal: deps.signal,
       onFailure: (failure) => log(`Listing runner groups: ${failureLine(failure, last.requestId, last.detail)}`),
     }))
   } catch (error) {

@@ -14,11 +14,14 @@ export async function beforeRegistering(config: Config, deadlineMs: number, deps
   const clock = deps.clock ?? systemClock
   const random = deps.random ?? Math.random
   const log = deps.log ?? (() => {})
-  await waitSpread(config.spreadMs, { clock, random, log })
+  const { signal } = deps
+  // A cancellation during any of these ends it at once; the batch then starts nothing.
+  await waitSpread(config.spreadMs, { clock, random, log, signal })
   // The group first: an unknown name is a mistake to report at once, not after a wait for a reset.
-  const resolved = jit.runnerGroup
-    ? { ...config, jit: { ...jit, runnerGroupId: await resolveRunnerGroup(config, deadlineMs, { clock, random, log }) } }
-    : config
-  if (jit.count > 1) await checkRateBudget(config, jit.count, deadlineMs, { clock, log })
+  const resolved =
+    jit.runnerGroup && !signal?.aborted
+      ? { ...config, jit: { ...jit, runnerGroupId: await resolveRunnerGroup(config, deadlineMs, { clock, random, log, signal }) } }
+      : config
+  if (jit.count > 1 && !signal?.aborted) await checkRateBudget(config, jit.count, deadlineMs, { clock, log, signal })
   return resolved
 }

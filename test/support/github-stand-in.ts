@@ -37,7 +37,11 @@ export type Fault = (
    * connection resets, hangs, or a gateway status replaces it. An outcome the client cannot see.
    */
   | { dropAnswer: 'reset' | 'hang' | number }
+  /** Does the work at once (a runner gets registered on arrival) but answers only after `ms`. */
+  | { lateAnswer: number }
 ) & {
+  /** Plays only for requests of this method; requests of other methods pass it by. */
+  method?: 'GET' | 'POST' | 'DELETE'
   /**
    * Why this answer is deliberately not what GitHub documents (a gateway's HTML page, a hostile
    * body): the contract check skips it. Every other answer must match GitHub's description.
@@ -146,6 +150,15 @@ export class GitHubStandIn {
   /** Requests waiting for `hold()` to be released, in arrival order; undefined when not held. */
   private held: (() => void)[] | undefined
   /**
+   * How long a new runner stays out of listings (`GET .../runners`), as when GitHub's listing lags
+   * behind a registration. GET and DELETE by id see it at once.
+   */
+  listingLagMs = 0
+  /** Listings ignore `?name=` and list every runner (page by page), as a server without that filter would. */
+  ignoresNameFilter = false
+  private readonly registeredAt = new Map<number, number>()
+  private readonly arrivals: { count: number; match: (r: RecordedRequest) => boolean; resolve: () => void }[] = []
+  /**
    * Where a request or an answer departed from GitHub's API description (test/fixtures). close()
    * fails when there are any, so every test that uses a stand-in checks the contract.
    */
@@ -204,6 +217,22 @@ export class GitHubStandIn {
     }
   }
 
+  /** Resolves once `count` requests that `match` have arrived (counting those already recorded). */
+  whenRequests(count: number, match: (request: RecordedRequest) => boolean = () => true): Promise<void> {
+    return new Promise((resolve) => {
+      this.arrivals.push({ count, match, resolve })
+      this.checkArrivals()
+    })
+  }
+
+  private checkArrivals(): void {
+    for (const waiter of [...this.arrivals]) {
+      if (this.requests.filter(waiter.match).length < waiter.count) continue
+      this.arrivals.splice(this.arrivals.indexOf(waiter), 1)
+      waiter.resolve()
+    }
+  }
+
   /** For `durationMs` from now every request gets an immediate 502, as in a brownout; then it recovers. */
   brownout(durationMs: number): void {
     this.unavailableUntil = Date.now() + durationMs
@@ -227,13 +256,15 @@ export class GitHubStandIn {
         recorded.answeredAt = Date.now()
       })
       this.options.onRequest?.(recorded)
+      this.checkArrivals()
       if (this.held) return void this.held.push(() => this.handle(req, res, recorded.body))
       this.handle(req, res, recorded.body)
     })
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
-    const fault = this.faults.shift()
+    const index = this.faults.findIndex((f) => f.method === undefined || f.method === req.method)
+    const fault = index < 0 ? undefined : this.faults.splice(index, 1)[0]
     if (fault && !('pass' in fault)) return this.play(fault, req, res, body)
     if (Date.now() < this.unavailableUntil) {
       this.offContractAnswers.add(res) // a gateway's page, as GitHub's front end sends in a brownout
@@ -263,6 +294,10 @@ export class GitHubStandIn {
   }
 
   private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (body === undefined) {
+      res.writeHead(status, { ...this.commonHeaders(), ...headers })
+      return void res.end()
+    }
     const text = typeof body === 'string' ? body : JSON.stringify(body)
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...this.commonHeaders(), ...headers })
     res.end(text)
@@ -275,6 +310,13 @@ export class GitHubStandIn {
     if ('hang' in fault) return // never answer; close() destroys the socket
     if ('reset' in fault) return void req.socket.destroy()
     if ('handle' in fault) return fault.handle(req, res)
+    if ('lateAnswer' in fault) {
+      const { status, body: answer, headers } = this.route(req, body)
+      // Unref'd: a late answer nobody waits for any more must not keep the test process alive.
+      return void setTimeout(() => {
+        if (!res.destroyed) this.send(res, status, answer, headers)
+      }, fault.lateAnswer).unref()
+    }
     if ('dropAnswer' in fault) {
       this.route(req, body)
       if (fault.dropAnswer === 'reset') return void req.socket.destroy()
@@ -300,10 +342,6 @@ export class GitHubStandIn {
   /** GitHub's normal behaviour. */
   private answer(req: http.IncomingMessage, res: http.ServerResponse, requestBody: string): void {
     const { status, body, headers } = this.route(req, requestBody)
-    if (body === undefined) {
-      res.writeHead(status, { ...this.commonHeaders(), ...headers })
-      return void res.end()
-    }
     this.send(res, status, body, headers)
   }
 
@@ -330,11 +368,7 @@ export class GitHubStandIn {
         if (this.predatesJit()) return NOT_FOUND
         return this.generateJitConfig(scopeKey, body)
       }
-      if (req.method === 'GET' && tail === undefined) {
-        const name = url.searchParams.get('name')
-        const listed = this.runnersIn(scopeKey).filter((r) => name === null || r.name.toLowerCase() === name.toLowerCase())
-        return { status: 200, body: { total_count: listed.length, runners: listed } }
-      }
+      if (req.method === 'GET' && tail === undefined) return this.listRunners(scopeKey, url, req.headers.host ?? 'stand-in')
       if (tail !== undefined && /^\d+$/.test(tail)) {
         const runner = this.runnersIn(scopeKey).find((r) => r.id === Number(tail))
         if (runner && req.method === 'GET') return { status: 200, body: runner }
@@ -438,6 +472,31 @@ export class GitHubStandIn {
     return { status: 200, body: { total_count: groups.length, runner_groups: groups.slice((page - 1) * perPage, page * perPage) } }
   }
 
+  /** GET .../actions/runners: filtered by `name` (exact, any case), paged by `per_page` and `page` as GitHub pages. */
+  private listRunners(scope: string, url: URL, host: string): Answer {
+    const name = this.ignoresNameFilter ? null : url.searchParams.get('name')
+    const now = Date.now()
+    const listed = this.runnersIn(scope).filter(
+      (r) =>
+        (name === null || r.name.toLowerCase() === name.toLowerCase()) && (this.registeredAt.get(r.id) ?? 0) + this.listingLagMs <= now,
+    )
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30))
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1)
+    const last = Math.max(1, Math.ceil(listed.length / perPage))
+    const link = (n: number, rel: string): string => {
+      const target = new URL(url.pathname + url.search, `http://${host}`)
+      target.searchParams.set('page', String(n))
+      return `<${target.href}>; rel="${rel}"`
+    }
+    const rels = [
+      ...(page > 1 ? [link(page - 1, 'prev')] : []),
+      ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+      ...(page > 1 ? [link(1, 'first')] : []),
+    ]
+    const body = { total_count: listed.length, runners: listed.slice((page - 1) * perPage, page * perPage) }
+    return { status: 200, body, headers: rels.length ? { link: rels.join(', ') } : {} }
+  }
+
   private runnersIn(scope: string): StandInRunner[] {
     return this.registry.get(scope) ?? []
   }
@@ -502,6 +561,7 @@ export class GitHubStandIn {
       ephemeral: true,
     }
     this.registry.set(scope, [...this.runnersIn(scope), runner])
+    this.registeredAt.set(runner.id, Date.now())
     return runner
   }
 
