@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { runAction } from '../support/run-action.js'
+import { runAction, runPost } from '../support/run-action.js'
 
 const TOKEN = 'ghp_OutputsCallerToken0123456789abcdef'
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
@@ -49,15 +49,20 @@ describe('runners-file', () => {
   })
 
   test('a RUNNER_TEMP that cannot be written fails the step with no runner outputs', async () => {
-    const run = await runAction(jit({ count: '2' }), { RUNNER_TEMP: join(runnerTemp, 'missing') })
+    // cleanup-on-failure: false spares runners handed over as outputs, never the others.
+    const inputs = jit({ count: '2', 'cleanup-on-failure': 'false' })
+    const run = await runAction(inputs, { RUNNER_TEMP: join(runnerTemp, 'missing') })
     assert.equal(run.exitCode, 1)
     assert.match(
       run.lines.find((l) => l.startsWith('::error::')) ?? '',
       /^::error::Registered 2 runner\(s\) but could not write the runners file: ENOENT/,
     )
-    assert.deepEqual(Object.keys(run.outputs), ['attempts'])
-    // The main step saved them for the post step, which deletes runners of a failed job.
-    assert.equal(JSON.parse(run.state.runners).length, 2)
+    assert.deepEqual(Object.keys(run.outputs).sort(), ['attempts', 'ownership-label'])
+    // Never handed over, they stay in the step's ledger: the post step of the failed job deletes them.
+    assert.equal(github.runners.length, 2)
+    const post = await runPost(inputs, run, { RUNNER_TEMP: runnerTemp })
+    assert.equal(post.exitCode, 0, post.stdout)
+    assert.deepEqual(github.runners, [])
   })
 
   test('why batches read the file: some 30 configs in one environment variable no longer start a process', async () => {
