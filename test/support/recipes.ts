@@ -219,6 +219,7 @@ export class RecipeWorld {
         LANG: 'C.UTF-8',
         // The modal stand-in is importable once the recipe has pip-installed modal.
         PYTHONPATH: PYTHON_TOOLS,
+        PYTHONDONTWRITEBYTECODE: '1',
         MRT_WORLD: this.dir,
         ...options.env,
       },
