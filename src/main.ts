@@ -5,6 +5,7 @@ import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 import { type JitDeps, mintRunners } from './jit.js'
+import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -18,6 +19,7 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
   // Mask first: nothing below may print the caller's token, not even by accident.
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())
+  maskPrivateKey(core)
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
   core.saveState('isPost', 'true')
   try {
@@ -25,7 +27,9 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
     if (config.type === 'jit') return await runJit(core, config, env, deps)
     const scope = describeScope(config.scope)
     core.info(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
-    const minted = await mintToken(config, { log: (line) => core.info(line), ...deps })
+    const minted = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
+      mintToken(resolved, { log: (line) => core.info(line), ...deps }),
+    )
     core.setSecret(minted.token)
     core.setOutput('token', minted.token)
     core.setOutput('expires-at', minted.expiresAt)
@@ -55,14 +59,16 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   const jit = config.jit!
   const scope = describeScope(config.scope)
   core.info(`Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
-  const { runners, attempts } = await mintRunners(config, env, {
-    log: (line) => core.info(line),
-    // Each config is masked the moment it arrives, before any output or log line could hold it.
-    mask: (secret) => core.setSecret(secret),
-    // Saved as runners register, so a step killed half-way still leaves the post step a list.
-    onRegistered: (refs) => core.saveState(RUNNERS_STATE, JSON.stringify(refs)),
-    ...deps,
-  })
+  const { runners, attempts } = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
+    mintRunners(resolved, env, {
+      log: (line) => core.info(line),
+      // Each config is masked the moment it arrives, before any output or log line could hold it.
+      mask: (secret) => core.setSecret(secret),
+      // Saved as runners register, so a step killed half-way still leaves the post step a list.
+      onRegistered: (refs) => core.saveState(RUNNERS_STATE, JSON.stringify(refs)),
+      ...deps,
+    }),
+  )
   const [first] = runners
   core.setOutput('encoded-jit-config', first.encodedJitConfig)
   core.setOutput('runner-id', String(first.id))
@@ -77,6 +83,16 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
     env,
     'Just-in-time runners registered',
   )
+}
+
+/** Masks every line of a GitHub App's private key (the runner masks line by line), before any request. */
+export function maskPrivateKey(core: Pick<Core, 'getInput' | 'setSecret'>): void {
+  for (const line of privateKeySecrets(core.getInput('private-key'))) core.setSecret(line)
+}
+
+/** What App authentication needs from the runner: its log, warnings and masking. */
+export function appDeps(core: Pick<Core, 'info' | 'warning' | 'setSecret'>, deps: MintDeps): AppDeps {
+  return { log: (line) => core.info(line), warn: (line) => core.warning(line), mask: (secret) => core.setSecret(secret), ...deps }
 }
 
 async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv, heading = 'Runner token minted'): Promise<void> {

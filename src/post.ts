@@ -3,12 +3,14 @@
 // orphans for weeks. It never deletes a runner that is online or busy, and never fails the job:
 // a cleanup that goes wrong is a warning.
 import { parseInputs } from './inputs.js'
-import { type JitDeps, type RunnerRef, removeRunners } from './jit.js'
-import { type Core, RUNNERS_STATE } from './main.js'
+import { CLEANUP_TIMEOUT_MS, type JitDeps, type RunnerRef, removeRunners } from './jit.js'
+import { type Core, RUNNERS_STATE, appDeps, maskPrivateKey } from './main.js'
+import { withInstallationToken } from './app.js'
 
 export async function post(core: Core, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())
+  maskPrivateKey(core)
   try {
     const refs = parseRefs(core.getState(RUNNERS_STATE))
     if (refs.length === 0) return
@@ -18,7 +20,13 @@ export async function post(core: Core, env: NodeJS.ProcessEnv = process.env, dep
       return
     }
     core.info(`The job failed; removing the runner(s) this step registered that never connected (${refs.length} to check).`)
-    const removal = await removeRunners(config, refs, 'post', { log: (line) => core.info(line), ...deps })
+    // With App credentials, an installation token of its own (none is ever saved in state), made
+    // within the cleanup's bound and revoked afterwards.
+    const removal = await withInstallationToken(
+      { ...config, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) },
+      appDeps(core, deps),
+      (resolved) => removeRunners(resolved, refs, 'post', { log: (line) => core.info(line), ...deps }),
+    )
     for (const ref of removal.deleted) core.info(`Deleted runner "${ref.name}"${idText(ref)}: it never connected.`)
     for (const ref of removal.gone) core.info(`Runner "${ref.name}"${idText(ref)} is already gone.`)
     for (const ref of removal.spared) core.info(`Left runner "${ref.name}"${idText(ref)} alone: it is online, busy, or not ours.`)

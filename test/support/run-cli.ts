@@ -1,7 +1,10 @@
 // Runs the bundled command (dist/cli/index.js) as a host would: its own process, an environment
 // of our choosing (nothing inherited but PATH), stdout and stderr kept apart.
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import assert from 'node:assert/strict'
+import { everyMintedValue } from './github-stand-in.js'
+import { everyAppSecret, keyLines } from './github-app.js'
 
 export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
@@ -11,12 +14,45 @@ export interface CliRun {
   stderr: string
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return new Promise((resolve) => {
+/**
+ * Runs the command and sweeps the run for leaks before returning it (see sweepCli), so no test
+ * can forget.
+ */
+export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const run = await new Promise<CliRun>((resolve) => {
     execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
       resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     )
   })
+  sweepCli(run, args, env)
+  return run
+}
+
+/**
+ * The sweep every command run gets: stderr holds no credential given (the tokens and the App key
+ * in the environment or the key file), no minted value, JWT or installation token; stdout, which
+ * carries the result, holds none of the credentials, JWTs or installation tokens either.
+ */
+export function sweepCli(run: CliRun, args: string[], env: Record<string, string>): void {
+  const keyFile = args.findIndex((arg) => arg === '--app-private-key-file')
+  let fileKey = ''
+  try {
+    fileKey = keyFile >= 0 ? readFileSync(args[keyFile + 1], 'utf8') : ''
+  } catch {
+    // A missing file is a scenario of its own; there is no key to sweep for.
+  }
+  const tokens = [env.GITHUB_TOKEN, env.GH_TOKEN].filter((token): token is string => Boolean(token?.trim()))
+  for (const token of tokens) {
+    assert.ok(token.trim().length >= 8, `runCli: a token of ${token.trim().length} characters cannot be swept for; use a realistic one`)
+  }
+  const credentials = [...tokens, ...keyLines(env.GITHUB_APP_PRIVATE_KEY ?? ''), ...keyLines(fileKey), ...everyAppSecret()]
+  assertNoLeakOnStderr(run, [...credentials, ...everyMintedValue()])
+  for (const secret of credentials) {
+    assert.ok(
+      !run.stdout.includes(secret),
+      `a credential, JWT or installation token printed on stdout: ${run.stdout.replaceAll(secret, '<SECRET>')}`,
+    )
+  }
 }
 
 /** No secret on stderr, ever; on stdout only the minted token, and only as the result. */

@@ -10,5 +10,6 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.requests.length = 0
     github.faults.length = 0
     github.registry.clear()
+    github.options.app?.reset()
   })
 }

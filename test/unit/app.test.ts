@@ -1,0 +1,305 @@
+// GitHub App authentication (src/app.ts): the key, the JWT, and the flow from App credentials to
+// an installation token against the loopback stand-in, with an injected clock so the shared
+// deadline and attempt budget can be driven exactly.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { generateKeyPairSync, verify } from 'node:crypto'
+import {
+  JWT_BACKDATE_S,
+  JWT_LIFETIME_S,
+  accessTokenBody,
+  appJwt,
+  installationUrl,
+  privateKeySecrets,
+  readPrivateKey,
+  unescapePem,
+  withInstallationToken,
+} from '../../src/app.js'
+import { type Config, parseInputs } from '../../src/inputs.js'
+import { MintError, mintToken } from '../../src/mint.js'
+import { type Core, run } from '../../src/main.js'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { StandInApp, jwtClaims } from '../support/github-app.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+const app = new StandInApp()
+const { privateKey: ecKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+
+describe('the private key', () => {
+  test('PKCS#1 as GitHub issues it, PKCS#8, one line with literal \\n escapes, CRLF and indented lines all read as the same RSA key', () => {
+    const variants = [
+      app.privateKeyPem,
+      app.privateKeyPkcs8,
+      app.privateKeyPem.trim().replaceAll('\n', '\\n'),
+      app.privateKeyPem.replaceAll('\n', '\r\n'),
+      app.privateKeyPem
+        .split('\n')
+        .map((line) => `    ${line}`)
+        .join('\n'),
+    ]
+    for (const text of variants) {
+      const read = readPrivateKey(text)
+      assert.ok('key' in read, JSON.stringify(read))
+      assert.equal(read.key.asymmetricKeyType, 'rsa')
+      assert.equal(read.key.export({ type: 'pkcs1', format: 'pem' }), app.privateKeyPem)
+    }
+  })
+
+  const pem = app.privateKeyPem
+  const body = pem.split('\n')[1]
+  const refused: [string, string, RegExp][] = [
+    ['not PEM at all', 'just-a-password-123', /^is not a PEM key: it has no "-----BEGIN \.\.\. PRIVATE KEY-----" line/],
+    ['the body without its armour', pem.split('\n').slice(1, -2).join('\n'), /^is not a PEM key/],
+    ['a public key', app.publicKey.export({ type: 'spki', format: 'pem' }).toString(), /^is a "PUBLIC KEY", not a private key/],
+    [
+      'a key cut short',
+      pem.split('\n').slice(0, 8).join('\n') + '\n-----END RSA PRIVATE KEY-----',
+      /^could not be read as a PEM private key/,
+    ],
+    ['an altered key', pem.replace(body, body.replace(/[A-Z]/g, 'x')), /^could not be read as a PEM private key/],
+    ['an EC key', ecKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /^is an EC key; GitHub App keys are RSA/],
+    [
+      'an encrypted key',
+      generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'pw' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey,
+      /^is encrypted/,
+    ],
+  ]
+  for (const [name, text, problem] of refused) {
+    test(`${name} is refused with a reason that repeats none of it`, () => {
+      const read = readPrivateKey(text)
+      assert.ok('problem' in read)
+      assert.match(read.problem, problem)
+      for (const line of text.split('\n').filter((l) => l.length > 8 && !l.startsWith('-----'))) assert.ok(!read.problem.includes(line))
+    })
+  }
+
+  test('the lines to mask: every line but the armour, as given and with escapes undone', () => {
+    const lines = pem.trim().split('\n')
+    assert.deepEqual(privateKeySecrets(pem).sort(), lines.slice(1, -1).sort())
+    const escaped = pem.trim().replaceAll('\n', '\\n')
+    const secrets = privateKeySecrets(escaped)
+    assert.ok(secrets.includes(escaped), 'the one-line form itself')
+    for (const line of lines.slice(1, -1)) assert.ok(secrets.includes(line), line)
+    assert.ok(!secrets.some((s) => /^-----(BEGIN|END) [A-Z ]+-----$/.test(s)), 'an armour line alone is no secret')
+    assert.deepEqual(privateKeySecrets(''), [])
+    assert.equal(unescapePem('a\\r\\nb\\nc'), 'a\nb\nc\n')
+  })
+})
+
+describe('the JWT', () => {
+  test('RS256, signed by the key, iat a minute back, exp at most 10 minutes after iat, iss as given, a fresh jti each time', () => {
+    const key = (readPrivateKey(app.privateKeyPem) as { key: import('node:crypto').KeyObject }).key
+    const now = 1_800_000_000_500
+    const jwts = [appJwt('123456', key, now), appJwt('123456', key, now)]
+    for (const jwt of jwts) {
+      const [header, payload, signature] = jwt.split('.')
+      assert.deepEqual(JSON.parse(Buffer.from(header, 'base64url').toString()), { alg: 'RS256', typ: 'JWT' })
+      assert.ok(verify('sha256', Buffer.from(`${header}.${payload}`), app.publicKey, Buffer.from(signature, 'base64url')))
+      const claims = jwtClaims(jwt)
+      assert.equal(claims.iat, 1_800_000_000 - JWT_BACKDATE_S)
+      assert.equal(claims.exp - claims.iat, JWT_LIFETIME_S)
+      assert.ok(claims.exp - claims.iat <= 600)
+      assert.equal(claims.iss, '123456')
+      assert.match(claims.jti!, /^[0-9a-f-]{36}$/)
+    }
+    assert.notEqual(jwtClaims(jwts[0]).jti, jwtClaims(jwts[1]).jti)
+    assert.equal(jwtClaims(appJwt('Iv23liAbc', key, now)).iss, 'Iv23liAbc')
+  })
+
+  test('the requests for each scope: the lookup path, and a token narrowed to the target', () => {
+    assert.equal(installationUrl('https://api', { kind: 'repository', owner: 'o', repo: 'r' }), 'https://api/repos/o/r/installation')
+    assert.equal(installationUrl('https://api', { kind: 'organization', name: 'o' }), 'https://api/orgs/o/installation')
+    assert.deepEqual(accessTokenBody({ kind: 'repository', owner: 'o', repo: 'r' }), {
+      repositories: ['r'],
+      permissions: { administration: 'write' },
+    })
+    assert.deepEqual(accessTokenBody({ kind: 'organization', name: 'o' }), { permissions: { organization_self_hosted_runners: 'write' } })
+  })
+})
+
+describe('from App credentials to a token', () => {
+  const github = new GitHubStandIn({ app })
+  let apiUrl: string
+  useStandIn(github, (url) => (apiUrl = url))
+
+  const config = (inputs: Record<string, string> = {}): Config =>
+    parseInputs(
+      (name) =>
+        ({
+          'app-id': String(app.id),
+          'private-key': app.privateKeyPem,
+          organization: 'octo-org',
+          'api-url': apiUrl,
+          jitter: 'none',
+          ...inputs,
+        })[name] ?? '',
+    )
+  // Not the statuses: an answer's 'finish' may come after the client has read it.
+  const calls = () => github.requests.map((r) => `${r.method} ${r.path}`)
+
+  test('max-attempts is one budget: the lookup, the token and the mint share its retries', async () => {
+    // 4 attempts: 3 retries for the whole step. The lookup spends two, the token one, the mint none.
+    github.faults.push({ status: 502 }, { status: 502 }, { pass: true }, { status: 503 }, { pass: true }, { status: 502 })
+    const clock = new FakeClock()
+    const log: string[] = []
+    const error = await withInstallationToken(config({ 'max-attempts': '4' }), { clock, log: (l) => log.push(l) }, (c) =>
+      mintToken(c, { clock, log: (l) => log.push(l) }),
+    ).catch((e: unknown) => e)
+    assert.ok(error instanceof MintError, String(error))
+    assert.equal(error.attempts, 6, 'lookup 3 + token 2 + mint 1')
+    assert.match(error.message, /^Gave up after 1 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 502/)
+    assert.deepEqual(calls(), [
+      'GET /orgs/octo-org/installation',
+      'GET /orgs/octo-org/installation',
+      'GET /orgs/octo-org/installation',
+      'POST /app/installations/4242/access_tokens',
+      'POST /app/installations/4242/access_tokens',
+      'POST /orgs/octo-org/actions/runners/registration-token',
+      'DELETE /installation/token',
+    ])
+    assert.ok(
+      log.some((l) => /^Installation lookup: Attempt 1\/4 failed: HTTP 502 \[request id STAND-IN:[0-9A-F]+\]; retrying in 1s\.$/.test(l)),
+      log.join('\n'),
+    )
+    assert.ok(
+      log.some((l) => /^Installation token: Attempt 1\/2 failed: HTTP 503/.test(l)),
+      log.join('\n'),
+    )
+    assert.ok(
+      log.some((l) => /^Attempt 1\/1 failed: HTTP 502 .*; not retrying\.$/.test(l)),
+      log.join('\n'),
+    )
+  })
+
+  test('timeout is one deadline: time spent on the lookup and the token is gone for the mint', async () => {
+    // 10 s in all, waits of 4 s (jitter none): lookup and token each wait once (8 s), so the
+    // mint's first 4 s wait would pass the step's deadline, though it alone has spent none.
+    github.faults.push({ status: 502 }, { pass: true }, { status: 502 }, { pass: true }, { status: 502 })
+    const clock = new FakeClock()
+    const error = await withInstallationToken(config({ timeout: '10s', 'initial-delay': '4s', 'max-delay': '4s' }), { clock }, (c) =>
+      mintToken(c, { clock }),
+    ).catch((e: unknown) => e)
+    assert.ok(error instanceof MintError)
+    assert.equal(clock.sleeps.join(','), '4000,4000')
+    assert.equal(error.attempts, 5)
+    // The message names the step's timeout, not what was left of it when the mint began.
+    assert.match(error.message, /^Gave up after 1 attempt\(s\): the next wait \(4s\) would pass the 10s "timeout"\./)
+  })
+
+  test('a 401 on a JWT is retried once, with a fresh JWT; a second 401 fails and says what to check', async () => {
+    github.faults.push({ status: 401, body: { message: "'Issued at' claim ('iat') must be an Integer representing a time in the past" } })
+    const clock = new FakeClock()
+    const minted = await withInstallationToken(config(), { clock }, (c) => mintToken(c, { clock }))
+    assert.equal(minted.attempts, 4)
+    const [first, second] = github.requests.map((r) => r.headers.authorization!.replace('Bearer ', ''))
+    assert.notEqual(jwtClaims(first).jti, jwtClaims(second).jti)
+
+    github.requests.length = 0
+    const stranger = new StandInApp({ id: app.id })
+    const error = await withInstallationToken(config({ 'private-key': stranger.privateKeyPem }), { clock }, (c) =>
+      mintToken(c, { clock }),
+    ).catch((e: unknown) => e)
+    assert.ok(error instanceof MintError)
+    assert.equal(error.attempts, 2)
+    assert.deepEqual(calls(), ['GET /orgs/octo-org/installation', 'GET /orgs/octo-org/installation'])
+    assert.match(
+      error.message,
+      /^GitHub rejected the App's JWT \(401\): check that "app-id" \(987654\) is the App's ID or client ID, that "private-key" is one of that App's current keys/,
+    )
+    assert.match(error.message, /GitHub said: "A JSON web token could not be decoded"/)
+  })
+
+  test('the work gets the installation token, the time and retries left; a result counts the App attempts too', async () => {
+    const clock = new FakeClock()
+    github.faults.push({ status: 502 })
+    const given: Config[] = []
+    const result = await withInstallationToken(config({ timeout: '1m' }), { clock }, async (c) => {
+      given.push(c)
+      return { attempts: 7, other: 'kept' }
+    })
+    assert.deepEqual(result, { attempts: 10, other: 'kept' })
+    const [handed] = given
+    assert.equal(handed.githubToken, app.tokens[0].token)
+    assert.ok(handed.githubToken.length > 40, 'a long ghs_ token')
+    assert.equal(handed.app, undefined, 'the key does not travel further')
+    assert.equal(handed.maxAttempts, 7, 'eight attempts, one retry spent')
+    assert.equal(handed.timeoutMs, 60_000 - clock.sleeps[0])
+    assert.equal(app.tokens[0].revoked, true)
+    // With a github-token there is nothing to do: the work gets the config as it is.
+    const plain = parseInputs((name) => ({ 'github-token': 'ghp_x', organization: 'o' })[name] ?? '')
+    assert.equal(await withInstallationToken(plain, {}, async (c) => c), plain)
+  })
+
+  test('the revoke is tried within its own bound even when the work failed, and a failed revoke is a warning', async () => {
+    const clock = new FakeClock()
+    github.faults.push({ pass: true }, { pass: true }, { status: 404 }, { status: 502 }, { reset: true }, { status: 503 })
+    const warnings: string[] = []
+    const error = await withInstallationToken(config(), { clock, warn: (w) => warnings.push(w) }, (c) => mintToken(c, { clock })).catch(
+      (e: unknown) => e,
+    )
+    assert.ok(error instanceof MintError)
+    assert.match(error.message, /^Organization octo-org was not found \(404\)/)
+    assert.equal(github.requests.filter((r) => r.method === 'DELETE').length, 3)
+    assert.equal(warnings.length, 1)
+    assert.match(
+      warnings[0],
+      /^Could not revoke the installation token \(3 attempt\(s\), last: HTTP 503, GitHub request id STAND-IN:[0-9A-F]+\); it stays valid until it expires at \d{4}-/,
+    )
+    assert.equal(app.tokens[0].revoked, false)
+  })
+})
+
+describe('the action masks before it sends', () => {
+  const order: string[] = []
+  const github = new GitHubStandIn({
+    app,
+    onRequest: (request) => order.push(`request ${request.method} ${request.path} ${request.headers.authorization}`),
+  })
+  let apiUrl: string
+  useStandIn(github, (url) => (apiUrl = url))
+
+  test('every key line first, each JWT before its request, the installation token before the mint', async () => {
+    order.length = 0
+    const core = {
+      getInput: (name: string) =>
+        ({ 'app-id': String(app.id), 'private-key': app.privateKeyPem, organization: 'octo-org', 'api-url': apiUrl })[name] ?? '',
+      setSecret: (value: string) => void order.push(`mask ${value}`),
+      setOutput: () => {},
+      setFailed: (message: string) => void order.push(`failed ${message}`),
+      info: () => {},
+      warning: () => {},
+      saveState: () => {},
+      getState: () => '',
+      summary: {},
+    } as unknown as Core
+    await run(core, {}, { clock: new FakeClock(), random: () => 0 })
+    assert.ok(!order.some((line) => line.startsWith('failed')), order.join('\n'))
+    const keyLines = app.privateKeyPem.trim().split('\n').slice(1, -1)
+    const firstRequest = order.findIndex((line) => line.startsWith('request'))
+    assert.deepEqual(
+      order.slice(0, keyLines.length),
+      keyLines.map((line) => `mask ${line}`),
+    )
+    assert.ok(firstRequest >= keyLines.length)
+    for (const [index, line] of order.entries()) {
+      if (!line.startsWith('request')) continue
+      const credential = line.split(' Bearer ')[1]
+      const maskedAt = order.indexOf(`mask ${credential}`)
+      assert.ok(maskedAt >= 0 && maskedAt < index, `not masked before it was sent: ${line.split(' Bearer ')[0]}`)
+    }
+    assert.deepEqual(
+      order.filter((line) => line.startsWith('request')).map((line) => line.split(' Bearer ')[0]),
+      [
+        'request GET /orgs/octo-org/installation',
+        'request POST /app/installations/4242/access_tokens',
+        'request POST /orgs/octo-org/actions/runners/registration-token',
+        'request DELETE /installation/token',
+      ],
+    )
+  })
+})
