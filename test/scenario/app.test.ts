@@ -5,6 +5,7 @@
 // JWT and every installation token (runAction and runCli do it).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,7 +13,7 @@ import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, runAction, runPost } from '../support/run-action.js'
-import { runCli } from '../support/run-cli.js'
+import { CLI, type CliRun, runCli, sweepCli } from '../support/run-cli.js'
 
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 const app = new StandInApp({
@@ -287,6 +288,20 @@ describe('the command with GitHub App credentials', () => {
     assert.equal(run.stdout.split('\n').filter(Boolean).length, 2)
     assert.match(run.stderr, /^Authenticating as the GitHub App; GITHUB_TOKEN in the environment is not used\.$/m)
     assert.ok(!github.requests.some((r) => r.headers.authorization?.includes(ambient)))
+    assertJwtsGoodAndTokensRevoked()
+  })
+
+  test('the key file may be a pipe: process substitution, so the key never touches the disk', async () => {
+    const env = { PATH: process.env.PATH!, KEY: app.privateKeyPem }
+    const script = `exec "${process.execPath}" "${CLI}" --organization octo-org --api-url "${apiUrl}" --app-id ${app.id} --app-private-key-file <(printf %s "$KEY")`
+    const run = await new Promise<CliRun>((resolve) =>
+      execFile('bash', ['-c', script], { env, timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      ),
+    )
+    sweepCli(run, [], { GITHUB_APP_PRIVATE_KEY: app.privateKeyPem })
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
     assertJwtsGoodAndTokensRevoked()
   })
 

@@ -17,7 +17,8 @@ import {
 } from '../../src/app.js'
 import { type Config, parseInputs } from '../../src/inputs.js'
 import { MintError, mintToken } from '../../src/mint.js'
-import { type Core, run } from '../../src/main.js'
+import { run } from '../../src/main.js'
+import { fakeCore } from '../support/fake-core.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp, jwtClaims } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
@@ -265,18 +266,8 @@ describe('the action masks before it sends', () => {
 
   test('every key line first, each JWT before its request, the installation token before the mint', async () => {
     order.length = 0
-    const core = {
-      getInput: (name: string) =>
-        ({ 'app-id': String(app.id), 'private-key': app.privateKeyPem, organization: 'octo-org', 'api-url': apiUrl })[name] ?? '',
-      setSecret: (value: string) => void order.push(`mask ${value}`),
-      setOutput: () => {},
-      setFailed: (message: string) => void order.push(`failed ${message}`),
-      info: () => {},
-      warning: () => {},
-      saveState: () => {},
-      getState: () => '',
-      summary: {},
-    } as unknown as Core
+    const inputs = { 'app-id': String(app.id), 'private-key': app.privateKeyPem, organization: 'octo-org', 'api-url': apiUrl }
+    const core = fakeCore(inputs, (line) => void (/^(mask|failed) /.test(line) && order.push(line)))
     await run(core, {}, { clock: new FakeClock(), random: () => 0 })
     assert.ok(!order.some((line) => line.startsWith('failed')), order.join('\n'))
     const keyLines = app.privateKeyPem.trim().split('\n').slice(1, -1)
