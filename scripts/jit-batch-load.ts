@@ -8,7 +8,8 @@
 import { parseArgs } from 'node:util'
 import { GitHubStandIn } from '../test/support/github-stand-in.js'
 import { parseInputs } from '../src/inputs.js'
-import { type BatchStats, mintRunners } from '../src/jit.js'
+import { mintRunners } from '../src/jit/batch.js'
+import type { BatchStats } from '../src/jit/session.js'
 
 export interface LoadOptions {
   count: number

@@ -6,7 +6,7 @@ import { closeSync, openSync, readSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
-import { mintRunners } from './jit.js'
+import { mintRunners } from './jit/batch.js'
 import { describeScope } from './explain.js'
 import { withInstallationToken } from './app.js'
 import packageJson from '../package.json' with { type: 'json' }

@@ -4,7 +4,8 @@ import type * as actionsCore from '@actions/core'
 import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
-import { type JitDeps, mintRunners } from './jit.js'
+import { mintRunners } from './jit/batch.js'
+import type { JitDeps } from './jit/session.js'
 import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 
 export type Core = Pick<

@@ -3,7 +3,9 @@
 // orphans for weeks. It never deletes a runner that is online or busy, and never fails the job:
 // a cleanup that goes wrong is a warning.
 import { parseInputs } from './inputs.js'
-import { CLEANUP_TIMEOUT_MS, type JitDeps, type RunnerRef, removeRunners } from './jit.js'
+import type { RunnerRef } from './jit/runners.js'
+import type { JitDeps } from './jit/session.js'
+import { CLEANUP_TIMEOUT_MS, removeRunners } from './jit/cleanup.js'
 import { type Core, RUNNERS_STATE, appDeps, maskPrivateKey } from './main.js'
 import { withInstallationToken } from './app.js'
 

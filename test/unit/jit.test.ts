@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { InputError, parseInputs, parseLabels } from '../../src/inputs.js'
-import { jitBody, neverConnected, parseJitBody, runnerNames } from '../../src/jit.js'
+import { jitBody, runnerNames } from '../../src/jit/names.js'
+import { neverConnected, parseJitBody } from '../../src/jit/runners.js'
 
 /** A random source that plays `values` in a loop. */
 function sequence(...values: number[]): () => number {
