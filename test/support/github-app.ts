@@ -24,6 +24,7 @@ export interface IssuedToken {
   /** What the token was narrowed to (undefined: everything the installation has). */
   repositories?: string[]
   permissions: Record<string, string>
+  expiresAt: string
   revoked: boolean
 }
 
@@ -214,17 +215,18 @@ export class StandInApp {
       }
     }
     const token = `ghs_${this.id}_${longTokenBody()}`
-    const issued: IssuedToken = { token, installation, repositories: body.repositories, permissions: requested, revoked: false }
+    const expires = new Date(Date.now() + 3600_000)
+    expires.setMilliseconds(0)
+    const expiresAt = expires.toISOString().replace('.000Z', 'Z')
+    const issued: IssuedToken = { token, installation, repositories: body.repositories, permissions: requested, expiresAt, revoked: false }
     this.tokens.push(issued)
     this.tokenByValue.set(token, issued)
     this.secrets.push(token)
-    const expires = new Date(Date.now() + 3600_000)
-    expires.setMilliseconds(0)
     return {
       status: 201,
       body: {
         token,
-        expires_at: expires.toISOString().replace('.000Z', 'Z'),
+        expires_at: expiresAt,
         permissions: requested,
         repository_selection: body.repositories || reachable ? 'selected' : 'all',
       },

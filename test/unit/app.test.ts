@@ -10,6 +10,7 @@ import {
   accessTokenBody,
   appJwt,
   installationUrl,
+  parseInstallation,
   privateKeySecrets,
   readPrivateKey,
   unescapePem,
@@ -19,7 +20,7 @@ import { type Config, parseInputs } from '../../src/inputs.js'
 import { MintError, mintToken } from '../../src/mint.js'
 import { run } from '../../src/main.js'
 import { fakeCore } from '../support/fake-core.js'
-import { GitHubStandIn } from '../support/github-stand-in.js'
+import { type Fault, GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp, jwtClaims } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FakeClock } from '../support/fake-clock.js'
@@ -238,20 +239,201 @@ describe('from App credentials to a token', () => {
 
   test('the revoke is tried within its own bound even when the work failed, and a failed revoke is a warning', async () => {
     const clock = new FakeClock()
-    github.faults.push({ pass: true }, { pass: true }, { status: 404 }, { status: 502 }, { reset: true }, { status: 503 })
+    // The step's own waits would be 10 s; the revoke's are capped (1 s, then 2 s with jitter none).
+    github.faults.push({ pass: true }, { pass: true }, { status: 404 }, { status: 502 }, { status: 503 }, { reset: true })
     const warnings: string[] = []
-    const error = await withInstallationToken(config(), { clock, warn: (w) => warnings.push(w) }, (c) => mintToken(c, { clock })).catch(
-      (e: unknown) => e,
-    )
+    const log: string[] = []
+    const inputs = config({ 'initial-delay': '10s', 'max-delay': '20s' })
+    const error = await withInstallationToken(inputs, { clock, warn: (w) => warnings.push(w), log: (l) => log.push(l) }, (c) =>
+      mintToken(c, { clock }),
+    ).catch((e: unknown) => e)
     assert.ok(error instanceof MintError)
     assert.match(error.message, /^Organization octo-org was not found \(404\)/)
     assert.equal(github.requests.filter((r) => r.method === 'DELETE').length, 3)
-    assert.equal(warnings.length, 1)
-    assert.match(
-      warnings[0],
-      /^Could not revoke the installation token \(3 attempt\(s\), last: HTTP 503, GitHub request id STAND-IN:[0-9A-F]+\); it stays valid until it expires at \d{4}-/,
+    assert.deepEqual(clock.sleeps, [1000, 2000])
+    assert.ok(
+      log.some((l) => /^Revoking the installation token: Attempt 1\/3 failed: HTTP 502/.test(l)),
+      log.join('\n'),
     )
+    assert.ok(!log.includes('Revoked the installation token.'))
+    assert.deepEqual(warnings, [
+      `Could not revoke the installation token (3 attempt(s), last: connection reset); it stays valid until it expires at ${app.tokens[0].expiresAt}.`,
+    ])
     assert.equal(app.tokens[0].revoked, false)
+  })
+
+  test('what the log says: the lookup, the token with its permission, the revoke; no lookup with installation-id', async () => {
+    const clock = new FakeClock()
+    const log: string[] = []
+    await withInstallationToken(config(), { clock, log: (l) => log.push(l) }, async () => ({}))
+    assert.deepEqual(
+      log.map((l) => l.replace(/expires at \S+$/, 'expires at T.')),
+      [
+        `Authenticating as GitHub App ${app.id}: looking up its installation for organization octo-org.`,
+        'Made an installation token (installation 4242) for organization octo-org with organization_self_hosted_runners: write; it expires at T.',
+        'Revoked the installation token.',
+      ],
+    )
+    log.length = 0
+    github.requests.length = 0
+    await withInstallationToken(
+      config({ organization: '', repository: 'octo-org/octo-repo', 'installation-id': '4242' }),
+      { clock, log: (l) => log.push(l) },
+      async () => ({}),
+    )
+    assert.equal(log[0], `Authenticating as GitHub App ${app.id}, installation 4242 ("installation-id").`)
+    assert.match(
+      log[1],
+      /^Made an installation token \(installation 4242\) for repository octo-org\/octo-repo with administration: write; /,
+    )
+    assert.deepEqual(calls(), ['POST /app/installations/4242/access_tokens', 'DELETE /installation/token'])
+  })
+
+  test('a 201 without a token is retried, and nothing is masked for it; a result that is not a count comes back as it is', async () => {
+    const clock = new FakeClock()
+    const masked: string[] = []
+    github.faults.push({ pass: true }, { status: 201, body: { expires_at: '2030-01-01T00:00:00Z' }, offContract: 'no token' })
+    const results = await Promise.all(
+      [undefined, 'done'].map((value) => withInstallationToken(config(), { clock, mask: (m) => masked.push(m) }, async () => value)),
+    )
+    assert.deepEqual(results, [undefined, 'done'])
+    assert.ok(!masked.includes(undefined as unknown as string))
+    assert.equal(masked.filter((m) => m.startsWith('ghs_')).length, 2, 'the two installation tokens')
+  })
+
+  test('an error the work throws that is not a MintError passes through untouched, and the token is still revoked', async () => {
+    const bug = new TypeError('a bug')
+    const error = await withInstallationToken(config(), { clock: new FakeClock() }, async () => {
+      throw bug
+    }).catch((e: unknown) => e)
+    assert.equal(error, bug)
+    assert.equal(app.tokens[0].revoked, true)
+  })
+
+  test('a mint refused with the installation token names it, not "github-token"', async () => {
+    github.faults.push({ pass: true }, { pass: true }, { status: 401 }, { status: 401 })
+    const error = await withInstallationToken(config(), { clock: new FakeClock() }, (c) => mintToken(c, { clock: new FakeClock() })).catch(
+      (e: unknown) => e,
+    )
+    assert.ok(error instanceof MintError)
+    assert.match(error.message, /^GitHub rejected the installation token made from "app-id" and "private-key" \(401 Bad credentials\)/)
+    assert.equal(error.attempts, 4)
+  })
+
+  test('the timeout running out with the token just made fails before the mint, and the token is revoked', async () => {
+    const clock = new FakeClock()
+    github.options.onRequest = (request) => {
+      if (request.path.endsWith('/access_tokens')) clock.time += 60_000
+    }
+    try {
+      const error = await withInstallationToken(config({ timeout: '1m' }), { clock }, async () => ({ attempts: 1 })).catch(
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof MintError)
+      assert.equal(error.message, 'The "timeout" ran out after the installation token was made, before the registration call could start.')
+      assert.equal(error.attempts, 2)
+      assert.deepEqual(calls(), [
+        'GET /orgs/octo-org/installation',
+        'POST /app/installations/4242/access_tokens',
+        'DELETE /installation/token',
+      ])
+    } finally {
+      github.options.onRequest = undefined
+    }
+  })
+
+  const failures: { name: string; inputs?: Record<string, string>; faults: Fault[]; message: string | RegExp; requests: number }[] = [
+    {
+      name: 'not installed on the organization',
+      inputs: { organization: 'nowhere' },
+      faults: [],
+      message: `GitHub App ${app.id} is not installed on organization nowhere (404 from the installation lookup): install it on nowhere, or check "app-id". GitHub said: "Not Found".`,
+      requests: 1,
+    },
+    {
+      name: 'not installed on the repository',
+      inputs: { organization: '', repository: 'someone/thing' },
+      faults: [],
+      message: `GitHub App ${app.id} is not installed on repository someone/thing (404 from the installation lookup): install it on someone with access to thing, or check "app-id". GitHub said: "Not Found".`,
+      requests: 1,
+    },
+    {
+      name: 'an installation-id that does not exist',
+      inputs: { 'installation-id': '99' },
+      faults: [],
+      message: `Installation 99 of GitHub App ${app.id} was not found (404): check "installation-id", or leave it empty to look the installation up. GitHub said: "Not Found".`,
+      requests: 1,
+    },
+    {
+      name: 'an installation the lookup found but the token call did not',
+      faults: [{ pass: true }, { status: 404, body: { message: 'Not Found' } }],
+      message: `Installation 4242 of GitHub App ${app.id} was not found (404). GitHub said: "Not Found".`,
+      requests: 2,
+    },
+    {
+      name: 'a permission or repository the installation lacks (repository)',
+      inputs: { organization: '', repository: 'octo-org/octo-repo' },
+      faults: [{ pass: true }, { status: 422, body: { message: 'nope', documentation_url: 'x' } }],
+      message:
+        'GitHub would not make an installation token for repository octo-org/octo-repo with administration: write (422): grant the App that permission and give its installation access to the repository. GitHub said: "nope".',
+      requests: 2,
+    },
+    {
+      name: 'a suspended installation',
+      faults: [{ pass: true }, { status: 403, body: { message: 'This installation has been suspended' } }],
+      message:
+        'GitHub refused an installation token (403): the installation may be suspended, or the App may not make tokens for organization octo-org. GitHub said: "This installation has been suspended".',
+      requests: 2,
+    },
+    {
+      name: 'a 403 on the lookup',
+      faults: [{ status: 403 }],
+      message: 'GitHub answered 403 to the installation lookup for organization octo-org. GitHub said: "Forbidden".',
+      requests: 1,
+    },
+    {
+      name: 'a 400 on the token request',
+      faults: [{ pass: true }, { status: 400 }],
+      message: 'GitHub answered 400 to the installation token request for organization octo-org. GitHub said: "Bad Request".',
+      requests: 2,
+    },
+    {
+      name: 'a network error until the attempts run out',
+      inputs: { 'max-attempts': '2' },
+      faults: [{ reset: true }, { reset: true }],
+      message: `Gave up after 2 attempt(s) ("max-attempts"). Last answer: ECONNRESET. While looking up GitHub App ${app.id}'s installation for organization octo-org: Could not reach GitHub: connection reset.`,
+      requests: 2,
+    },
+    {
+      name: 'a 502 on the token request until the attempts run out',
+      inputs: { 'max-attempts': '1' },
+      faults: [{ pass: true }, { status: 502, headers: { 'x-github-request-id': 'R-1' } }],
+      message:
+        'Gave up after 1 attempt(s) ("max-attempts"). Last answer: HTTP 502 (GitHub request id R-1). While making an installation token for organization octo-org: GitHub answered 502. GitHub said: "Bad Gateway".',
+      requests: 2,
+    },
+  ]
+  for (const { name, inputs, faults, message, requests } of failures) {
+    test(`what a failure says: ${name}`, async () => {
+      github.faults.push(...faults)
+      const error = await withInstallationToken(config(inputs), { clock: new FakeClock() }, async () => ({ attempts: 0 })).catch(
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof MintError, String(error))
+      // GitHub's request id ends the message when the last answer had one.
+      assert.match(error.message, /GitHub request id (STAND-IN:[0-9A-F]+|R-1)\)|ECONNRESET/)
+      const text = error.message.replace(/ \(GitHub request id STAND-IN:[0-9A-F]+\)$/, '')
+      if (typeof message === 'string') assert.equal(text, message)
+      else assert.match(text, message)
+      assert.equal(github.requests.length, requests, calls().join('\n'))
+      assert.equal(error.attempts, requests)
+    })
+  }
+
+  test('the installation id from the lookup: a positive whole number, else the answer is retried', () => {
+    assert.equal(parseInstallation('{"id": 7}'), 7)
+    for (const body of ['{"id": 0}', '{"id": -1}', '{"id": 1.5}', '{"id": "7"}', 'null', '[]', 'x', '{}'])
+      assert.equal(parseInstallation(body), undefined, body)
   })
 })
 
