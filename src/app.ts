@@ -34,7 +34,6 @@ export const JWT_LIFETIME_S = 9 * 60
  */
 export const REVOKE_TIMEOUT_MS = 10_000
 export const REVOKE_ATTEMPTS = 3
-const REVOKE_MAX_DELAY_MS = 4000
 
 const ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/
 
@@ -332,11 +331,8 @@ async function revokeInstallationToken(config: Config, installation: Installatio
         parse: () => true,
         label: 'Revoking the installation token: ',
       },
-      {
-        ...config,
-        initialDelayMs: Math.min(config.initialDelayMs, 1000),
-        maxDelayMs: Math.min(config.maxDelayMs, REVOKE_MAX_DELAY_MS),
-      },
+      // Waits of at most 1 s and 2 s, whatever the step's own backoff.
+      { ...config, initialDelayMs: Math.min(config.initialDelayMs, 1000) },
       { maxAttempts: REVOKE_ATTEMPTS, deadlineMs: clock.now() + REVOKE_TIMEOUT_MS },
       deps,
     )

@@ -260,6 +260,20 @@ describe('from App credentials to a token', () => {
       `Could not revoke the installation token (3 attempt(s), last: connection reset); it stays valid until it expires at ${app.tokens[0].expiresAt}.`,
     ])
     assert.equal(app.tokens[0].revoked, false)
+
+    // The last answer an HTTP status: named with GitHub's request id.
+    github.faults.push(
+      { pass: true },
+      { pass: true },
+      { status: 502 },
+      { status: 502 },
+      { status: 503, headers: { 'x-github-request-id': 'R-9' } },
+    )
+    await withInstallationToken(inputs, { clock, warn: (w) => warnings.push(w) }, async () => ({}))
+    assert.match(
+      warnings[1],
+      /^Could not revoke the installation token \(3 attempt\(s\), last: HTTP 503, GitHub request id R-9\); it stays valid until it expires at /,
+    )
   })
 
   test('what the log says: the lookup, the token with its permission, the revoke; no lookup with installation-id', async () => {
@@ -293,10 +307,15 @@ describe('from App credentials to a token', () => {
     const clock = new FakeClock()
     const masked: string[] = []
     github.faults.push({ pass: true }, { status: 201, body: { expires_at: '2030-01-01T00:00:00Z' }, offContract: 'no token' })
-    const results = await Promise.all(
-      [undefined, 'done'].map((value) => withInstallationToken(config(), { clock, mask: (m) => masked.push(m) }, async () => value)),
-    )
+    const results = []
+    for (const value of [undefined, 'done'])
+      results.push(await withInstallationToken(config(), { clock, mask: (m) => masked.push(m) }, async () => value))
     assert.deepEqual(results, [undefined, 'done'])
+    assert.deepEqual(calls().slice(0, 3), [
+      'GET /orgs/octo-org/installation',
+      'POST /app/installations/4242/access_tokens',
+      'POST /app/installations/4242/access_tokens',
+    ])
     assert.ok(!masked.includes(undefined as unknown as string))
     assert.equal(masked.filter((m) => m.startsWith('ghs_')).length, 2, 'the two installation tokens')
   })
@@ -398,6 +417,21 @@ describe('from App credentials to a token', () => {
       requests: 2,
     },
     {
+      name: 'a 500 on the lookup until the attempts run out',
+      inputs: { 'max-attempts': '1' },
+      faults: [{ status: 500 }],
+      message: `Gave up after 1 attempt(s) ("max-attempts"). Last answer: HTTP 500. While looking up GitHub App ${app.id}'s installation for organization octo-org: GitHub answered 500. GitHub said: "Internal Server Error".`,
+      requests: 1,
+    },
+    {
+      name: 'a 429 on the token request until the attempts run out',
+      inputs: { 'max-attempts': '1' },
+      faults: [{ pass: true }, { status: 429, body: { message: 'slow down' } }],
+      message:
+        'Gave up after 1 attempt(s) ("max-attempts"). Last answer: HTTP 429. While making an installation token for organization octo-org: GitHub kept rate-limiting the request (429). GitHub said: "slow down".',
+      requests: 2,
+    },
+    {
       name: 'a network error until the attempts run out',
       inputs: { 'max-attempts': '2' },
       faults: [{ reset: true }, { reset: true }],
@@ -422,7 +456,7 @@ describe('from App credentials to a token', () => {
       assert.ok(error instanceof MintError, String(error))
       // GitHub's request id ends the message when the last answer had one.
       assert.match(error.message, /GitHub request id (STAND-IN:[0-9A-F]+|R-1)\)|ECONNRESET/)
-      const text = error.message.replace(/ \(GitHub request id STAND-IN:[0-9A-F]+\)$/, '')
+      const text = error.message.replace(/ \(GitHub request id STAND-IN:[0-9A-F]+\)/g, '')
       if (typeof message === 'string') assert.equal(text, message)
       else assert.match(text, message)
       assert.equal(github.requests.length, requests, calls().join('\n'))
