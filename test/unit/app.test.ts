@@ -398,6 +398,22 @@ describe('from App credentials to a token', () => {
       requests: 2,
     },
     {
+      name: 'a permission the installation lacks (organization)',
+      faults: [{ pass: true }, { status: 422, body: { message: 'nope', documentation_url: 'x' } }],
+      message:
+        'GitHub would not make an installation token for organization octo-org with organization_self_hosted_runners: write (422): grant the App that permission. GitHub said: "nope".',
+      requests: 2,
+    },
+    {
+      name: 'a JWT refused twice, without a message',
+      faults: [
+        { status: 401, body: {} },
+        { status: 401, body: {} },
+      ],
+      message: `GitHub rejected the App's JWT (401): check that "app-id" (${app.id}) is the App's ID or client ID, that "private-key" is one of that App's current keys, and that this machine's clock is right.`,
+      requests: 2,
+    },
+    {
       name: 'a suspended installation',
       faults: [{ pass: true }, { status: 403, body: { message: 'This installation has been suspended' } }],
       message:
