@@ -8,6 +8,7 @@ import { CallFailed, type CallLimits, MintError, type MintDeps, parseTokenBody, 
 import { describeScope, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { systemClock } from './retry.js'
 import { formatMs } from './github.js'
+import { waitSpread } from './spread.js'
 
 /** GitHub App credentials, as the inputs give them (checked, the key parsed). */
 export interface AppCredentials {
@@ -33,6 +34,8 @@ export const JWT_LIFETIME_S = 9 * 60
  * an hour is worse than ten more seconds), so it does not draw from `timeout` or `max-attempts`.
  */
 export const REVOKE_TIMEOUT_MS = 10_000
+/** When the step is being cancelled: inside the runner's grace (SIGTERM ~7.5 s after SIGINT). */
+export const REVOKE_TIMEOUT_CANCELLED_MS = 3000
 export const REVOKE_ATTEMPTS = 3
 
 const ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/
@@ -172,6 +175,9 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   if (!app) return work(config)
   const clock = deps.clock ?? systemClock
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
+  // The start spread comes before the first request, the installation lookup; the work gets none.
+  await waitSpread(config.spreadMs, { clock, random: deps.random ?? Math.random, log: deps.log ?? (() => {}), signal: deps.signal })
+  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
   const installation = await createInstallationToken(config, app, deps, budget)
   let handedOverMs = config.timeoutMs
   try {
@@ -181,7 +187,14 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
     }
     const { maxAttempts } = budget.limits()
     handedOverMs = leftMs
-    const result = await work({ ...config, app: undefined, githubToken: installation.token, timeoutMs: leftMs, maxAttempts })
+    const result = await work({
+      ...config,
+      app: undefined,
+      githubToken: installation.token,
+      timeoutMs: leftMs,
+      maxAttempts,
+      spreadMs: undefined,
+    })
     return withAttempts(result, budget.attempts)
   } catch (error) {
     if (!(error instanceof MintError)) throw error
@@ -319,9 +332,13 @@ function explainAppFailure(
   return `While ${step}: ${explainFailure(outcome, config.scope, error.detail)}`
 }
 
-/** Revokes the installation token within its own short bound; failing is a warning, never an error. */
+/**
+ * Revokes the installation token within its own short bound; failing is a warning, never an error.
+ * A cancelled step still revokes (the step's signal is not passed on), within a shorter bound.
+ */
 async function revokeInstallationToken(config: Config, installation: InstallationToken, deps: AppDeps): Promise<void> {
   const clock = deps.clock ?? systemClock
+  const boundMs = deps.signal?.aborted ? REVOKE_TIMEOUT_CANCELLED_MS : REVOKE_TIMEOUT_MS
   try {
     await retryCall(
       {
@@ -333,8 +350,8 @@ async function revokeInstallationToken(config: Config, installation: Installatio
       },
       // Waits of at most 1 s and 2 s, whatever the step's own backoff.
       { ...config, initialDelayMs: Math.min(config.initialDelayMs, 1000) },
-      { maxAttempts: REVOKE_ATTEMPTS, deadlineMs: clock.now() + REVOKE_TIMEOUT_MS },
-      deps,
+      { maxAttempts: REVOKE_ATTEMPTS, deadlineMs: clock.now() + boundMs },
+      { ...deps, signal: undefined },
     )
     deps.log?.('Revoked the installation token.')
   } catch (error) {

@@ -6,13 +6,17 @@ import { closeSync, openSync, readSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DEFAULTS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
-import { mintRunners } from './jit/batch.js'
+import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
+import { Ledger, newOwnershipLabel } from './jit/ledger.js'
+import { describeRemoval, notConfirmedGone } from './jit/report.js'
+import type { JitDeps } from './jit/session.js'
+import type { StopSignal } from './jit/deadline.js'
 import { describeScope } from './explain.js'
 import { withInstallationToken } from './app.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 export const PROGRAM = 'mint-runner-token'
-export const EXIT = { minted: 0, failed: 1, usage: 2 } as const
+export const EXIT = { minted: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const
 
 /** One command-line option per action input, with the input's name; parseInputs checks its value. */
 export interface InputOption {
@@ -50,12 +54,26 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   { name: 'timeout', value: 'DURATION', help: 'Deadline for the whole run, waits included.' },
   { name: 'attempt-timeout', value: 'DURATION', help: 'Limit for one request, body included.' },
   { name: 'jitter', value: 'MODE', help: 'Shape of the backoff wait: full, equal, decorrelated or none.' },
-  { name: 'labels', value: 'LIST', help: "For --type jit: the runners' labels, comma-separated, 1 to 100 (required for jit)." },
+  {
+    name: 'spread',
+    value: 'DURATION',
+    help: 'A random wait before the first request, up to this long, inside --timeout: for many hosts that start at once.',
+  },
+  {
+    name: 'labels',
+    value: 'LIST',
+    help: "For --type jit: the runners' labels, comma-separated, 1 to 99 (required for jit); each runner also gets the run's ownership label.",
+  },
   {
     name: 'runner-name',
     value: 'NAME',
     help: "For --type jit: the runner's name; with --count above 1 a prefix for unique names.",
     shownDefault: 'a generated unique name',
+  },
+  {
+    name: 'runner-group',
+    value: 'NAME',
+    help: 'For --type jit, organization or enterprise scope: the runner group, by name (instead of --runner-group-id).',
   },
   { name: 'runner-group-id', value: 'ID', help: "For --type jit: the runner group's id." },
   { name: 'work-folder', value: 'PATH', help: "For --type jit: the runner's work folder." },
@@ -63,7 +81,7 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   {
     name: 'cleanup-on-failure',
     value: 'BOOL',
-    help: 'Accepted for parity with the action; a failed batch always deletes what it registered, and the command has no post step.',
+    help: 'Accepted for parity with the action, without effect: a failed or stopped run deletes what it registered, and runners it printed are yours.',
   },
 ]
 
@@ -97,8 +115,11 @@ export interface CommandIo {
 
 class UsageError extends Error {}
 
-/** Runs the command and returns its exit status. Never throws. */
-export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: MintDeps = {}): Promise<number> {
+/**
+ * Runs the command and returns its exit status. Never throws. `deps.signal`, aborted with
+ * 'SIGINT' or 'SIGTERM', stops it: what it registered is deleted, and it returns 130 or 143.
+ */
+export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: MintDeps & JitDeps = {}): Promise<number> {
   const fail = (message: string, status: number): number => {
     io.stderr(`${PROGRAM}: ${message}\n`)
     if (status === EXIT.usage) io.stderr(`Run "${PROGRAM} --help" for usage.\n`)
@@ -150,15 +171,26 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     // App credentials become an installation token first, on the same budget; revoked afterwards.
     const auth = { log, warn: (line: string) => log(`Warning: ${line}`), ...deps }
     if (config.type === 'jit') {
-      const { runners, attempts } = await withInstallationToken(config, auth, (resolved) => mintRunners(resolved, env, { log, ...deps }))
+      const ledger = new Ledger(newOwnershipLabel())
+      log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
+      const { runners, attempts, serverVersion } = await withInstallationToken(config, auth, async (resolved) => {
+        try {
+          return await mintRunners(resolved, env, { log, ledger, ...deps })
+        } catch (error) {
+          if (error instanceof BatchFailed) throw new MintError(failureForTheCommand(error), error.attempts)
+          throw error
+        }
+      })
       log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
       // One encoded config per line, in order: the host passes each to ./run.sh --jitconfig.
-      const json = { runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })), attempts }
-      io.stdout(
-        values.json
-          ? `${JSON.stringify({ ...json, type: 'jit', scope: config.scope.kind, target: target(config.scope) })}\n`
-          : runners.map((r) => `${r.encodedJitConfig}\n`).join(''),
-      )
+      const json = {
+        runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })),
+        attempts,
+        ...(serverVersion ? { server_version: serverVersion } : {}),
+      }
+      const meta = { type: 'jit', scope: config.scope.kind, target: target(config.scope), ownership_label: ledger.label }
+      io.stdout(values.json ? `${JSON.stringify({ ...json, ...meta })}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
+      ledger.handOver(runners.map((r) => r.name))
       return EXIT.minted
     }
     log(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
@@ -167,11 +199,27 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     io.stdout(values.json ? `${JSON.stringify(resultJson(minted, config))}\n` : `${minted.token}\n`)
     return EXIT.minted
   } catch (error) {
+    const stoppedBy = stopSignal(deps.signal)
+    const failed = stoppedBy ? exitFor(stoppedBy) : EXIT.failed
     if (error instanceof UsageError) return fail(error.message, EXIT.usage)
     if (error instanceof InputError) return fail(forCommandLine(error.message, names), EXIT.usage)
-    if (error instanceof MintError) return fail(forCommandLine(error.message, names), EXIT.failed)
+    if (error instanceof MintError) return fail(forCommandLine(error.message, names), failed)
     return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed)
   }
+}
+
+function exitFor(signal: StopSignal): number {
+  return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+}
+
+/** The failure, what the rollback did, and how to find any runner it could not confirm gone. */
+function failureForTheCommand(error: BatchFailed): string {
+  if (!error.rollback) return `${error.message} This run registered no runner.`
+  const left = notConfirmedGone(error.rollback)
+  const after = left.length
+    ? `\nNot confirmed deleted: ${left.join(', ')}. Runners this run registered carry the label ${error.ownershipLabel}: look for any that remain by it.`
+    : ''
+  return `${error.message}\nRollback: ${describeRemoval(error.rollback)}.${after}`
 }
 
 function parseCommandLine(argv: string[]): Record<string, string | boolean | undefined> {
@@ -252,10 +300,10 @@ function target(scope: Scope): string {
 }
 
 /**
- * parseInputs and the mint explanations speak of inputs ("Input "max-delay" ..."); on the command
- * line those are options (--max-delay), and the credentials are what `names` says (an environment
- * variable, a file). Only the words before the user's own value ("got ...") or GitHub's message
- * are rewritten.
+ * parseInputs and the mint explanations speak of inputs ("Input "max-delay" ...") and of a step;
+ * on the command line those are options (--max-delay), the credentials are what `names` says (an
+ * environment variable, a file), and the step is a run. Only the words before the user's own value
+ * ("got ...") or GitHub's message are rewritten.
  */
 export function forCommandLine(message: string, names: Record<string, string>): string {
   const cut = message.search(/\bgot |GitHub said:/)
@@ -268,6 +316,7 @@ export function forCommandLine(message: string, names: Record<string, string>): 
     .filter((name) => !(name in names))
     .join('|')
   translated = translated
+    .replace(/\bthis step\b/g, 'this run')
     .replace(/\bInput "/g, 'Option "')
     .replace(/\binputs "/g, 'options "')
     .replace(new RegExp(`"(${options})"`, 'g'), '--$1')
@@ -308,10 +357,12 @@ Durations are seconds ("1.5") or a number with a unit ("250ms", "2s", "1m"), at 
 Output: stdout carries only the result, the token and a newline, or with --json one object:
   {"token": "...", "expires_at": "...", "attempts": 1, "type": "registration", "scope": "repository", "target": "OWNER/NAME"}
 With --type jit: each runner's encoded JIT config on its own line, or with --json
-  {"runners": [{"id": 1, "name": "...", "encoded_jit_config": "..."}], "attempts": 1, "type": "jit", ...}
+  {"runners": [{"id": 1, "name": "...", "encoded_jit_config": "..."}], "attempts": 1, "type": "jit", "ownership_label": "mrt-...", ...}
 Progress and each failed attempt (status, GitHub request id, wait) go to stderr; no token ever does.
 
-Exit status: ${EXIT.minted} minted; ${EXIT.failed} minting failed (the reason is on stderr); ${EXIT.usage} usage error.
+Exit status: ${EXIT.minted} minted; ${EXIT.failed} minting failed (the reason is on stderr); ${EXIT.usage} usage error;
+${EXIT.interrupted} stopped by SIGINT, ${EXIT.terminated} by SIGTERM. With --type jit a failed or stopped run first deletes
+the runners it registered and lists on stderr, by name, what it deleted and what it could not.
 
 Examples:
   TOKEN=$(${PROGRAM} --repository octo-org/octo-repo)

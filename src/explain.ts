@@ -40,6 +40,7 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
   if (outcome.kind === 'network') {
     if (outcome.code === 'EREDIRECT') return `Refused a redirect: ${detail}.`
     if (outcome.code === 'ENOTFOUND') return `Could not resolve the API host (${detail}); check "api-url".`
+    if (outcome.code === 'EDEADLINE') return `No request could start in time: ${detail}.`
     return `Could not reach GitHub: ${detail ?? outcome.code}.`
   }
   const { status, headers, message } = outcome
@@ -74,11 +75,12 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
 
 /** Why there will be no next attempt, when it is not the answer itself. */
 export function explainStop(
-  stop: 'attempts-exhausted' | 'deadline' | 'budget',
+  stop: 'attempts-exhausted' | 'deadline' | 'budget' | 'aborted',
   attempts: number,
   waitMs?: number,
   timeoutMs?: number,
 ): string {
+  if (stop === 'aborted') return `Stopped after ${attempts} attempt(s): cancelled.`
   if (stop === 'attempts-exhausted') return `Gave up after ${attempts} attempt(s) ("max-attempts").`
   if (stop === 'budget') return `Gave up after ${attempts} attempt(s): the batch used up its shared retry budget.`
   return `Gave up after ${attempts} attempt(s): the next wait (${formatMs(waitMs ?? 0)}) would pass the ${formatMs(timeoutMs ?? 0)} "timeout".`

@@ -13,6 +13,8 @@ export interface ApiRequest {
   token: string
   body?: unknown
   timeoutMs: number
+  /** Tears the request down when aborted (the step was cancelled): it fails with EABORTED. */
+  signal?: AbortSignal
 }
 
 export interface ApiResponse {
@@ -66,6 +68,7 @@ function redirectTarget(location: string, from: string): URL {
 
 /** One HTTP exchange. The timeout covers the whole exchange, body included, not just idle time. */
 async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
+  if (request.signal?.aborted) throw new NetworkError('ECANCELED', 'cancelled before sending')
   const client = new HttpClient(USER_AGENT, [], {
     allowRedirects: false,
     allowRetries: false,
@@ -75,12 +78,19 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
   })
   let timer: NodeJS.Timeout | undefined
   let response: HttpClientResponse | undefined
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
+  let onAbort = (): void => {}
+  const cutShort = new Promise<never>((_, reject) => {
+    const tearDown = (error: NetworkError): void => {
       response?.message.destroy()
       client.dispose()
-      reject(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`))
-    }, request.timeoutMs)
+      reject(error)
+    }
+    timer = setTimeout(
+      () => tearDown(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`)),
+      request.timeoutMs,
+    )
+    onAbort = () => tearDown(new NetworkError('EABORTED', 'cancelled while waiting for the answer'))
+    request.signal?.addEventListener('abort', onAbort, { once: true })
   })
   const exchange = async (): Promise<ApiResponse> => {
     const headers: Record<string, string> = {
@@ -96,11 +106,12 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
     return { status: response.message.statusCode ?? 0, headers: flatten(response.message.headers), body }
   }
   try {
-    return await Promise.race([exchange(), timedOut])
+    return await Promise.race([exchange(), cutShort])
   } catch (error) {
     throw asNetworkError(error)
   } finally {
     clearTimeout(timer)
+    request.signal?.removeEventListener('abort', onAbort)
     client.dispose()
   }
 }
@@ -151,7 +162,9 @@ function describeCode(code: string): string {
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`
-  const minutes = Math.floor(ms / 60_000)
-  const seconds = Math.round((ms % 60_000) / 1000)
+  // Rounded to whole seconds first, so 119.6 s reads "2m", not "1m60s".
+  const total = Math.round(ms / 1000)
+  const minutes = Math.floor(total / 60)
+  const seconds = total % 60
   return seconds ? `${minutes}m${seconds}s` : `${minutes}m`
 }

@@ -15,6 +15,8 @@ export interface JitInputs {
   /** The runner's name (count 1) or the prefix of each name (count > 1); undefined: generate one. */
   runnerName?: string
   runnerGroupId: number
+  /** A runner group's name (`runner-group`), resolved to its id before the first registration. */
+  runnerGroup?: string
   workFolder: string
   count: number
   cleanupOnFailure: boolean
@@ -34,6 +36,8 @@ export interface Config {
   timeoutMs: number
   attemptTimeoutMs: number
   jitter: Jitter
+  /** A random wait before the first request, uniform up to this long, inside `timeoutMs`; 0: none. */
+  spreadMs?: number
   /** Present only for `type: jit`. */
   jit?: JitInputs
 }
@@ -48,6 +52,7 @@ export const DEFAULTS = {
   timeout: '5m',
   'attempt-timeout': '15s',
   jitter: 'equal',
+  spread: '0',
   'runner-group-id': '1',
   'work-folder': '_work',
   count: '1',
@@ -57,7 +62,8 @@ export const DEFAULTS = {
 export class InputError extends Error {}
 
 const MAX_ATTEMPTS_LIMIT = 100
-export const MAX_LABELS = 100
+/** GitHub allows 100 labels per runner; the action adds its ownership label to the user's. */
+export const MAX_LABELS = 99
 export const MAX_RUNNERS = 100
 const MAX_DURATION_MS = 6 * 60 * 60 * 1000 // a GitHub-hosted job's own limit
 
@@ -79,6 +85,9 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     )
   }
   const type = oneOf('type', orDefault('type'), TOKEN_TYPES)
+  for (const name of JIT_ONLY) {
+    if (type !== 'jit' && get(name)) throw new InputError(`Input "${name}" applies only to type "jit"; got type "${type}".`)
+  }
   const config: Config = {
     ...credentials,
     scope: parseScope(get('repository'), get('organization'), get('enterprise'), env.GITHUB_REPOSITORY),
@@ -97,14 +106,17 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
         '(its enterprise runner endpoints accept only a classic token with "manage_runners:enterprise"); pass such a token as "github-token".',
     )
   }
+  config.spreadMs = parseSpread(orDefault('spread'), config.timeoutMs, orDefault('timeout'))
   if (type === 'jit') {
     const labels = parseLabels(read('labels'))
     const count = parseWholeNumber('count', orDefault('count'), 1, MAX_RUNNERS)
     const runnerName = get('runner-name')
+    const runnerGroup = parseRunnerGroup(get('runner-group'), get('runner-group-id'), config.scope)
     config.jit = {
       labels,
       ...(runnerName ? { runnerName: parseRunnerName(runnerName, count) } : {}),
       runnerGroupId: parseWholeNumber('runner-group-id', orDefault('runner-group-id'), 1, Number.MAX_SAFE_INTEGER),
+      ...(runnerGroup ? { runnerGroup } : {}),
       workFolder: parseWorkFolder(orDefault('work-folder')),
       count,
       cleanupOnFailure: parseBoolean('cleanup-on-failure', orDefault('cleanup-on-failure')),
@@ -161,7 +173,7 @@ const APP_ID = /^(?:[1-9]\d{0,15}|Iv[A-Za-z0-9._-]{1,98})$/
 
 /**
  * Labels as a list: comma- or newline-separated, blanks dropped, repeats (in any case) dropped,
- * 1 to 100 of them.
+ * 1 to 99 of them.
  */
 export function parseLabels(text: string): string[] {
   const labels: string[] = []
@@ -174,7 +186,9 @@ export function parseLabels(text: string): string[] {
     )
   }
   if (labels.length > MAX_LABELS) {
-    throw new InputError(`Input "labels" accepts at most ${MAX_LABELS} labels; got ${labels.length}.`)
+    throw new InputError(
+      `Input "labels" accepts at most ${MAX_LABELS} labels (GitHub allows 100 and each runner also gets this step's ownership label); got ${labels.length}.`,
+    )
   }
   return labels
 }
@@ -194,6 +208,39 @@ function parseRunnerName(value: string, count: number): string {
       ? `a name prefix of 1 to ${max} characters (each runner adds "-" and ${NAME_SUFFIX_LENGTH} characters)`
       : `1 to ${max} characters`
   throw new InputError(`Input "runner-name" must be ${what}, printable and without spaces; got ${shown(value)}.`)
+}
+
+/** Inputs that mean something only for `type: jit`; given with another type they are a mistake. */
+export const JIT_ONLY = ['runner-group', 'runner-group-id'] as const
+
+/** `runner-group`: a group's name, for organization or enterprise scope, instead of `runner-group-id`. */
+function parseRunnerGroup(name: string, id: string, scope: Scope): string | undefined {
+  if (!name) return undefined
+  if (id) {
+    throw new InputError(
+      `Set at most one of inputs "runner-group" and "runner-group-id"; got runner-group ${shown(name)} and runner-group-id ${shown(id)}.`,
+    )
+  }
+  if (scope.kind === 'repository') {
+    throw new InputError(
+      `Input "runner-group" needs organization or enterprise scope: a repository has no runner groups (its runners join the default group); got ${shown(name)} for repository ${scope.owner}/${scope.repo}.`,
+    )
+  }
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20)) {
+    throw new InputError(`Input "runner-group" must be a runner group's name, without control characters; got ${shown(name)}.`)
+  }
+  return name
+}
+
+/** `spread`: a duration, shorter than `timeout` (the spread is spent inside it). */
+function parseSpread(value: string, timeoutMs: number, timeout: string): number {
+  const ms = parseDurationInput('spread', value, 0)
+  if (ms > 0 && ms >= timeoutMs) {
+    throw new InputError(
+      `Input "spread" (${shown(value)}) must be shorter than "timeout" (${shown(timeout)}): the wait before the first request is part of the timeout.`,
+    )
+  }
+  return ms
 }
 
 function parseWorkFolder(value: string): string {

@@ -20,6 +20,29 @@ export interface LimiterOptions {
   clock?: Clock
 }
 
+/** How long a caller may wait for a slot: until `latestStartMs` (clock time), and not once `signal` is aborted. */
+export interface WaitBounds {
+  latestStartMs?: number
+  signal?: AbortSignal
+}
+
+/** A wait for a slot given up: the caller was called off, or the wait would pass its deadline. */
+export class WaitRefused extends Error {
+  constructor(
+    readonly reason: 'aborted' | 'deadline' | 'paused',
+    /** For 'paused': when GitHub's pause ends (clock time). */
+    readonly pausedUntilMs?: number,
+  ) {
+    super(
+      reason === 'aborted'
+        ? 'called off while waiting for a request slot'
+        : reason === 'paused'
+          ? 'GitHub asked to wait past the deadline'
+          : 'no request slot came free before the deadline',
+    )
+  }
+}
+
 /** A held slot; `epoch` tells whether the limit was cut after it was taken. */
 export interface Slot {
   readonly epoch: number
@@ -54,28 +77,54 @@ export class ConcurrencyLimiter {
     return this.active
   }
 
-  /** Waits for a free slot. Every slot must be given back with `release`. */
-  async acquire(): Promise<Slot> {
+  /**
+   * Waits for a free slot, within the caller's bounds: it fails at once (WaitRefused) when the
+   * signal is aborted, when GitHub's pause lasts past `latestStartMs`, or when a slot frees only
+   * after it. Every slot must be given back with `release`.
+   */
+  async acquire(bounds: WaitBounds = {}): Promise<Slot> {
     const { clock } = this.options
+    const { latestStartMs = Infinity, signal } = bounds
+    const refuse = (refusal: WaitRefused): never => {
+      // A wake-up this waiter got and will not use goes to the next one.
+      this.wakeWaiters()
+      throw refusal
+    }
     for (;;) {
-      const pause = clock ? this.pausedUntil - clock.now() : 0
-      // In short naps, so that `resume` takes effect soon and no long timer outlives the work.
-      if (pause > 0) await clock!.sleep(Math.min(pause, PAUSE_NAP_MS))
-      else if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve))
+      if (signal?.aborted) refuse(new WaitRefused('aborted'))
+      const now = clock?.now() ?? 0
+      if (now > latestStartMs) refuse(new WaitRefused('deadline'))
+      const pause = clock ? this.pausedUntil - now : 0
+      if (pause > 0 && this.pausedUntil > latestStartMs) refuse(new WaitRefused('paused', this.pausedUntil))
+      // In short naps, so that a longer pause set meanwhile or the signal takes effect soon.
+      if (pause > 0) await clock!.sleep(Math.min(pause, PAUSE_NAP_MS), signal)
+      else if (this.active >= this.limit) await this.waitForSlot(signal)
       else break
     }
     this.active++
     return { epoch: this.epoch }
   }
 
+  /** Resolves when a slot may be free; rejects at once when `signal` is aborted. */
+  private waitForSlot(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.waiting.indexOf(wake)
+        if (index >= 0) this.waiting.splice(index, 1)
+        reject(new WaitRefused('aborted'))
+      }
+      const wake = (): void => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve()
+      }
+      this.waiting.push(wake)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
   /** Holds every request not yet started until `atMs` (clock time): the client waits as one. */
   pauseUntil(atMs: number): void {
     this.pausedUntil = Math.max(this.pausedUntil, atMs)
-  }
-
-  /** Ends a pause early: the work it held back is no longer wanted (the batch failed). */
-  resume(): void {
-    this.pausedUntil = 0
   }
 
   /** Gives a slot back with what its request showed: success grows the limit, overload cuts it. */
@@ -90,13 +139,17 @@ export class ConcurrencyLimiter {
     }
     this.lowest = Math.min(this.lowest, this.limit)
     this.highest = Math.max(this.highest, this.limit)
-    // Wake as many waiters as there are free slots; each re-checks the limit.
+    this.wakeWaiters()
+  }
+
+  /** Wakes as many waiters as there are free slots; each re-checks the limit and its own bounds. */
+  private wakeWaiters(): void {
     for (let free = this.limit - this.active; free > 0 && this.waiting.length; free--) this.waiting.shift()!()
   }
 
   /** Runs `task` in a slot; `judge` turns its result or error into a signal. */
-  async run<T>(task: () => Promise<T>, judge: (result: { value?: T; error?: unknown }) => Signal): Promise<T> {
-    const slot = await this.acquire()
+  async run<T>(task: () => Promise<T>, judge: (result: { value?: T; error?: unknown }) => Signal, bounds: WaitBounds = {}): Promise<T> {
+    const slot = await this.acquire(bounds)
     let signal: Signal = 'neutral'
     try {
       const value = await task()

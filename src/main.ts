@@ -4,7 +4,9 @@ import type * as actionsCore from '@actions/core'
 import { type Config, InputError, parseInputs } from './inputs.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
-import { mintRunners } from './jit/batch.js'
+import { BatchFailed, mintRunners } from './jit/batch.js'
+import { Ledger, newOwnershipLabel } from './jit/ledger.js'
+import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
 import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 
@@ -13,8 +15,8 @@ export type Core = Pick<
   'getInput' | 'setSecret' | 'setOutput' | 'setFailed' | 'info' | 'warning' | 'summary' | 'saveState' | 'getState'
 >
 
-/** The state key listing the runners this step registered (ids and names, never a config), for the post step. */
-export const RUNNERS_STATE = 'runners'
+/** The state key of the step's ledger (its ownership label, the names and ids it may have registered; never a config), for the post step. */
+export const LEDGER_STATE = 'ledger'
 
 export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps: MintDeps & JitDeps = {}): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
@@ -43,6 +45,7 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
         ['Type', config.type],
         ['Attempts', String(minted.attempts)],
         ['Expires at', minted.expiresAt],
+        ...serverRow(minted.serverVersion),
       ],
       env,
     )
@@ -59,31 +62,63 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
 async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<void> {
   const jit = config.jit!
   const scope = describeScope(config.scope)
+  // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post step a list.
+  const ledger = new Ledger(newOwnershipLabel(), (saved) => core.saveState(LEDGER_STATE, saved))
+  core.setOutput('ownership-label', ledger.label)
   core.info(`Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
-  const { runners, attempts } = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
-    mintRunners(resolved, env, {
-      log: (line) => core.info(line),
-      // Each config is masked the moment it arrives, before any output or log line could hold it.
-      mask: (secret) => core.setSecret(secret),
-      // Saved as runners register, so a step killed half-way still leaves the post step a list.
-      onRegistered: (refs) => core.saveState(RUNNERS_STATE, JSON.stringify(refs)),
-      ...deps,
-    }),
-  )
+  core.info(`Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
+  // With App credentials, an installation token first (on the step's budget), revoked after the
+  // batch, its rollback included.
+  const minted = await withInstallationToken(config, appDeps(core, deps), async (resolved) => {
+    try {
+      return await mintRunners(resolved, env, {
+        log: (line) => core.info(line),
+        // Each config is masked the moment it arrives, before any output or log line could hold it.
+        mask: (secret) => core.setSecret(secret),
+        ledger,
+        ...deps,
+      })
+    } catch (error) {
+      if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
+      throw error
+    }
+  })
+  const { runners, attempts, serverVersion } = minted
   const [first] = runners
   core.setOutput('encoded-jit-config', first.encodedJitConfig)
   core.setOutput('runner-id', String(first.id))
   core.setOutput('runner-name', first.name)
   core.setOutput('runners', JSON.stringify(runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))))
   core.setOutput('attempts', String(attempts))
+  ledger.handOver(runners.map((r) => r.name))
   for (const runner of runners) core.info(`Registered runner "${runner.name}" (id ${runner.id}).`)
   core.info(`Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   await writeSummary(
     core,
-    [['Scope', scope], ['Type', 'jit'], ['Attempts', String(attempts)], ...runners.map((r) => [`Runner ${r.id}`, r.name])],
+    [
+      ['Scope', scope],
+      ['Type', 'jit'],
+      ['Attempts', String(attempts)],
+      ['Ownership label', ledger.label],
+      ...serverRow(serverVersion),
+      ...runners.map((r) => [`Runner ${r.id}`, r.name]),
+    ],
     env,
     'Just-in-time runners registered',
   )
+}
+
+/** The failure, what the rollback did, and what is left to the post step. */
+function failureForTheAction(error: BatchFailed): string {
+  if (!error.rollback) return error.message
+  const left = notConfirmedGone(error.rollback)
+  const after = left.length ? ` The post step looks again for ${left.join(', ')} (label ${error.ownershipLabel}).` : ''
+  return `${error.message} Rollback: ${describeRemoval(error.rollback)}.${after}`
+}
+
+/** The GHES version GitHub's answers named (X-GitHub-Enterprise-Version), as a summary row. */
+function serverRow(version: string | undefined): string[][] {
+  return version ? [['GitHub Enterprise Server', version]] : []
 }
 
 /** Masks every line of a GitHub App's private key (the runner masks line by line), before any request. */

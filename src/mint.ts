@@ -6,17 +6,23 @@ import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, RetryError, retry, systemClock } from './retry.js'
 import { explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
+import { waitSpread } from './spread.js'
+import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
 
 export interface MintedToken {
   token: string
   expiresAt: string
   attempts: number
+  /** The GitHub Enterprise Server version its answers named (X-GitHub-Enterprise-Version), if any. */
+  serverVersion?: string
 }
 
 export interface MintDeps {
   clock?: Clock
   random?: () => number
   log?: (line: string) => void
+  /** Cancels the mint (SIGINT, SIGTERM): the request in flight is torn down and no retry follows. */
+  signal?: AbortSignal
 }
 
 /** A mint that failed; the message is one line, says what to do, and never holds a secret. */
@@ -92,6 +98,8 @@ export interface RetriedCall<T> {
   body?: unknown
   /** The value of a 2xx answer; undefined when the body is not the documented one (that is retried). */
   parse: (response: ApiResponse) => T | undefined
+  /** Sees every answer, good or not (the GHES version header). */
+  onResponse?: (response: ApiResponse) => void
   /** Put before each failed attempt's log line, to say which call it was. */
   label?: string
 }
@@ -129,8 +137,9 @@ export async function retryCall<T>(
         last = {}
         try {
           const token = typeof call.token === 'function' ? call.token() : call.token
-          const response = await send({ method: call.method, url: call.url, token, body: call.body, timeoutMs })
+          const response = await send({ method: call.method, url: call.url, token, body: call.body, timeoutMs, signal: deps.signal })
           last.requestId = response.headers['x-github-request-id']
+          call.onResponse?.(response)
           if (response.status < 200 || response.status >= 300) return { outcome: responseOutcome(response) }
           const value = call.parse(response)
           return value === undefined ? { outcome: responseOutcome(response, false) } : { value, outcome: responseOutcome(response, true) }
@@ -148,6 +157,7 @@ export async function retryCall<T>(
         ...limits,
         clock: deps.clock ?? systemClock,
         random: deps.random ?? Math.random,
+        signal: deps.signal,
         onFailure: (failure) => log(`${call.label ?? ''}${failureLine(failure, last.requestId, last.detail)}`),
       },
     )
@@ -159,14 +169,28 @@ export async function retryCall<T>(
 
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
   const clock = deps.clock ?? systemClock
+  const log = deps.log ?? (() => {})
+  const random = deps.random ?? Math.random
+  let serverVersion: string | undefined
+  // The step's deadline starts now; the start spread is spent inside it.
+  const deadlineMs = clock.now() + config.timeoutMs
+  await waitSpread(config.spreadMs, { clock, random, log, signal: deps.signal })
+  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+
   try {
     const { value, attempts } = await retryCall(
-      { method: 'POST', url: tokenUrl(config), token: config.githubToken, parse: (response) => parseTokenBody(response.body) },
+      {
+        method: 'POST',
+        url: tokenUrl(config),
+        token: config.githubToken,
+        parse: (response) => parseTokenBody(response.body),
+        onResponse: (response) => (serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? serverVersion),
+      },
       config,
-      { maxAttempts: config.maxAttempts, deadlineMs: clock.now() + config.timeoutMs },
-      deps,
+      { maxAttempts: config.maxAttempts, deadlineMs },
+      { ...deps, clock, random },
     )
-    return { ...value, attempts }
+    return { ...value, attempts, ...(serverVersion ? { serverVersion } : {}) }
   } catch (error) {
     if (!(error instanceof CallFailed)) throw error
     const why = explainFailure(error.retryError.failure.outcome, config.scope, error.detail)

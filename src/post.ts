@@ -1,12 +1,19 @@
-// The post step (`post-if: failure()`): when the job failed after this action registered
-// just-in-time runners, delete those that never connected, so GitHub does not keep offline
-// orphans for weeks. It never deletes a runner that is online or busy, and never fails the job:
-// a cleanup that goes wrong is a warning.
+// The post step (`post-if: failure() || cancelled()`): when the job failed or was cancelled after
+// this action registered just-in-time runners, remove the ones its ledger still holds. Runners
+// never handed over are orphans for certain and go whatever `cleanup-on-failure` says; runners
+// handed over as outputs go only with `cleanup-on-failure: true`, and only if they never
+// connected. Only runners with the step's ownership label are deleted. It never fails the job: a
+// cleanup that goes wrong is a warning.
 import { parseInputs } from './inputs.js'
-import type { RunnerRef } from './jit/runners.js'
-import type { JitDeps } from './jit/session.js'
+import { ConcurrencyLimiter } from './limiter.js'
+import { systemClock } from './retry.js'
 import { CLEANUP_TIMEOUT_MS, removeRunners } from './jit/cleanup.js'
-import { type Core, RUNNERS_STATE, appDeps, maskPrivateKey } from './main.js'
+import { Deadline } from './jit/deadline.js'
+import { Ledger } from './jit/ledger.js'
+import type { LedgerEntry } from './jit/ledger.js'
+import { describeRemoval } from './jit/report.js'
+import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/session.js'
+import { type Core, LEDGER_STATE, appDeps, maskPrivateKey } from './main.js'
 import { withInstallationToken } from './app.js'
 
 export async function post(core: Core, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
@@ -14,45 +21,43 @@ export async function post(core: Core, env: NodeJS.ProcessEnv = process.env, dep
   if (githubToken.trim()) core.setSecret(githubToken.trim())
   maskPrivateKey(core)
   try {
-    const refs = parseRefs(core.getState(RUNNERS_STATE))
-    if (refs.length === 0) return
+    const saved = core.getState(LEDGER_STATE)
+    if (!saved) return
+    const ledger = Ledger.fromState(saved)
+    if (!ledger) return core.warning('The saved list of runners this step registered is unreadable; nothing was removed.')
+    if (ledger.entries.length === 0) return
     const config = parseInputs((name) => core.getInput(name), env)
-    if (config.jit?.cleanupOnFailure === false) {
-      core.info(`The job failed; "cleanup-on-failure" is false, so the ${refs.length} runner(s) this step registered are left as they are.`)
-      return
+    const keepHandedOver = config.jit?.cleanupOnFailure === false
+    const kept = keepHandedOver ? ledger.entries.filter((entry) => entry.handedOver) : []
+    const checked = ledger.entries.filter((entry) => !kept.includes(entry))
+    if (kept.length) {
+      core.info(`"cleanup-on-failure" is false: the ${kept.length} runner(s) handed over as outputs are left as they are: ${names(kept)}.`)
     }
-    core.info(`The job failed; removing the runner(s) this step registered that never connected (${refs.length} to check).`)
+    if (checked.length === 0) return
+    core.info(
+      `The job failed or was cancelled; removing the ${checked.length} runner(s) this step may have registered that never connected (label ${ledger.label}): ${names(checked)}.`,
+    )
+    const clock = deps.clock ?? systemClock
     // With App credentials, an installation token of its own (none is ever saved in state), made
     // within the cleanup's bound and revoked afterwards.
-    const removal = await withInstallationToken(
-      { ...config, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) },
-      appDeps(core, deps),
-      (resolved) => removeRunners(resolved, refs, 'post', { log: (line) => core.info(line), ...deps }),
-    )
-    for (const ref of removal.deleted) core.info(`Deleted runner "${ref.name}"${idText(ref)}: it never connected.`)
-    for (const ref of removal.gone) core.info(`Runner "${ref.name}"${idText(ref)} is already gone.`)
-    for (const ref of removal.spared) core.info(`Left runner "${ref.name}"${idText(ref)} alone: it is online, busy, or not ours.`)
-    for (const failed of removal.failed) core.warning(`Could not remove runner "${failed.name}"${idText(failed)}: ${failed.error}`)
+    const cleanup = { ...config, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) }
+    const removal = await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
+      const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
+      const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger)
+      const deadline = new Deadline(clock, clock.now() + resolved.timeoutMs)
+      const removed = await removeRunners(checked, 'post', session, deadline)
+      deadline.dispose()
+      return removed
+    })
+    const summary = `Cleanup of the runners this step registered: ${describeRemoval(removal)}.`
+    if (removal.unknown.length || removal.failed.length) {
+      core.warning(`${summary} Runners that remain carry the label ${ledger.label}; remove them by hand.`)
+    } else core.info(summary)
   } catch (error) {
     core.warning(`Cleanup of just-in-time runners failed: ${error instanceof Error ? error.message : String(error)}`)
   }
 }
 
-function idText(ref: RunnerRef): string {
-  return ref.id === undefined ? '' : ` (id ${ref.id})`
-}
-
-/** The saved list, tolerating anything unexpected (then there is nothing to clean). */
-export function parseRefs(text: string): RunnerRef[] {
-  if (!text) return []
-  try {
-    const parsed: unknown = JSON.parse(text)
-    if (!Array.isArray(parsed)) return []
-    return parsed.filter(
-      (r): r is RunnerRef =>
-        typeof r?.name === 'string' && r.name !== '' && (r.id === undefined || (Number.isSafeInteger(r.id) && r.id > 0)),
-    )
-  } catch {
-    return []
-  }
+function names(entries: LedgerEntry[]): string {
+  return entries.map((entry) => (entry.id === undefined ? entry.name : `${entry.name} (id ${entry.id})`)).join(', ')
 }

@@ -5,8 +5,13 @@
 // from that release plus the client's start-up measured in the same run (N jobs on N machines
 // start in parallel), so the process start-up is still in every figure. A JIT batch is one
 // process minting all N: its hold ends at its own first request, and its tokens are its runners.
-import { execFile } from 'node:child_process'
-import { setPriority } from 'node:os'
+// Clients with a start spread are held earlier, at a gate before their spread begins (StartGate).
+import { execFile, execFileSync } from 'node:child_process'
+import { constants, openSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import net from 'node:net'
+import { setPriority, tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GitHubStandIn, type RecordedRequest } from '../../test/support/github-stand-in.js'
 import { runAction } from '../../test/support/run-action.js'
@@ -61,10 +66,17 @@ export interface ClientRun {
 }
 
 /** Runs one client process against `url` as job `id`; the id is its bearer token. */
-export async function runClient(client: Client, url: string, id: string, priority?: number): Promise<ClientRun> {
+export async function runClient(
+  client: Client,
+  url: string,
+  id: string,
+  priority?: number,
+  extra: { env?: Record<string, string>; onStdout?: (text: string) => void } = {},
+): Promise<ClientRun> {
   if (client.kind === 'action') {
-    const run = await runAction({ 'github-token': id, organization: 'bench-org', 'api-url': url, ...client.inputs }, {}, undefined, {
+    const run = await runAction({ 'github-token': id, organization: 'bench-org', 'api-url': url, ...client.inputs }, extra.env, undefined, {
       priority,
+      onStdout: extra.onStdout,
     })
     const runners = JSON.parse(run.outputs.runners ?? '[]') as { id: number; name: string }[]
     return {
@@ -91,6 +103,47 @@ function announcedWaits(stdout: string): number[] {
   return [...stdout.matchAll(/retrying in (\d+(?:\.\d+)?) ?(ms|s)\b/g)].map((m) => Number(m[1]) * (m[2] === 's' ? 1000 : 1))
 }
 
+/** The start spread sized to a burst of `hosts`: N × S ÷ C, the time the server needs to serve them all. */
+export function spreadFor(hosts: number, model: FaultModel): number {
+  return Math.round((hosts * model.latencyMs) / model.capacity)
+}
+
+/**
+ * Holds each action process just before its start spread begins. Holding its first request, as the
+ * other rows do, would undo the spread; starting N processes at once would spread them by this
+ * machine's CPU contention instead. So each job's GITHUB_STATE is a FIFO that nobody reads yet:
+ * the action's first state write (right after it masks its token, before it parses its inputs,
+ * draws its spread and starts its deadline) blocks in open() until `open()` here opens them all.
+ */
+class StartGate {
+  private readonly drains: net.Socket[] = []
+  private constructor(private readonly dir: string) {}
+
+  static async create(jobs: number): Promise<StartGate> {
+    const gate = new StartGate(await mkdtemp(join(tmpdir(), 'mint-runner-token-gate-')))
+    for (let j = 0; j < jobs; j++) execFileSync('mkfifo', [gate.fifo(j)])
+    return gate
+  }
+
+  fifo(job: number): string {
+    return join(this.dir, `state-${job}`)
+  }
+
+  /** Lets every job through: each FIFO gets a reader (drained, so later state writes never block). */
+  open(jobs: number): void {
+    for (let j = 0; j < jobs; j++) {
+      // Read-write, so it has a writer too and never reports the end of its input.
+      const fd = openSync(this.fifo(j), constants.O_RDWR | constants.O_NONBLOCK)
+      this.drains.push(new net.Socket({ fd, readable: true, writable: false }).resume())
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const drain of this.drains) drain.destroy()
+    await rm(this.dir, { recursive: true, force: true })
+  }
+}
+
 /**
  * Runs one strategy for `hosts` hosts: a process per host, or one process for all of them (shared,
  * batch). At most `spawnLimit` processes are starting at a time (a job is starting from its spawn
@@ -100,9 +153,14 @@ function announcedWaits(stdout: string): number[] {
 export async function runBurst(strategy: Strategy, hosts: number, model: FaultModel, spawnLimit: number): Promise<RowResult> {
   const jobs = strategy.shared || strategy.batch ? 1 : hosts
   const client: Client =
-    strategy.batch && strategy.client.kind === 'action'
-      ? { ...strategy.client, inputs: { ...strategy.client.inputs, count: String(hosts) } }
-      : strategy.client
+    strategy.client.kind !== 'action'
+      ? strategy.client
+      : strategy.batch
+        ? { ...strategy.client, inputs: { ...strategy.client.inputs, count: String(hosts) } }
+        : strategy.spread
+          ? { ...strategy.client, inputs: { ...strategy.client.inputs, spread: `${strategy.spread * spreadFor(hosts, model)}ms` } }
+          : strategy.client
+  const gate = strategy.spread ? await StartGate.create(jobs) : undefined
   const arrived = new Map<string, () => void>()
   const github = new GitHubStandIn({
     maxInFlight: model.capacity,
@@ -110,7 +168,7 @@ export async function runBurst(strategy: Strategy, hosts: number, model: FaultMo
     onRequest: (request) => arrived.get(jobOf(request) ?? '')?.(),
   })
   const url = await github.start()
-  const release = github.hold()
+  const release = gate ? () => gate.open(jobs) : github.hold()
   const started = Date.now()
   try {
     const runs: Promise<ClientRun>[] = []
@@ -131,7 +189,12 @@ export async function runBurst(strategy: Strategy, hosts: number, model: FaultMo
           resolve()
         }),
       )
-      const run = runClient(client, url, id, JOB_PRIORITY)
+      // A gated job has arrived once it masks its token: its next step is the blocked state write.
+      const atGate = gate && {
+        env: { GITHUB_STATE: gate.fifo(j) },
+        onStdout: (text: string) => void (text.includes('::add-mask::') && arrived.get(id)?.()),
+      }
+      const run = runClient(client, url, id, JOB_PRIORITY, atGate || {})
       // A job that exits without a request (a crash) has started too.
       void run.finally(() => arrived.get(id)?.())
       runs.push(run)
@@ -144,6 +207,10 @@ export async function runBurst(strategy: Strategy, hosts: number, model: FaultMo
     const held = new Map<string, number>()
     for (const request of github.requests) held.set(jobOf(request) ?? '', (held.get(jobOf(request) ?? '') ?? 0) + 1)
     const repeated = [...held].filter(([, count]) => count > 1)
+    if (gate && github.requests.length) {
+      release()
+      throw new Error(`${github.requests.length} job(s) of ${strategy.id} sent a request before the gate opened`)
+    }
     if (repeated.length && !strategy.batch) {
       release()
       throw new Error(`${repeated.length} job(s) of ${strategy.id} retried before the burst was released; raise their attempt-timeout`)
@@ -175,6 +242,7 @@ export async function runBurst(strategy: Strategy, hosts: number, model: FaultMo
       }),
     }
   } finally {
+    await gate?.close()
     await github.close()
   }
 }

@@ -16,6 +16,8 @@ const STYLE: Record<string, { color: string; dash?: string; width?: number }> = 
   'action-equal': { color: '#2ca02c' },
   'action-decorrelated': { color: '#9467bd' },
   'action-none': { color: '#d62728' },
+  spread: { color: '#bcbd22', width: 2.5 },
+  'spread-2x': { color: '#8c8c00', dash: '8 3', width: 2.5 },
   shared: { color: '#111111', dash: '6 4' },
   jit: { color: '#17becf', dash: '2 2', width: 2.5 },
 }

@@ -10,7 +10,7 @@ import os from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as prettier from 'prettier'
-import { JOB_PRIORITY, runBurst, type FaultModel } from './burst.js'
+import { JOB_PRIORITY, runBurst, spreadFor, type FaultModel } from './burst.js'
 import { tokensOverTimeSvg, type Panel } from './chart.js'
 import { markdownTable, summarize, type RowSummary } from './report.js'
 import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
@@ -129,6 +129,14 @@ if (args.out) {
 }
 if (args.readme) await updateReadme()
 
+/** The spread the spread row used at each burst size, for the method text. */
+function spreadExamples(): string {
+  return scenarios
+    .filter((s) => !s.model.brownoutMs)
+    .map((s) => `${spreadFor(s.n, s.model)} ms at N = ${s.n}`)
+    .join(', ')
+}
+
 function startupLine(figure: StartupFigure, startups: Map<string, number>): string {
   const clients = [...startups].map(
     ([kind, ms]) => `${JSON.parse(kind) === 'action' ? 'the action' : 'the bash script'} ${Math.round(ms)} ms`,
@@ -168,15 +176,24 @@ inputs: one process registers a just-in-time runner for each of the N hosts, so 
 assemble; its hold ends at its own first request and its times count from there. Its tokens are the
 runners in its \`runners\` output (the run stops unless they are exactly the runners the stand-in
 registered), each timed by the 201 of its \`generate-jitconfig\`; its requests are every request
-it sent: \`generate-jitconfig\`, and lookups and deletes (only after a 409 or a failed batch; the
-progress log on stderr counts them). Its runners retry side by side, so it has no retry lag.
+it sent: its rate-budget check (one \`GET /rate_limit\`), \`generate-jitconfig\`, and lookups and
+deletes (only after a 409 or a failed batch); the progress log on stderr counts these others. Its
+runners retry side by side, so it has no retry lag. **Spread** runs the action as the default row
+does, one process per host, with \`spread\` sized to the burst, N × S ÷ C (${spreadExamples()}):
+the time the stand-in needs to serve N requests; a second row spreads over twice that.
 
 How the burst is made: starting 100 node processes on ${os.availableParallelism()} cores takes seconds, which
 would spread the burst by our own CPU contention rather than by the strategies' waits. So at most
 ${spawnLimit} jobs are starting at a time (a job is starting until its first request arrives), the
 stand-in holds each job's first request until all N have sent one, then releases them together.
 Times count from that release plus the client's start-up measured in this run, as if N machines had
-started the jobs in parallel. The jobs run at niceness ${JOB_PRIORITY}, below the bench process and its stand-in:
+started the jobs in parallel. Holding a spread row's first request would undo its spread, so those
+jobs are held earlier, at a gate just before the spread begins: each job's \`GITHUB_STATE\` is a FIFO
+that nobody reads until the release, so the action's first state write (after it masks its token,
+before it parses its inputs, draws its spread and starts its deadline) blocks until then; such a job
+is starting until it masks its token. What it still does after the release (read its inputs, and
+send its first request when its spread ends) is CPU work the other rows did before their release, so
+the spread rows pay a little more of this machine's contention. The jobs run at niceness ${JOB_PRIORITY}, below the bench process and its stand-in:
 GitHub does not share a CPU with its clients, and a wave of N waking processes must not delay the
 stand-in's answers and timestamps. A percentile that reaches a host without a token reads "never".
 
@@ -214,13 +231,14 @@ async function updateReadme(): Promise<void> {
   const short = (rows: RowSummary[]) =>
     rows.map(
       (r) =>
-        `| ${r.strategy.label} | ${r.tokens}/${r.n} | ${r.tokens ? (r.requests / r.tokens).toFixed(2) : '–'} | ${time(r.lastDoneMs, r.idealMs)} |`,
+        `| ${r.strategy.label} | ${r.tokens}/${r.n} | ${r.tokens ? (r.requests / r.tokens).toFixed(2) : '–'} | ` +
+        `${r.p95Ms === undefined ? 'never' : time(r.p95Ms, r.idealMs)} | ${time(r.lastDoneMs, r.idealMs)} |`,
     )
   const table = [
-    `| ${burst.scenario.title}${brownout ? `, then ${brownout.scenario.title}` : ''} | tokens | requests/token | last job done |`,
-    '| --- | --: | --: | --: |',
+    `| ${burst.scenario.title}${brownout ? `, then ${brownout.scenario.title}` : ''} | tokens | requests/token | p95 to token | last job done |`,
+    '| --- | --: | --: | --: | --: |',
     ...short(burst.rows),
-    ...(brownout ? ['| _brownout:_ | | | |', ...short(brownout.rows)] : []),
+    ...(brownout ? ['| _brownout:_ | | | | |', ...short(brownout.rows)] : []),
   ].join('\n')
   const block = `${start}\n![Runner tokens obtained over time, per strategy](docs/bench.svg)\n\n${table}\n\n${parameters} Full tables, method and machine: [docs/bench.md](docs/bench.md).\n${end}`
   await writeFile(readme, await formatted(readme.pathname, text.slice(0, from) + block + text.slice(to + end.length)))

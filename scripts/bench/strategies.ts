@@ -17,6 +17,11 @@ export interface Strategy {
   shared?: boolean
   /** One action process registers a JIT runner for each of the N hosts (`count: N`, set per run). */
   batch?: boolean
+  /**
+   * Independent clients with a start spread sized to the burst: `spread` = N × S ÷ C, set per run
+   * (see runBurst). They are held at a gate before their spread begins, not at their first request.
+   */
+  spread?: number
 }
 
 export function strategies(scale: number): Strategy[] {
@@ -44,6 +49,18 @@ export function strategies(scale: number): Strategy[] {
       label: `this action, jitter ${jitter}${jitter === DEFAULTS.jitter ? ' (default)' : ''}, ${defaults}`,
       client: { kind: 'action' as const, inputs: actionInputs(jitter) },
     })),
+    {
+      id: 'spread',
+      label: `this action, defaults and spread N×S/C`,
+      client: { kind: 'action', inputs: actionInputs(DEFAULTS.jitter) },
+      spread: 1,
+    },
+    {
+      id: 'spread-2x',
+      label: `this action, defaults and spread 2×N×S/C`,
+      client: { kind: 'action', inputs: actionInputs(DEFAULTS.jitter) },
+      spread: 2,
+    },
     {
       id: 'shared',
       label: `one mint shared by all N hosts (this action, defaults)`,

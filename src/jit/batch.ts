@@ -1,37 +1,77 @@
 // A batch of JIT runners: registered concurrently through one limiter, one deadline and one
-// shared retry budget, and all or nothing: when one runner fails, the rest stop and every runner
-// this step registered is deleted.
+// shared retry budget, and all or nothing. When one runner fails, or the step is cancelled, the
+// batch halts at once (sleeping retries wake, no new request starts) and every runner the ledger
+// holds is rolled back; the caller gets a BatchFailed that says exactly what the rollback did.
 import type { Config } from '../inputs.js'
 import { ConcurrencyLimiter, SharedRetryBudget } from '../limiter.js'
 import { MintError } from '../mint.js'
 import { systemClock } from '../retry.js'
+import { CANCEL_GRACE_MS, Deadline, type StopSignal } from './deadline.js'
+import { Ledger, newOwnershipLabel } from './ledger.js'
 import { runnerNames } from './names.js'
 import type { JitRunner } from './runners.js'
-import { BatchAborted, type BatchStats, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
+import { type BatchStats, Halted, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
 import { mintOne } from './register.js'
-import { removeRunners } from './cleanup.js'
+import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './cleanup.js'
+import { beforeRegistering } from './prepare.js'
 
 export interface MintedRunners {
   runners: JitRunner[]
   /** Attempts at generate-jitconfig, all runners together. */
   attempts: number
+  /** The GitHub Enterprise Server version its answers named, if any. */
+  serverVersion?: string
+}
+
+/** A batch that failed or was cancelled, and what its rollback did; each caller words it for its own world. */
+export class BatchFailed extends MintError {
+  constructor(
+    /** What went wrong: the first runner's failure, or the cancellation. */
+    message: string,
+    attempts: number,
+    /** Undefined when the ledger held nothing: no runner can exist. */
+    readonly rollback: Removal | undefined,
+    readonly ownershipLabel: string,
+    readonly stoppedBy?: StopSignal,
+  ) {
+    super(message, attempts)
+  }
+}
+
+/** The signal that cancelled the step, if it was cancelled. */
+export function stopSignal(signal: AbortSignal | undefined): StopSignal | undefined {
+  if (!signal?.aborted) return undefined
+  return signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
 }
 
 /**
  * Registers `config.jit.count` runners. All or nothing: if one cannot be registered before the
- * deadline, the others stop, every runner this step registered is deleted, and it throws.
+ * deadline, or `deps.signal` cancels the step, the others stop, every runner in the ledger is
+ * rolled back, and it throws BatchFailed. The caller hands the runners over (and tells the ledger).
  */
-export async function mintRunners(config: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
-  const jit = config.jit!
+export async function mintRunners(given: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
   const clock = deps.clock ?? systemClock
+  // The step's deadline starts here; the spread, the group lookup and the rate budget are inside it.
+  const deadlineMs = clock.now() + given.timeoutMs
+  const config = await beforeRegistering(given, deadlineMs, deps)
+  const jit = config.jit!
   const limiter = new ConcurrencyLimiter({
     initial: Math.min(jit.count, INITIAL_IN_FLIGHT),
     max: Math.min(jit.count, MAX_IN_FLIGHT),
     clock,
   })
-  const session = new Session(config, deps, limiter)
-  const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock: session.clock, backoff: config })
-  const deadlineMs = session.clock.now() + config.timeoutMs
+  const ledger = deps.ledger ?? new Ledger(newOwnershipLabel())
+  const session = new Session(config, deps, limiter, ledger)
+  const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock, backoff: config })
+  // Requests in flight are torn down only by a cancellation; a failure lets their answers arrive.
+  const batch = new Deadline(clock, deadlineMs, deps.signal)
+  let cancelledAt: number | undefined
+  const onCancel = (): void => {
+    cancelledAt ??= clock.now()
+    batch.halt()
+  }
+  if (deps.signal?.aborted) onCancel()
+  deps.signal?.addEventListener('abort', onCancel, { once: true })
   const names = runnerNames(jit, env, session.random)
   const stats = (): BatchStats => ({
     requests: session.requests,
@@ -45,32 +85,57 @@ export async function mintRunners(config: Config, env: Record<string, string | u
   let firstError: Error | undefined
   const results = await Promise.allSettled(
     names.map((name) =>
-      mintOne(name, session, budget, deadlineMs).catch((error: unknown) => {
-        // The first real failure stops the batch; the others stop at their next attempt.
-        if (!(error instanceof BatchAborted) && !firstError) firstError = error as Error
-        session.aborted = true
-        // Requests held back by a rate-limit pause would only be given up: let them notice now.
-        limiter.resume()
+      mintOne(name, session, budget, batch).catch((error: unknown) => {
+        // The first real failure halts the batch: sleeping retries wake, waiting requests give up.
+        if (!(error instanceof Halted) && !firstError) firstError = error as Error
+        batch.halt()
         throw error
       }),
     ),
   )
-  if (!firstError) {
+  deps.signal?.removeEventListener('abort', onCancel)
+  if (!firstError && cancelledAt === undefined) {
     deps.onStats?.(stats())
-    return { runners: results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value), attempts: session.attempts }
+    const runners = results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value)
+    return { runners, attempts: session.attempts, ...(session.serverVersion ? { serverVersion: session.serverVersion } : {}) }
   }
-  const failed = results.filter((r) => r.status === 'rejected' && !(r.reason instanceof BatchAborted)).length
-  const leftovers = [...session.registered.values()]
-  let rollback = ''
-  if (leftovers.length) {
-    session.log(`Deleting the ${leftovers.length} runner(s) this step registered, since the batch failed.`)
-    const removal = await removeRunners(config, leftovers, 'rollback', { ...deps, limiter, session })
-    for (const ref of [...removal.deleted, ...removal.gone]) session.track(ref.name, undefined)
-    rollback = removal.failed.length
-      ? ` ${removal.failed.length} of the ${leftovers.length} runner(s) this step registered could not be deleted (the post step tries again): ${removal.failed.map((r) => r.name).join(', ')}.`
-      : ` The ${leftovers.length} runner(s) this step registered were deleted.`
+  const entries = ledger.notHandedOver
+  let rollback: Removal | undefined
+  if (entries.length) {
+    session.log(`Rolling back: removing the ${entries.length} runner(s) that may have been registered (label ${ledger.label}).`)
+    rollback = await rollBack(session, cancelledAt, deps.signal)
   }
   deps.onStats?.(stats())
+  const stoppedBy = stopSignal(deps.signal)
+  if (!firstError) {
+    throw new BatchFailed(
+      `Stopped by ${stoppedBy} while registering ${jit.count} just-in-time runner(s).`,
+      session.attempts,
+      rollback,
+      ledger.label,
+      stoppedBy,
+    )
+  }
+  const failed = results.filter((r) => r.status === 'rejected' && !(r.reason instanceof Halted)).length
   const intro = jit.count > 1 ? `${failed} of ${jit.count} runners could not be registered. ` : ''
-  throw new MintError(`${intro}${firstError.message}${rollback}`, session.attempts)
+  throw new BatchFailed(`${intro}${firstError.message}`, session.attempts, rollback, ledger.label, stoppedBy)
+}
+
+/**
+ * Rolls back what the ledger holds, within the cleanup deadline: CLEANUP_TIMEOUT_MS after a
+ * failure, CANCEL_GRACE_MS after a cancellation (also one that arrives during the rollback).
+ */
+async function rollBack(session: Session, cancelledAt: number | undefined, signal: AbortSignal | undefined): Promise<Removal> {
+  const { clock, config, ledger } = session
+  const deadline = new Deadline(clock, clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS))
+  const onCancel = (): void => deadline.bringForward(clock.now() + CANCEL_GRACE_MS)
+  if (cancelledAt !== undefined) deadline.bringForward(cancelledAt + CANCEL_GRACE_MS)
+  else if (signal?.aborted) onCancel()
+  else signal?.addEventListener('abort', onCancel, { once: true })
+  try {
+    return await removeRunners(ledger.notHandedOver, 'rollback', session, deadline)
+  } finally {
+    signal?.removeEventListener('abort', onCancel)
+    deadline.dispose()
+  }
 }

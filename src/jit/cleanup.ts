@@ -1,111 +1,165 @@
-// Deleting the runners a step registered: the rollback of a failed batch, and the post step's
-// cleanup after a failed job. Never a runner that is online or busy.
-import type { Config } from '../inputs.js'
+// Removing the runners a step may have registered: the rollback of a failed or cancelled batch,
+// and the post step. Only a runner that carries the step's ownership label and never connected is
+// deleted; each outcome is counted as what it is, and only a confirmed absence leaves the ledger.
 import type { ApiResponse } from '../github.js'
+import { formatMs } from '../github.js'
 import type { Outcome } from '../policy.js'
-import { type AttemptResult, RetryError, retry, systemClock } from '../retry.js'
-import { ConcurrencyLimiter } from '../limiter.js'
+import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../retry.js'
 import { explainFailure } from '../explain.js'
 import { failureLine, responseOutcome } from '../mint.js'
-import { type ListedRunner, type RunnerRef, asRunner, hasLabels, neverConnected, parseRunnerList, safeJson } from './runners.js'
-import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session, networkOutcome } from './session.js'
+import type { Deadline } from './deadline.js'
+import type { LedgerEntry } from './ledger.js'
+import { type LastSeen, findByName } from './lookup.js'
+import { type ListedRunner, asRunner, safeJson, whySpared } from './runners.js'
+import { Halted, type Session, networkOutcome } from './session.js'
 
-/** How long the rollback of a failed batch and the post step's cleanup may take at most. */
+/** How long the rollback of a failed batch and the post step may take at most. */
 export const CLEANUP_TIMEOUT_MS = 60_000
+/** A name not listed is looked up again, with backoff, for this long: a listing can lag behind a registration. */
+export const LISTING_PATIENCE_MS = 10_000
+
+export type SpareReason = 'online' | 'busy' | 'not ours'
 
 export interface Removal {
-  deleted: RunnerRef[]
-  /** Already gone (an ephemeral runner that finished, or deleted by someone else). */
-  gone: RunnerRef[]
-  /** Left alone: online or busy. */
-  spared: RunnerRef[]
-  failed: { name: string; id?: number; error: string }[]
+  /** GitHub confirmed the delete (204). */
+  deleted: LedgerEntry[]
+  /** Already gone (404): an ephemeral runner that ran its job, or deleted by someone else. */
+  gone: LedgerEntry[]
+  /** Left alone, and why. */
+  spared: { entry: LedgerEntry; why: SpareReason }[]
+  /** Not found by name, after looking again within the deadline: it may still appear. */
+  unknown: LedgerEntry[]
+  /** An error or the deadline came first. */
+  failed: { entry: LedgerEntry; error: string }[]
 }
 
+type Verdict = { kind: 'deleted' | 'gone' | 'unknown' } | { kind: 'spared'; why: SpareReason }
+
 /**
- * Deletes runners this step registered. 'rollback': they were never handed out, delete them.
- * 'post': only those that never connected (offline and not busy); never an online or busy one.
- * A ref without an id is looked up by name and deleted only if it never connected and is ours.
+ * Removes `entries`, all at once through the session's limiter, before `deadline`. 'rollback':
+ * runners never handed over, so one with a known id (GitHub's answer to our own request) is
+ * deleted straight away. 'post': every runner is looked at first (by id, else by name).
  */
 export async function removeRunners(
-  config: Config,
-  refs: RunnerRef[],
+  entries: LedgerEntry[],
   mode: 'rollback' | 'post',
-  deps: JitDeps & { limiter?: ConcurrencyLimiter; session?: Session } = {},
+  session: Session,
+  deadline: Deadline,
 ): Promise<Removal> {
-  const limiter =
-    deps.limiter ?? new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock: deps.clock ?? systemClock })
-  const session = deps.session ?? new Session(config, deps, limiter)
-  const deadlineMs = session.clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS)
-  const labels = config.jit?.labels ?? []
-  const removal: Removal = { deleted: [], gone: [], spared: [], failed: [] }
-
+  const removal: Removal = { deleted: [], gone: [], spared: [], unknown: [], failed: [] }
   await Promise.all(
-    refs.map(async (ref) => {
-      let last: { requestId?: string; detail?: string } = {}
-      const call = async (method: 'GET' | 'DELETE', url: string, timeoutMs: number): Promise<ApiResponse | Outcome> => {
-        try {
-          const response = await session.request(method, url, timeoutMs, deadlineMs)
-          last.requestId = response.headers['x-github-request-id']
-          return response
-        } catch (error) {
-          const { outcome, detail } = networkOutcome(error)
-          last.detail = detail
-          return outcome
-        }
-      }
-      const isOutcome = (value: ApiResponse | Outcome): value is Outcome => 'kind' in value
-      type Verdict = 'deleted' | 'gone' | 'spared'
-      const done = (verdict: Verdict): AttemptResult<Verdict> => ({
-        value: verdict,
-        outcome: { kind: 'response', status: 200, headers: {} },
-      })
-
-      const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
-        last = {}
-        let id = ref.id
-        if (mode === 'post' || id === undefined) {
-          // Look before deleting: never delete a runner a host is using.
-          const url = id === undefined ? `${session.base}?name=${encodeURIComponent(ref.name)}` : `${session.base}/${id}`
-          const looked = await call('GET', url, timeoutMs)
-          if (isOutcome(looked)) return { outcome: looked }
-          if (looked.status === 404 && id !== undefined) return done('gone')
-          if (looked.status !== 200) return { outcome: responseOutcome(looked) }
-          let runner: ListedRunner | undefined
-          if (id === undefined) {
-            const listed = parseRunnerList(looked.body)
-            if (!listed) return { outcome: responseOutcome(looked, false) }
-            runner = listed.find((r) => r.name.toLowerCase() === ref.name.toLowerCase())
-            if (!runner) return done('gone')
-            if (!hasLabels(runner, labels)) return done('spared')
-          } else {
-            runner = asRunner(safeJson(looked.body))
-            if (!runner) return { outcome: responseOutcome(looked, false) }
-          }
-          if (!neverConnected(runner)) return done('spared')
-          id = runner.id
-        }
-        const deleted = await call('DELETE', `${session.base}/${id}`, timeoutMs)
-        if (isOutcome(deleted)) return { outcome: deleted }
-        if (deleted.status === 204) return done('deleted')
-        if (deleted.status === 404) return done('gone')
-        // 422: it became busy between our look and the delete; it is in use, leave it.
-        if (deleted.status === 422) return done('spared')
-        return { outcome: responseOutcome(deleted) }
-      }
-
-      try {
-        const { value } = await retry(attempt, {
-          ...session.retryOptions(deadlineMs),
-          onFailure: (failure) => session.log(`Removing runner "${ref.name}": ${failureLine(failure, last.requestId, last.detail)}`),
-        })
-        removal[value].push(ref)
-      } catch (error) {
-        if (!(error instanceof RetryError)) throw error
-        const why = explainFailure(error.failure.outcome, config.scope, last.detail)
-        removal.failed.push({ ...ref, error: why })
-      }
+    entries.map(async (entry) => {
+      const verdict = await removeOne(entry, mode, session, deadline)
+      if ('error' in verdict) return void removal.failed.push({ entry, error: verdict.error })
+      if (verdict.kind === 'spared') return void removal.spared.push({ entry, why: verdict.why })
+      if (verdict.kind === 'deleted' || verdict.kind === 'gone') session.ledger.gone(entry.name)
+      removal[verdict.kind].push(entry)
     }),
   )
   return removal
+}
+
+async function removeOne(
+  entry: LedgerEntry,
+  mode: 'rollback' | 'post',
+  session: Session,
+  deadline: Deadline,
+): Promise<Verdict | { error: string }> {
+  const { ledger, clock } = session
+  let last: LastSeen = {}
+  // Set when the latest attempt found no runner of that name; since when it has not been listed.
+  let notListed = false
+  let notListedSince: number | undefined
+  const done = (verdict: Verdict): AttemptResult<Verdict> => ({ value: verdict, outcome: { kind: 'response', status: 200, headers: {} } })
+  const call = async (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> => {
+    try {
+      const response = await session.request(method, `${session.base}/${id}`, { timeoutMs, deadline })
+      last.requestId = response.headers['x-github-request-id']
+      return response
+    } catch (error) {
+      const { outcome, detail } = networkOutcome(error)
+      last.detail = detail
+      return { outcome }
+    }
+  }
+  /** GET by id: the runner, or a verdict (404: gone), or an outcome to retry. */
+  const look = async (id: number, timeoutMs: number): Promise<ListedRunner | AttemptResult<Verdict>> => {
+    const looked = await call('GET', id, timeoutMs)
+    if ('outcome' in looked) return looked
+    if (looked.status === 404) return done({ kind: 'gone' })
+    if (looked.status !== 200) return { outcome: responseOutcome(looked) }
+    return asRunner(safeJson(looked.body)) ?? { outcome: responseOutcome(looked, false) }
+  }
+  const spareOrDelete = async (runner: ListedRunner, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
+    const why = whySpared(runner, ledger.label)
+    return why ? done({ kind: 'spared', why }) : remove(runner.id, timeoutMs)
+  }
+  const remove = async (id: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
+    const deleted = await call('DELETE', id, timeoutMs)
+    if ('outcome' in deleted) return deleted
+    if (deleted.status === 204) return done({ kind: 'deleted' })
+    if (deleted.status === 404) return done({ kind: 'gone' })
+    if (deleted.status !== 422) return { outcome: responseOutcome(deleted) }
+    // GitHub refuses to delete a runner that is running a job: look again to say which it is.
+    const refused = responseOutcome(deleted)
+    const runner = await look(id, timeoutMs)
+    if (!('id' in runner)) return 'value' in runner ? runner : { outcome: refused }
+    const why = whySpared(runner, ledger.label)
+    return why ? done({ kind: 'spared', why }) : { outcome: refused }
+  }
+
+  const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
+    last = {}
+    notListed = false
+    if (mode === 'rollback' && entry.id !== undefined) return remove(entry.id, timeoutMs)
+    if (entry.id !== undefined) {
+      const runner = await look(entry.id, timeoutMs)
+      return 'id' in runner ? spareOrDelete(runner, timeoutMs) : runner
+    }
+    const found = await findByName(session, entry.name, timeoutMs, deadline, last)
+    if ('runner' in found) return spareOrDelete(found.runner, timeoutMs)
+    if ('outcome' in found) return found
+    notListed = true
+    notListedSince ??= clock.now()
+    if (clock.now() - notListedSince >= LISTING_PATIENCE_MS) return done({ kind: 'unknown' })
+    return { outcome: NOT_LISTED }
+  }
+
+  const options = session.retryOptions(deadline)
+  try {
+    const { value } = await retry(attempt, {
+      ...options,
+      decide: (outcome, now, earlier401s) => (notListed ? { action: 'retry' } : options.decide!(outcome, now, earlier401s)),
+      onFailure: (failure) => session.log(`Removing runner "${entry.name}": ${removalLine(failure, notListed, last)}`),
+    })
+    return value
+  } catch (error) {
+    if (!(error instanceof RetryError) && !(error instanceof Halted)) throw error
+    // The latest look found no such name: not proof that it is gone, so not a failure either.
+    if (notListed) return { kind: 'unknown' }
+    const failure = error instanceof RetryError ? error.failure : undefined
+    return { error: removalError(failure, session, last) }
+  }
+}
+
+/** The outcome of a look that found no runner of the name: worth another look later. */
+const NOT_LISTED: Outcome = { kind: 'network', code: 'ENOTLISTED' }
+
+function removalLine(failure: AttemptFailure, notListed: boolean, last: LastSeen): string {
+  if (!notListed) return failureLine(failure, last.requestId, last.detail)
+  const next = failure.stop ? 'not looking again' : `looking again in ${formatMs(failure.waitMs ?? 0)}`
+  return `not listed (a listing can lag behind a registration); ${next}.`
+}
+
+function removalError(failure: AttemptFailure | undefined, session: Session, last: LastSeen): string {
+  if (!failure) return 'the cleanup deadline came before the next request'
+  const { outcome } = failure
+  const said = outcome.kind === 'response' && outcome.message ? ` GitHub said: "${outcome.message}".` : ''
+  const refused = outcome.kind === 'response' && outcome.status === 422
+  const why = refused ? `GitHub refused to delete it (422).${said}` : explainFailure(outcome, session.config.scope, last.detail)
+  const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
+  if (failure.stop === 'deadline') return `the next wait (${formatMs(failure.waitMs ?? 0)}) would pass the cleanup deadline. ${why}${id}`
+  if (failure.stop === 'aborted') return `stopped at the cleanup deadline. ${why}${id}`
+  if (failure.stop === 'attempts-exhausted') return `gave up after ${failure.attempt} attempt(s). ${why}${id}`
+  return `${why}${id}`
 }

@@ -27,7 +27,11 @@ export function runnerNames(
   return [...names]
 }
 
-/** The documented request body of generate-jitconfig. */
-export function jitBody(name: string, jit: JitInputs): { name: string; runner_group_id: number; labels: string[]; work_folder: string } {
-  return { name, runner_group_id: jit.runnerGroupId, labels: jit.labels, work_folder: jit.workFolder }
+/** The documented request body of generate-jitconfig: the user's labels and the step's ownership label. */
+export function jitBody(
+  name: string,
+  jit: JitInputs,
+  ownershipLabel: string,
+): { name: string; runner_group_id: number; labels: string[]; work_folder: string } {
+  return { name, runner_group_id: jit.runnerGroupId, labels: [...jit.labels, ownershipLabel], work_folder: jit.workFolder }
 }

@@ -1,65 +1,73 @@
 // Registering one runner with generate-jitconfig through the retry loop. A JIT mint is not
-// idempotent (each success registers a runner), so after an attempt whose outcome we did not see,
-// a 409 for our name is probably our own runner: we look it up, delete it if it never connected,
-// and register it again.
+// idempotent (each success registers a runner), so the name goes into the ledger before each
+// request is sent; and after an attempt whose outcome we did not see, a 409 for our name may be
+// our own runner: we look it up, and only if it carries this step's ownership label and never
+// connected do we delete it and register it again.
 import type { Config } from '../inputs.js'
 import type { ApiResponse } from '../github.js'
-import { type Outcome, decide } from '../policy.js'
+import type { Outcome } from '../policy.js'
 import { type AttemptResult, RetryError, retry } from '../retry.js'
 import type { SharedRetryBudget } from '../limiter.js'
 import { explainFailure, explainGiveUp } from '../explain.js'
+import { explainJitUnsupported } from '../ghes.js'
 import { failureLine, responseOutcome } from '../mint.js'
+import type { Deadline } from './deadline.js'
 import { jitBody } from './names.js'
-import { type JitRunner, type ListedRunner, hasLabels, neverConnected, parseJitBody, parseRunnerList } from './runners.js'
-import { BatchAborted, type Session, networkOutcome, unknownOutcome } from './session.js'
+import { type JitRunner, parseJitBody, whySpared } from './runners.js'
+import { type LastSeen, findByName } from './lookup.js'
+import { Halted, type Session, networkOutcome, unknownOutcome } from './session.js'
 
 /** Registers one runner under `name`, retrying through the shared budget; recovers our own 409s. */
-export async function mintOne(name: string, session: Session, budget: SharedRetryBudget, deadlineMs: number): Promise<JitRunner> {
-  const { config } = session
-  const jit = config.jit!
-  const body = jitBody(name, jit)
-  // True once an attempt may have registered the runner without our seeing the answer.
-  let maybeRegistered = false
+export async function mintOne(name: string, session: Session, budget: SharedRetryBudget, deadline: Deadline): Promise<JitRunner> {
+  const { config, ledger } = session
+  const body = jitBody(name, config.jit!, ledger.label)
   // True when a 409 is worth another attempt: our runner is not listed yet, so it cannot be reclaimed yet.
   let retryConflict = false
-  let last: { requestId?: string; detail?: string; note?: string } = {}
+  let last: LastSeen & { note?: string } = {}
 
   const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<JitRunner>> => {
-    if (session.aborted) throw new BatchAborted()
+    if (deadline.stop.aborted) throw new Halted()
     session.attempts++
     retryConflict = false
     last = {}
     return register(timeoutMs, true)
   }
 
+  /** What an answer (or its absence) says about whether our request registered the runner. */
+  function settle(outcome: Outcome): void {
+    if (unknownOutcome(outcome)) ledger.outcomeUnknown(name)
+    else ledger.refused(name)
+  }
+
   /** One generate-jitconfig request; after our own leftover is deleted, one more straight away. */
   async function register(timeoutMs: number, mayReclaim: boolean): Promise<AttemptResult<JitRunner>> {
     let response: ApiResponse
     try {
-      response = await session.request('POST', `${session.base}/generate-jitconfig`, timeoutMs, deadlineMs, body, true)
+      const onSend = (): void => ledger.sending(name)
+      response = await session.request('POST', `${session.base}/generate-jitconfig`, { timeoutMs, deadline, body, onSend })
     } catch (error) {
       const { outcome, detail } = networkOutcome(error)
       last.detail = detail
-      if (unknownOutcome(outcome)) noteMaybe()
+      settle(outcome)
       return { outcome }
     }
     last.requestId = response.headers['x-github-request-id']
     if (response.status >= 200 && response.status < 300) {
       const runner = parseJitBody(response.body)
       if (!runner) {
-        noteMaybe()
+        ledger.outcomeUnknown(name)
         return { outcome: responseOutcome(response, false) }
       }
       // Masked before anything can print it.
       session.deps.mask?.(runner.encodedJitConfig)
-      session.track(name, { id: runner.id, name })
+      ledger.registered(name, runner.id)
       budget.refund()
       return { value: runner, outcome: responseOutcome(response, true) }
     }
     const outcome = responseOutcome(response)
-    if (unknownOutcome(outcome)) noteMaybe()
+    settle(outcome)
     if (response.status !== 409) return { outcome }
-    if (!maybeRegistered) {
+    if (!ledger.get(name)?.maybe) {
       last.note = `The runner name "${name}" is already taken (409) by a runner this step did not register; it was left alone. Choose another "runner-name", or remove that runner.`
       return { outcome }
     }
@@ -68,72 +76,57 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
     return reclaimed === 'deleted' ? register(timeoutMs, false) : reclaimed
   }
 
-  function noteMaybe(): void {
-    maybeRegistered = true
-    if (!session.registered.get(name)?.id) session.track(name, { name })
-  }
-
-  /** After a 409 that may be our own doing: find the runner, and delete it if it is ours. */
+  /** After a 409 that may be our own doing: find the runner, and delete it if it is ours and never connected. */
   async function reclaim(timeoutMs: number, conflict: Outcome): Promise<AttemptResult<JitRunner> | 'deleted'> {
-    let found: ListedRunner | undefined
-    try {
-      const listed = await session.request(
-        'GET',
-        `${session.base}?name=${encodeURIComponent(name)}`,
-        timeoutMs,
-        deadlineMs,
-        undefined,
-        true,
-      )
-      last.requestId = listed.headers['x-github-request-id']
-      if (listed.status !== 200) return { outcome: responseOutcome(listed) }
-      const runners = parseRunnerList(listed.body)
-      if (!runners) return { outcome: responseOutcome(listed, false) }
-      found = runners.find((r) => r.name.toLowerCase() === name.toLowerCase())
-    } catch (error) {
-      const { outcome, detail } = networkOutcome(error)
-      last.detail = detail
-      return { outcome }
-    }
-    if (!found) {
+    const found = await findByName(session, name, timeoutMs, deadline, last)
+    if ('outcome' in found) return { outcome: found.outcome }
+    if ('notListed' in found) {
       // The name is taken but not listed yet: ask again after a wait.
       session.log(`Runner "${name}": GitHub answered 409 but lists no runner of that name yet; asking again.`)
+      last.note = `The runner name "${name}" is taken (409), but GitHub listed no runner of that name, so this step could not tell whether it is its own (a listing can lag behind a registration).`
       retryConflict = true
       return { outcome: conflict }
     }
-    if (!neverConnected(found) || !hasLabels(found, jit.labels)) {
-      const why = neverConnected(found) ? 'it has other labels' : found.busy ? 'it is busy' : `it is ${found.status}`
-      last.note = `The runner name "${name}" is taken (409) by runner ${found.id}, which this step cannot be sure it registered (${why}); it was left alone. Choose another "runner-name", or remove that runner.`
+    const { runner } = found
+    const why = whySpared(runner, ledger.label)
+    if (why) {
+      const reason = why === 'not ours' ? `it is not this step's: it lacks the label ${ledger.label}` : `it is ${why}`
+      last.note = `The runner name "${name}" is taken (409) by runner ${runner.id}, which this step may not delete (${reason}); it was left alone. Choose another "runner-name", or remove that runner.`
       return { outcome: conflict }
     }
     session.log(
-      `Runner "${name}" (id ${found.id}) was registered by an attempt whose answer was lost; deleting it and registering it again.`,
+      `Runner "${name}" (id ${runner.id}) was registered by an attempt whose answer was lost; deleting it and registering it again.`,
     )
+    let deleted: ApiResponse
     try {
-      const deleted = await session.request('DELETE', `${session.base}/${found.id}`, timeoutMs, deadlineMs, undefined, true)
-      last.requestId = deleted.headers['x-github-request-id']
-      if (deleted.status !== 204 && deleted.status !== 404) return { outcome: responseOutcome(deleted) }
+      deleted = await session.request('DELETE', `${session.base}/${runner.id}`, { timeoutMs, deadline })
     } catch (error) {
       const { outcome, detail } = networkOutcome(error)
       last.detail = detail
       return { outcome }
     }
+    last.requestId = deleted.headers['x-github-request-id']
+    if (deleted.status !== 204 && deleted.status !== 404) return { outcome: responseOutcome(deleted) }
+    ledger.gone(name)
     return 'deleted'
   }
 
+  const options = session.retryOptions(deadline)
   try {
     const { value } = await retry(attempt, {
-      ...session.retryOptions(deadlineMs),
+      ...options,
       // In a batch the shared rounds bound the retries: a runner that happened to draw short
       // waits must not run out on its own and sink the whole batch while the others still wait.
       maxAttempts: config.jit!.count > 1 ? Infinity : config.maxAttempts,
       budget,
-      decide: (outcome, now, earlier401s) => (retryConflict ? { action: 'retry' } : decide(outcome, now, earlier401s)),
+      decide: (outcome, now, earlier401s) => (retryConflict ? { action: 'retry' } : options.decide!(outcome, now, earlier401s)),
       onFailure: (failure) => session.log(`Runner "${name}": ${failureLine(failure, last.requestId, last.detail)}`),
     })
     return value
   } catch (error) {
     if (!(error instanceof RetryError)) throw error
+    // Called off (the batch failed elsewhere, or the step was cancelled): not this runner's failure.
+    if (error.failure.stop === 'aborted') throw new Halted()
     const why = last.note ?? jitExplanation(error.failure.outcome, config, last.detail)
     throw new Error(`Runner "${name}": ${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, { cause: error })
   }
@@ -147,5 +140,5 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
     const said = outcome.message ? ` GitHub said: "${outcome.message}".` : ''
     return `GitHub could not process the runner (422): check "labels", "runner-group-id" and "work-folder", and that self-hosted runners are allowed here.${said}`
   }
-  return explainFailure(outcome, config.scope, detail)
+  return explainJitUnsupported(outcome) ?? explainFailure(outcome, config.scope, detail)
 }

@@ -1,5 +1,6 @@
-// GitHub's runner objects as this action reads them: the 201 of generate-jitconfig, a listing, one
-// runner; and the two questions asked of a listed runner (did it ever connect, is it labelled ours).
+// GitHub's runner objects as this action reads them: the 201 of generate-jitconfig, a page of a
+// listing, one runner; and the questions asked of a runner before deleting it (is it ours, did it
+// ever connect).
 
 export interface JitRunner {
   id: number
@@ -44,27 +45,30 @@ export function parseJitBody(body: string): JitRunner | undefined {
   return { id: runner.id, name: runner.name, encodedJitConfig: config }
 }
 
-export function parseRunnerList(body: string): ListedRunner[] | undefined {
-  try {
-    const runners = (JSON.parse(body) as { runners?: unknown })?.runners
-    if (!Array.isArray(runners)) return undefined
-    const parsed = runners.map(asRunner)
-    return parsed.every(Boolean) ? (parsed as ListedRunner[]) : undefined
-  } catch {
-    return undefined
-  }
+/** One page of `GET .../actions/runners`: `{total_count, runners: [...]}`. */
+export function parseRunnerPage(body: string): { totalCount: number; runners: ListedRunner[] } | undefined {
+  const parsed = (safeJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }
+  if (!Array.isArray(parsed.runners) || !Number.isSafeInteger(parsed.total_count)) return undefined
+  const runners = parsed.runners.map(asRunner)
+  return runners.every(Boolean) ? { totalCount: parsed.total_count as number, runners: runners as ListedRunner[] } : undefined
 }
 
 /** A runner that never connected: no host holds it, so deleting it harms no one. */
-
 export function neverConnected(runner: { status: string; busy: boolean }): boolean {
   return runner.status === 'offline' && !runner.busy
 }
 
-/** Whether a listed runner carries every label we asked for (the read-only ones GitHub adds aside). */
-export function hasLabels(runner: ListedRunner, labels: string[]): boolean {
-  const have = new Set(runner.labels.map((l) => l.name.toLowerCase()))
-  return labels.every((label) => have.has(label.toLowerCase()))
+/** Whether a runner carries the step's ownership label, which no runner of anyone else can have. */
+export function carriesLabel(runner: ListedRunner, label: string): boolean {
+  return runner.labels.some((l) => l.name.toLowerCase() === label.toLowerCase())
+}
+
+/** Why a runner is left alone, or undefined when it is ours and never connected. */
+export function whySpared(runner: ListedRunner, label: string): 'not ours' | 'busy' | 'online' | undefined {
+  if (!carriesLabel(runner, label)) return 'not ours'
+  if (runner.busy) return 'busy'
+  if (runner.status !== 'offline') return 'online'
+  return undefined
 }
 
 export function safeJson(text: string): unknown {

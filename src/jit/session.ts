@@ -1,12 +1,14 @@
 // What the requests of one JIT step share: the API base and token, the limiter (requests in
-// flight, rate-limit pauses), the deadline checks, and the record of runners it may have registered.
+// flight, rate-limit pauses), the deadline checks, and the ledger of runners it may have registered.
 import type { Config } from '../inputs.js'
-import { type ApiResponse, NetworkError, send } from '../github.js'
+import { type ApiResponse, NetworkError, formatMs, send } from '../github.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
-import { type Clock, systemClock } from '../retry.js'
-import { type ConcurrencyLimiter, type Signal } from '../limiter.js'
+import { type Clock, type RetryOptions, latestStart, systemClock } from '../retry.js'
+import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
 import { responseOutcome, scopePath } from '../mint.js'
-import type { RunnerRef } from './runners.js'
+import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
+import type { Deadline } from './deadline.js'
+import type { Ledger } from './ledger.js'
 
 export interface JitDeps {
   clock?: Clock
@@ -14,8 +16,10 @@ export interface JitDeps {
   log?: (line: string) => void
   /** Called with every encoded_jit_config the moment it arrives, before anything else sees it. */
   mask?: (secret: string) => void
-  /** Called whenever the set of runners this step may have registered changes. */
-  onRegistered?: (runners: RunnerRef[]) => void
+  /** The step's ledger (its ownership label, persisted as the caller chooses); else an unsaved one. */
+  ledger?: Ledger
+  /** Aborted with 'SIGINT' or 'SIGTERM' as its reason when the step is cancelled. */
+  signal?: AbortSignal
   /** Where the batch's limiter and budget stand at the end, for the log and the benchmark. */
   onStats?: (stats: BatchStats) => void
 }
@@ -35,7 +39,7 @@ export const MAX_IN_FLIGHT = 16
 
 // Network failures where the request never reached GitHub (besides the permanent ones, which
 // all fail before sending); after any other, it may have.
-const NOT_SENT = /^(ECONNREFUSED|EAI_AGAIN|EDEADLINE|ERR_TLS_)/
+const NOT_SENT = /^(ECONNREFUSED|EAI_AGAIN|EDEADLINE|ECANCELED|ERR_TLS_)/
 
 export function unknownOutcome(outcome: Outcome): boolean {
   if (outcome.kind === 'network') return !PERMANENT_NETWORK_CODES.test(outcome.code) && !NOT_SENT.test(outcome.code)
@@ -58,23 +62,33 @@ function signalOf(result: { value?: ApiResponse; error?: unknown }, rateLimited:
   return 'neutral'
 }
 
-export class BatchAborted extends Error {}
+/** The phase was halted (the batch failed elsewhere, the step was cancelled) before this request was sent. */
+export class Halted extends Error {}
 
-/** What the runners of one step share: the API, the limiter, the budget, the deadline, the record. */
+export interface RequestOptions {
+  timeoutMs: number
+  deadline: Deadline
+  body?: unknown
+  /** Called in the request's slot just before it is sent (the ledger records the name here). */
+  onSend?: () => void
+}
+
+/** What the runners of one step share: the API, the limiter, the ledger and the counts. */
 export class Session {
   readonly clock: Clock
   readonly random: () => number
   readonly log: (line: string) => void
   readonly base: string
-  readonly registered = new Map<string, RunnerRef>()
   requests = 0
   attempts = 0
-  aborted = false
+  /** The GHES version the answers named, if any (for the step summary). */
+  serverVersion?: string
 
   constructor(
     readonly config: Config,
     readonly deps: JitDeps,
     readonly limiter: ConcurrencyLimiter,
+    readonly ledger: Ledger,
   ) {
     this.clock = deps.clock ?? systemClock
     this.random = deps.random ?? Math.random
@@ -82,48 +96,64 @@ export class Session {
     this.base = `${config.apiUrl}${scopePath(config.scope)}/actions/runners`
   }
 
-  /** One request in a limiter slot, cut short so it cannot outlive `deadlineMs`. */
-  async request(
-    method: 'GET' | 'POST' | 'DELETE',
-    url: string,
-    timeoutMs: number,
-    deadlineMs: number,
-    body?: unknown,
-    /** Part of a batch's minting: not sent once the batch has failed (it may have waited for a slot). */
-    abortable = false,
-  ): Promise<ApiResponse> {
-    return this.limiter.run(
-      async () => {
-        if (abortable && this.aborted) throw new BatchAborted()
-        const left = Math.min(timeoutMs, deadlineMs - this.clock.now())
-        if (left <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed while waiting for a free request slot')
-        this.requests++
-        return send({ method, url, token: this.config.githubToken, body, timeoutMs: left })
-      },
-      (result) => {
-        let rateLimited = false
-        if (result.value && (result.value.status === 429 || result.value.status === 403)) {
-          const now = this.clock.now()
-          const decision = decide(responseOutcome(result.value), now)
-          if (decision.action === 'retry') {
-            rateLimited = true
-            // A wait GitHub asked for holds the whole batch, not just the runner that was told.
-            this.limiter.pauseUntil(now + (decision.askedMs ?? decision.minimumMs ?? 0))
+  /**
+   * One request in a limiter slot. Not sent once the deadline's phase is halted (Halted), nor with
+   * less time left than a useful attempt needs, nor after a wait GitHub asked for that would pass
+   * the deadline (NetworkError EDEADLINE: never sent). Cut short at the deadline or on teardown.
+   */
+  async request(method: 'GET' | 'POST' | 'DELETE', url: string, options: RequestOptions): Promise<ApiResponse> {
+    const { deadline } = options
+    const lastStartMs = latestStart(deadline.atMs, this.config)
+    try {
+      return await this.limiter.run(
+        async () => {
+          if (deadline.stop.aborted) throw new Halted()
+          const left = Math.min(options.timeoutMs, deadline.atMs - this.clock.now())
+          // Read again: a cancellation may have brought the deadline forward while this waited.
+          if (this.clock.now() > latestStart(deadline.atMs, this.config)) {
+            throw new NetworkError('EDEADLINE', 'too little time was left before the deadline')
           }
-        }
-        return signalOf(result, rateLimited)
-      },
-    )
+          options.onSend?.()
+          this.requests++
+          const { body } = options
+          const response = await send({ method, url, token: this.config.githubToken, body, timeoutMs: left, signal: deadline.teardown })
+          this.serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? this.serverVersion
+          return response
+        },
+        (result) => signalOf(result, this.notePause(result.value)),
+        { latestStartMs: lastStartMs, signal: deadline.stop },
+      )
+    } catch (error) {
+      if (!(error instanceof WaitRefused)) throw error
+      if (error.reason === 'aborted') throw new Halted()
+      if (error.reason === 'deadline') throw new NetworkError('EDEADLINE', 'no request slot came free before the deadline')
+      const waitMs = (error.pausedUntilMs ?? 0) - this.clock.now()
+      throw new NetworkError('EDEADLINE', `GitHub asked to wait ${formatMs(waitMs)}, past the deadline`)
+    }
   }
 
-  track(name: string, ref: RunnerRef | undefined): void {
-    if (ref) this.registered.set(name, ref)
-    else this.registered.delete(name)
-    this.deps.onRegistered?.([...this.registered.values()])
+  /** A rate limit holds the whole step, not just the request that was told. True when it was one. */
+  private notePause(response: ApiResponse | undefined): boolean {
+    if (!response || (response.status !== 429 && response.status !== 403)) return false
+    const now = this.clock.now()
+    const decision = decide(responseOutcome(response), now)
+    if (decision.action !== 'retry') return false
+    this.limiter.pauseUntil(now + (decision.askedMs ?? decision.minimumMs ?? 0))
+    return true
   }
 
-  retryOptions(deadlineMs: number) {
-    return { ...this.config, deadlineMs, clock: this.clock, random: this.random }
+  /** The retry loop's options for a phase: its deadline, its stop signal, and JIT's own stops. */
+  retryOptions(deadline: Deadline): RetryOptions {
+    return {
+      ...this.config,
+      deadlineMs: deadline.atMs,
+      signal: deadline.stop,
+      clock: this.clock,
+      random: this.random,
+      // A deadline our own wait for a slot or a pause ran into is final: no retry could start in time.
+      decide: (outcome, now, earlier401s) =>
+        outcome.kind === 'network' && outcome.code === 'EDEADLINE' ? { action: 'fail' } : decide(outcome, now, earlier401s),
+    }
   }
 }
 

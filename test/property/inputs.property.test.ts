@@ -23,6 +23,7 @@ const INPUTS = [
   'timeout',
   'attempt-timeout',
   'jitter',
+  'spread',
 ] as const
 type InputName = (typeof INPUTS)[number]
 
@@ -39,6 +40,7 @@ const VALID: Record<InputName, string> = {
   timeout: '5m',
   'attempt-timeout': '15s',
   jitter: 'full',
+  spread: '0',
 }
 
 // Arbitrary text, plus text close to valid values so the property also explores the edges.
@@ -86,6 +88,7 @@ function assertSound(config: Config): void {
   }
   assert.ok(config.timeoutMs >= 1 && config.attemptTimeoutMs >= 1)
   assert.ok(config.maxDelayMs >= config.initialDelayMs)
+  assert.ok(config.spreadMs !== undefined && config.spreadMs >= 0 && (config.spreadMs === 0 || config.spreadMs < config.timeoutMs))
   const url = new URL(config.apiUrl)
   assert.ok(url.protocol === 'https:' || (url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname)))
   assert.ok(!url.username && !url.password && !url.search && !url.hash && !config.apiUrl.endsWith('/'))

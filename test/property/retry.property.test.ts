@@ -154,8 +154,10 @@ interface Played {
 
 const BEYOND_SCRIPT: Step = { kind: 'response', status: 502, took: 0 }
 
-async function play(steps: Step[], t: Tuning, random: number[]): Promise<Played> {
+/** Plays `steps`; with `abortAfter`, the caller calls the loop off as that attempt returns. */
+async function play(steps: Step[], t: Tuning, random: number[], abortAfter?: number): Promise<Played> {
   const clock = new FakeClock()
+  const stop = new AbortController()
   const started = clock.now()
   const deadlineMs = started + t.timeoutMs
   const attempts: Played['attempts'] = []
@@ -170,12 +172,14 @@ async function play(steps: Step[], t: Tuning, random: number[]): Promise<Played>
         // The request takes part of the time it was given; the transport enforces the rest.
         clock.time += Math.floor(s.took * timeoutMs)
         attempts.push({ start, timeoutMs, end: clock.now() })
+        if (n === abortAfter) stop.abort()
         return materialize(s, clock.now())
       },
       {
         ...t,
         deadlineMs,
         clock,
+        signal: stop.signal,
         random: () => random[r++ % random.length],
         onFailure: (f) =>
           failures.push({ ...f, at: clock.now(), asked: askedByGitHub(steps[f.attempt - 1] ?? BEYOND_SCRIPT, clock.now()) }),
@@ -204,6 +208,34 @@ test('no request starts after the deadline, none outlives it, and the run ends b
       // The issue's bound is deadline + one attempt-timeout; clipping makes it the deadline itself.
       assert.ok(clock.now() <= deadlineMs, `ended ${clock.now() - deadlineMs}ms after the deadline`)
       assert.ok(clock.now() <= deadlineMs + t.attemptTimeoutMs)
+    }),
+    propertyOptions(),
+  )
+})
+
+test('no retry starts with less than a useful attempt left: min(attempt-timeout, 1s, a tenth of the timeout)', async () => {
+  await fc.assert(
+    fc.asyncProperty(script, tuning, randoms, async (steps, t, random) => {
+      const { attempts, deadlineMs } = await play(steps, t, random)
+      const floor = Math.min(t.attemptTimeoutMs, 1000, t.timeoutMs / 10)
+      for (const a of attempts.slice(1))
+        assert.ok(deadlineMs - a.start >= floor, `a retry started ${deadlineMs - a.start}ms before the deadline`)
+    }),
+    propertyOptions(),
+  )
+})
+
+test('called off after any attempt: no further attempt, no further sleep, and it says so', async () => {
+  await fc.assert(
+    fc.asyncProperty(script, tuning, randoms, fc.integer({ min: 1, max: 10 }), async (steps, t, random, abortAfter) => {
+      const { attempts, result, clock } = await play(steps, t, random, abortAfter)
+      assert.ok(attempts.length <= abortAfter, `${attempts.length} attempts, called off after ${abortAfter}`)
+      assert.ok(clock.sleeps.length < abortAfter, 'slept after being called off')
+      // Reached the call-off still retrying: the loop ends as "aborted", with no wait chosen.
+      if (attempts.length === abortAfter && result instanceof RetryError && result.failure.stop !== 'not-retryable') {
+        assert.equal(result.failure.stop, 'aborted')
+        assert.equal(result.failure.waitMs, undefined)
+      }
     }),
     propertyOptions(),
   )

@@ -13,7 +13,7 @@ import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, runAction, runPost } from '../support/run-action.js'
-import { CLI, type CliRun, runCli, sweepCli } from '../support/run-cli.js'
+import { CLI, type CliRun, howItEnded, runCli, sweepCli } from '../support/run-cli.js'
 
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 const app = new StandInApp({
@@ -296,7 +296,7 @@ describe('the command with GitHub App credentials', () => {
     const script = `exec "${process.execPath}" "${CLI}" --organization octo-org --api-url "${apiUrl}" --app-id ${app.id} --app-private-key-file <(printf %s "$KEY")`
     const run = await new Promise<CliRun>((resolve) =>
       execFile('bash', ['-c', script], { env, timeout: 60_000 }, (error, stdout, stderr) =>
-        resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+        resolve({ ...howItEnded(error), stdout, stderr }),
       ),
     )
     sweepCli(run, [], { GITHUB_APP_PRIVATE_KEY: app.privateKeyPem })

@@ -1,4 +1,4 @@
-// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of four strategies, and one run of
+// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of five strategies, and one run of
 // each GitHub App scenario. It checks what the run must get right whatever the machine's speed,
 // never a time.
 import { test } from 'node:test'
@@ -18,7 +18,7 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
       '--brownout-size=',
       '--capacity=1',
       '--startup-runs=1',
-      '--strategies=no-retry,action-full,shared,jit',
+      '--strategies=no-retry,action-full,spread,shared,jit',
       '--app-runs=1',
       `--out=${out}`,
     ]
@@ -38,6 +38,8 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
     const action = row(/^\| this action, jitter full/)
     assert.equal(action[2], '3/3')
     assert.ok(Number(action[3]) > 3, `the action needed retries: ${action[3]} requests`)
+    // Spread over N × S ÷ C, the three jobs (held at a gate before their spread) all get a token.
+    assert.equal(row(/^\| this action, defaults and spread N×S\/C/)[2], '3/3')
     // One mint serves all three hosts.
     assert.deepEqual(row(/^\| one mint shared/).slice(2, 4), ['3/3', '1'])
     // One JIT step registers all three runners, retrying the ones that did not fit.
@@ -64,10 +66,12 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
 
     const svg = await readFile(join(out, 'bench.svg'), 'utf8')
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)
-    for (const id of ['no-retry', 'action-full', 'shared', 'jit']) assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
+    for (const id of ['no-retry', 'action-full', 'spread', 'shared', 'jit'])
+      assert.match(svg, new RegExp(`<polyline data-strategy="${id}"`))
     const markdown = await readFile(join(out, 'bench.md'), 'utf8')
     assert.match(markdown, /### Burst, N = 3/)
     assert.match(markdown, /Machine: \d+ cores/)
+    assert.match(markdown, /N × S ÷ C \(150 ms at N = 3\)/)
   } finally {
     await rm(out, { recursive: true, force: true })
   }

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type CliRun, assertNoLeakOnStderr, runCli } from '../support/run-cli.js'
+import { type CliRun, assertNoLeakOnStderr, runCli, startCli } from '../support/run-cli.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const OTHER_TOKEN = 'ghp_SomeOtherToken9876543210fedcba'
@@ -73,7 +73,8 @@ describe('the command mints', () => {
     assert.equal(bodies.length, 2)
     for (const body of bodies) {
       assert.match(body.name, /^host-[a-z0-9]{6}$/)
-      assert.deepEqual(body.labels, ['self-hosted', 'linux'])
+      assert.deepEqual(body.labels.slice(0, 2), ['self-hosted', 'linux'])
+      assert.match(body.labels[2], /^mrt-[a-z0-9]{10}$/)
     }
     assert.match(run.stderr, /Registered 2 just-in-time runner\(s\)/)
     assertClean(run)
@@ -87,6 +88,8 @@ describe('the command mints', () => {
     assert.equal(result.runners.length, 1)
     assert.equal(result.runners[0].encoded_jit_config, github.minted.at(-1))
     assert.equal(typeof result.runners[0].id, 'number')
+    assert.match(result.ownership_label, /^mrt-[a-z0-9]{10}$/)
+    assert.ok(github.runners[0].labels.some((l) => l.name === result.ownership_label))
     assertClean(run)
   })
 
@@ -196,6 +199,63 @@ describe('failures', () => {
   })
 })
 
+describe('--type jit failures', () => {
+  test("a fixed name taken by another job's runner after a lost answer: exit 1, nothing deleted, said in the command's words", async () => {
+    const theirs = github.register('/repos/octo-org/octo-repo', 'host-1', { labels: ['gpu'] })
+    github.faults.push({ method: 'POST', status: 502 })
+    const run = await mint(['--type', 'jit', '--labels', 'gpu', '--runner-name', 'host-1'])
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.equal(run.stdout, '')
+    assert.deepEqual(github.runners, [theirs])
+    assert.ok(!github.requests.some((r) => r.method === 'DELETE'))
+    assert.match(
+      run.stderr,
+      /mint-runner-token: Runner "host-1": The runner name "host-1" is taken \(409\) by runner \d+, which this run may not delete \(it is not this run's: it lacks the label mrt-[a-z0-9]{10}\); it was left alone\. Choose another --runner-name/,
+    )
+    assert.match(
+      run.stderr,
+      /\nRollback: spared 1 \(host-1: not ours\)\.\nNot confirmed deleted: host-1\. Runners this run registered carry the label mrt-/,
+    )
+    assert.doesNotMatch(run.stderr, /post step|this step/)
+    assertClean(run)
+  })
+})
+
+describe('signals', () => {
+  test('SIGTERM during the start spread of a JIT batch: no request, exit 143 at once, nothing registered', async () => {
+    const command = startCli(
+      ['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--type', 'jit', '--labels', 'gpu', '--count', '4', '--spread', '60s'],
+      { GITHUB_TOKEN: TOKEN },
+    )
+    await command.whenStderr(/Waiting .* before the first request \("spread"/)
+    const signalledAt = Date.now()
+    command.kill('SIGTERM')
+    const run = await command.finished
+    assert.equal(run.exitCode, 143, run.stderr)
+    assert.ok(Date.now() - signalledAt < 3000, `exited ${Date.now() - signalledAt}ms after SIGTERM`)
+    assert.deepEqual(github.requests, [])
+    assert.match(
+      run.stderr,
+      /mint-runner-token: Stopped by SIGTERM while registering 4 just-in-time runner\(s\)\. This run registered no runner\./,
+    )
+    assertClean(run)
+  })
+
+  test('SIGINT during a token mint: the request is torn down, exit 130, the reason on stderr, nothing on stdout', async () => {
+    github.faults.push({ hang: true })
+    const command = startCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, ...FAST], { GITHUB_TOKEN: TOKEN })
+    await github.whenRequests(1)
+    command.kill('SIGINT')
+    const run = await command.finished
+    assert.equal(run.signal, null, 'the command handled SIGINT itself')
+    assert.equal(run.exitCode, 130, run.stderr)
+    assert.equal(run.stdout, '')
+    assert.match(run.stderr, /mint-runner-token: Stopped after 1 attempt\(s\): cancelled\./)
+    assert.equal(github.requests.length, 1)
+    assertClean(run)
+  })
+})
+
 describe('usage errors exit 2 and name the option, before any request', () => {
   test('an invalid value', async () => {
     assertUsageError(
@@ -252,6 +312,7 @@ describe('--help and --version', () => {
       '--quiet',
       'Exit status: 0 minted; 1 minting failed',
       '2 usage error',
+      '130 stopped by SIGINT, 143 by SIGTERM',
     ]) {
       assert.ok(run.stdout.includes(text), `--help does not mention ${text}`)
     }

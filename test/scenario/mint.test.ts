@@ -201,7 +201,15 @@ describe('waits that GitHub asks for', () => {
 describe('the deadline', () => {
   test('no request starts after timeout, and the run ends by it', async () => {
     for (let i = 0; i < 100; i++) github.faults.push({ status: 502 })
-    const run = await mint({ timeout: '1500ms', 'initial-delay': '200ms', 'max-delay': '400ms', jitter: 'none', 'max-attempts': '100' })
+    // attempt-timeout 300ms: no request starts with less than that left (its floor is min(attempt-timeout, 1s)).
+    const run = await mint({
+      timeout: '1500ms',
+      'attempt-timeout': '300ms',
+      'initial-delay': '200ms',
+      'max-delay': '400ms',
+      jitter: 'none',
+      'max-attempts': '100',
+    })
     assert.equal(run.exitCode, 1)
     assert.ok(github.requests.length >= 3, `${github.requests.length} requests`)
     // The deadline starts inside the action, just before its first request: count from there,

@@ -38,7 +38,11 @@ export type Fault = (
    * connection resets, hangs, or a gateway status replaces it. An outcome the client cannot see.
    */
   | { dropAnswer: 'reset' | 'hang' | number }
+  /** Does the work at once (a runner gets registered on arrival) but answers only after `ms`. */
+  | { lateAnswer: number }
 ) & {
+  /** Plays only for requests of this method; requests of other methods pass it by. */
+  method?: 'GET' | 'POST' | 'DELETE'
   /**
    * Why this answer is deliberately not what GitHub documents (a gateway's HTML page, a hostile
    * body): the contract check skips it. Every other answer must match GitHub's description.
@@ -56,6 +60,26 @@ export interface StandInRunner {
   busy: boolean
   labels: { id: number; name: string; type: 'read-only' | 'custom' }[]
   ephemeral: boolean
+}
+
+/** A runner group as GitHub lists one (organization or enterprise). */
+export interface StandInRunnerGroup {
+  id: number
+  name: string
+  visibility: 'all' | 'selected' | 'private'
+  default: boolean
+  runners_url: string
+  /** Organizations only: the group is the enterprise's, shared with the organization. */
+  inherited?: boolean
+  allows_public_repositories: boolean
+}
+
+/** The token's primary rate limit, as GET /rate_limit reports it under resources.core. */
+export interface StandInRateLimit {
+  limit: number
+  remaining: number
+  /** Epoch seconds; when it passes, remaining goes back to limit for another hour. */
+  reset: number
 }
 
 interface Answer {
@@ -87,15 +111,22 @@ export interface StandInOptions {
   latencyMs?: number
   /** Called as each request is recorded (before it is held or answered). */
   onRequest?: (request: RecordedRequest) => void
+  /**
+   * Play GitHub Enterprise Server of this version ("3.9.2"): every answer carries
+   * X-GitHub-Enterprise-Version, and before 3.10 generate-jitconfig does not exist (404).
+   */
+  enterpriseVersion?: string
 }
 
 const TOKEN_PATH =
   /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/(registration-token|remove-token)$/
+const GROUPS_PATH = /^\/(orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runner-groups$/
 const RUNNERS_PATH =
   /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners(?:\/(generate-jitconfig|\d+))?$/
 // Labels GitHub marks read-only: the ones the runner itself reports.
 const READ_ONLY_LABELS = new Set(['self-hosted', 'x64', 'arm64', 'arm', 'linux', 'windows', 'macos'])
 const DOCS = 'https://docs.github.com/rest/actions/self-hosted-runners'
+const NOT_FOUND: Answer = { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' } }
 
 export class GitHubStandIn {
   readonly requests: RecordedRequest[] = []
@@ -105,6 +136,14 @@ export class GitHubStandIn {
   readonly minted: string[] = []
   /** The runner registry, per scope path ("/repos/o/r", "/orgs/o", ...). */
   readonly registry = new Map<string, StandInRunner[]>()
+  /** Runner groups per scope path ("/orgs/o", "/enterprises/e"); a scope not here has only "Default" (id 1). */
+  readonly runnerGroups = new Map<string, StandInRunnerGroup[]>()
+  /**
+   * The primary rate limit every request with a token spends (GET /rate_limit aside); at 0 they
+   * get GitHub's 403. Undefined: a fresh 5,000 an hour from the next request. 'disabled': GHES with
+   * rate limiting off, where GET /rate_limit answers 404.
+   */
+  rateLimit: StandInRateLimit | 'disabled' | undefined
   private nextRunnerId = 1000
   private nextLabelId = 1
   private readonly server: http.Server
@@ -119,6 +158,15 @@ export class GitHubStandIn {
   unavailableUntil = 0
   /** Requests waiting for `hold()` to be released, in arrival order; undefined when not held. */
   private held: (() => void)[] | undefined
+  /**
+   * How long a new runner stays out of listings (`GET .../runners`), as when GitHub's listing lags
+   * behind a registration. GET and DELETE by id see it at once.
+   */
+  listingLagMs = 0
+  /** Listings ignore `?name=` and list every runner (page by page), as a server without that filter would. */
+  ignoresNameFilter = false
+  private readonly registeredAt = new Map<number, number>()
+  private readonly arrivals: { count: number; match: (r: RecordedRequest) => boolean; resolve: () => void }[] = []
   /**
    * Where a request or an answer departed from GitHub's API description (test/fixtures). close()
    * fails when there are any, so every test that uses a stand-in checks the contract.
@@ -178,6 +226,22 @@ export class GitHubStandIn {
     }
   }
 
+  /** Resolves once `count` requests that `match` have arrived (counting those already recorded). */
+  whenRequests(count: number, match: (request: RecordedRequest) => boolean = () => true): Promise<void> {
+    return new Promise((resolve) => {
+      this.arrivals.push({ count, match, resolve })
+      this.checkArrivals()
+    })
+  }
+
+  private checkArrivals(): void {
+    for (const waiter of [...this.arrivals]) {
+      if (this.requests.filter(waiter.match).length < waiter.count) continue
+      this.arrivals.splice(this.arrivals.indexOf(waiter), 1)
+      waiter.resolve()
+    }
+  }
+
   /** For `durationMs` from now every request gets an immediate 502, as in a brownout; then it recovers. */
   brownout(durationMs: number): void {
     this.unavailableUntil = Date.now() + durationMs
@@ -201,13 +265,15 @@ export class GitHubStandIn {
         recorded.answeredAt = Date.now()
       })
       this.options.onRequest?.(recorded)
+      this.checkArrivals()
       if (this.held) return void this.held.push(() => this.handle(req, res, recorded.body))
       this.handle(req, res, recorded.body)
     })
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
-    const fault = this.faults.shift()
+    const index = this.faults.findIndex((f) => f.method === undefined || f.method === req.method)
+    const fault = index < 0 ? undefined : this.faults.splice(index, 1)[0]
     if (fault && !('pass' in fault)) return this.play(fault, req, res, body)
     if (Date.now() < this.unavailableUntil) {
       this.offContractAnswers.add(res) // a gateway's page, as GitHub's front end sends in a brownout
@@ -230,9 +296,19 @@ export class GitHubStandIn {
     return `STAND-IN:${(++this.requestCount).toString(16).toUpperCase().padStart(4, '0')}`
   }
 
+  /** What every answer carries: a request id, and on GHES the server's version. */
+  private commonHeaders(): Record<string, string> {
+    const { enterpriseVersion } = this.options
+    return { 'x-github-request-id': this.requestId(), ...(enterpriseVersion ? { 'x-github-enterprise-version': enterpriseVersion } : {}) }
+  }
+
   private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    if (body === undefined) {
+      res.writeHead(status, { ...this.commonHeaders(), ...headers })
+      return void res.end()
+    }
     const text = typeof body === 'string' ? body : JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': this.requestId(), ...headers })
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...this.commonHeaders(), ...headers })
     res.end(text)
   }
 
@@ -243,6 +319,13 @@ export class GitHubStandIn {
     if ('hang' in fault) return // never answer; close() destroys the socket
     if ('reset' in fault) return void req.socket.destroy()
     if ('handle' in fault) return fault.handle(req, res)
+    if ('lateAnswer' in fault) {
+      const { status, body: answer, headers } = this.route(req, body)
+      // Unref'd: a late answer nobody waits for any more must not keep the test process alive.
+      return void setTimeout(() => {
+        if (!res.destroyed) this.send(res, status, answer, headers)
+      }, fault.lateAnswer).unref()
+    }
     if ('dropAnswer' in fault) {
       this.route(req, body)
       if (fault.dropAnswer === 'reset') return void req.socket.destroy()
@@ -251,7 +334,7 @@ export class GitHubStandIn {
       return this.send(res, fault.dropAnswer, '<html><body><h1>Gateway error</h1></body></html>', { 'content-type': 'text/html' })
     }
     if ('pass' in fault) return
-    res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': this.requestId() })
+    res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', ...this.commonHeaders() })
     res.flushHeaders()
     if ('closeAfterHeaders' in fault) return void setTimeout(() => req.socket.destroy(), 20)
     const minted = JSON.stringify(this.mint())
@@ -268,10 +351,6 @@ export class GitHubStandIn {
   /** GitHub's normal behaviour. */
   private answer(req: http.IncomingMessage, res: http.ServerResponse, requestBody: string): void {
     const { status, body, headers } = this.route(req, requestBody)
-    if (body === undefined) {
-      res.writeHead(status, { 'x-github-request-id': this.requestId(), ...headers })
-      return void res.end()
-    }
     this.send(res, status, body, headers)
   }
 
@@ -291,17 +370,21 @@ export class GitHubStandIn {
     } else if ((acceptToken !== undefined || app) && auth !== `Bearer ${acceptToken}`) {
       return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } }
     }
+    if (req.method === 'GET' && path === '/rate_limit') return this.rateLimitAnswer()
+    const limited = this.spend()
+    if (limited) return limited
     if (req.method === 'POST' && TOKEN_PATH.test(path)) return { status: 201, body: this.mint() }
+    const groups = GROUPS_PATH.exec(path)
+    if (groups && req.method === 'GET') return this.listRunnerGroups(`/${groups[1]}`, url.searchParams)
     const runners = RUNNERS_PATH.exec(path)
     if (runners) {
       const [, scope, tail] = runners
       const scopeKey = `/${scope}`
-      if (req.method === 'POST' && tail === 'generate-jitconfig') return this.generateJitConfig(scopeKey, body)
-      if (req.method === 'GET' && tail === undefined) {
-        const name = url.searchParams.get('name')
-        const listed = this.runnersIn(scopeKey).filter((r) => name === null || r.name.toLowerCase() === name.toLowerCase())
-        return { status: 200, body: { total_count: listed.length, runners: listed } }
+      if (req.method === 'POST' && tail === 'generate-jitconfig') {
+        if (this.predatesJit()) return NOT_FOUND
+        return this.generateJitConfig(scopeKey, body)
       }
+      if (req.method === 'GET' && tail === undefined) return this.listRunners(scopeKey, url, req.headers.host ?? 'stand-in')
       if (tail !== undefined && /^\d+$/.test(tail)) {
         const runner = this.runnersIn(scopeKey).find((r) => r.id === Number(tail))
         if (runner && req.method === 'GET') return { status: 200, body: runner }
@@ -320,7 +403,114 @@ export class GitHubStandIn {
         }
       }
     }
-    return { status: 404, body: { message: 'Not Found', documentation_url: 'https://docs.github.com/rest', status: '404' } }
+    return NOT_FOUND
+  }
+
+  /** GHES before 3.10 has no generate-jitconfig. */
+  private predatesJit(): boolean {
+    const version = this.options.enterpriseVersion
+    if (!version) return false
+    const [major, minor] = version.split('.').map(Number)
+    return major < 3 || (major === 3 && minor < 10)
+  }
+
+  /** The current limit, renewed for another hour once its reset time has passed. */
+  private currentLimit(): StandInRateLimit | 'disabled' {
+    const now = Math.floor(Date.now() / 1000)
+    if (this.rateLimit === undefined) this.rateLimit = { limit: 5000, remaining: 5000, reset: now + 3600 }
+    if (this.rateLimit !== 'disabled' && now >= this.rateLimit.reset) {
+      this.rateLimit = { ...this.rateLimit, remaining: this.rateLimit.limit, reset: now + 3600 }
+    }
+    return this.rateLimit
+  }
+
+  /** Spends one request of the primary limit; GitHub's 403 when none is left. */
+  private spend(): Answer | undefined {
+    const limit = this.currentLimit()
+    if (limit === 'disabled') return undefined
+    if (limit.remaining > 0) {
+      limit.remaining--
+      return undefined
+    }
+    return {
+      status: 403,
+      headers: { 'x-ratelimit-limit': String(limit.limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(limit.reset) },
+      body: {
+        message: 'API rate limit exceeded for this token.',
+        documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api',
+      },
+    }
+  }
+
+  /** GET /rate_limit: free of charge; 404 on GHES with rate limiting disabled. */
+  private rateLimitAnswer(): Answer {
+    const limit = this.currentLimit()
+    if (limit === 'disabled')
+      return { status: 404, body: { message: 'Rate limiting is not enabled.', documentation_url: 'https://docs.github.com/rest' } }
+    const core = { limit: limit.limit, remaining: limit.remaining, reset: limit.reset, used: limit.limit - limit.remaining }
+    const search = { limit: 30, remaining: 30, reset: Math.floor(Date.now() / 1000) + 60, used: 0 }
+    return {
+      status: 200,
+      headers: {
+        'x-ratelimit-limit': String(core.limit),
+        'x-ratelimit-remaining': String(core.remaining),
+        'x-ratelimit-reset': String(core.reset),
+      },
+      body: { resources: { core, search }, rate: core },
+    }
+  }
+
+  /** The runner groups of an organization or enterprise, by name; ids are given in order from 1 ("Default"). */
+  setRunnerGroups(scope: string, names: (string | { name: string; inherited?: boolean })[]): StandInRunnerGroup[] {
+    const enterprise = scope.startsWith('/enterprises/')
+    const groups = names.map((entry, i): StandInRunnerGroup => {
+      const { name, inherited = false } = typeof entry === 'string' ? { name: entry } : entry
+      const id = i + 1
+      return {
+        id,
+        name,
+        visibility: id === 1 ? 'all' : 'selected',
+        default: id === 1,
+        runners_url: `https://api.github.com${scope}/actions/runner-groups/${id}/runners`,
+        ...(enterprise ? {} : { inherited }),
+        allows_public_repositories: false,
+      }
+    })
+    this.runnerGroups.set(scope, groups)
+    return groups
+  }
+
+  /** GET .../actions/runner-groups?per_page=&page=: per_page 30 unless given, at most 100. */
+  private listRunnerGroups(scope: string, query: URLSearchParams): Answer {
+    const groups = this.runnerGroups.get(scope) ?? this.setRunnerGroups(scope, ['Default'])
+    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30))
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1)
+    return { status: 200, body: { total_count: groups.length, runner_groups: groups.slice((page - 1) * perPage, page * perPage) } }
+  }
+
+  /** GET .../actions/runners: filtered by `name` (exact, any case), paged by `per_page` and `page` as GitHub pages. */
+  private listRunners(scope: string, url: URL, host: string): Answer {
+    const name = this.ignoresNameFilter ? null : url.searchParams.get('name')
+    const now = Date.now()
+    const listed = this.runnersIn(scope).filter(
+      (r) =>
+        (name === null || r.name.toLowerCase() === name.toLowerCase()) && (this.registeredAt.get(r.id) ?? 0) + this.listingLagMs <= now,
+    )
+    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30) || 30))
+    const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1)
+    const last = Math.max(1, Math.ceil(listed.length / perPage))
+    const link = (n: number, rel: string): string => {
+      const target = new URL(url.pathname + url.search, `http://${host}`)
+      target.searchParams.set('page', String(n))
+      return `<${target.href}>; rel="${rel}"`
+    }
+    const rels = [
+      ...(page > 1 ? [link(page - 1, 'prev')] : []),
+      ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+      ...(page > 1 ? [link(1, 'first')] : []),
+    ]
+    const body = { total_count: listed.length, runners: listed.slice((page - 1) * perPage, page * perPage) }
+    return { status: 200, body, headers: rels.length ? { link: rels.join(', ') } : {} }
   }
 
   private runnersIn(scope: string): StandInRunner[] {
@@ -380,6 +570,7 @@ export class GitHubStandIn {
       ephemeral: true,
     }
     this.registry.set(scope, [...this.runnersIn(scope), runner])
+    this.registeredAt.set(runner.id, Date.now())
     return runner
   }
 

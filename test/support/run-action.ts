@@ -1,18 +1,21 @@
 // Runs the bundled action the way a runner does: inputs as INPUT_* variables, outputs, state and
 // the step summary in files, workflow commands on stdout; and the post step with the main step's
 // state read back as STATE_* variables.
-import { execFile } from 'node:child_process'
+import { type ChildProcess, execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { everyMintedValue } from './github-stand-in.js'
 import { everyAppSecret, keyLines } from './github-app.js'
+import { howItEnded } from './run-cli.js'
 
 export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
 
 export interface ActionRun {
   exitCode: number
+  /** The signal that ended the process, if one did. */
+  signal: NodeJS.Signals | null
   stdout: string
   stderr: string
   outputs: Record<string, string>
@@ -30,6 +33,15 @@ export interface ActionRun {
 export interface RunOptions {
   /** Niceness for the process (0 normal, up to 19 lowest); the benchmark lowers its jobs below its stand-in. */
   priority?: number
+  /** Called with stdout as it arrives (the benchmark watches for a job's first workflow command). */
+  onStdout?: (text: string) => void
+}
+
+/** An action step started and not yet finished: signal it as a runner does when a job is cancelled. */
+export interface StartedAction {
+  kill(signal: NodeJS.Signals): void
+  /** The run, once the process has exited, checked for leaks like every run. */
+  finished: Promise<ActionRun>
 }
 
 /**
@@ -43,6 +55,16 @@ export async function runAction(
   script = ACTION,
   options: RunOptions = {},
 ): Promise<ActionRun> {
+  return (await startAction(inputs, env, script, options)).finished
+}
+
+/** Starts the action as runAction does, and returns at once. */
+export async function startAction(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  script = ACTION,
+  options: RunOptions = {},
+): Promise<StartedAction> {
   const dir = await mkdtemp(join(tmpdir(), 'mint-runner-token-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -52,8 +74,9 @@ export async function runAction(
   await writeFile(stateFile, '')
   const inputEnv = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]))
   const started = Date.now()
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(
+  let child: ChildProcess
+  const exited = new Promise<{ exitCode: number; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    child = execFile(
       process.execPath,
       [script],
       {
@@ -69,30 +92,34 @@ export async function runAction(
         },
         timeout: 120_000,
       },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+      (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
     if (options.priority !== undefined && child.pid !== undefined) setPriority(child.pid, options.priority)
+    if (options.onStdout) child.stdout?.on('data', (chunk) => options.onStdout!(String(chunk)))
   })
-  const endedAt = Date.now()
-  const durationMs = endedAt - started
-  const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
-  const state = parseOutputFile(await readFile(stateFile, 'utf8'))
-  const summary = await readFile(summaryFile, 'utf8')
-  await rm(dir, { recursive: true, force: true })
-  const run: ActionRun = {
-    exitCode: code,
-    stdout,
-    stderr,
-    outputs,
-    state,
-    summary,
-    lines: stdout.split('\n').filter(Boolean),
-    durationMs,
-    startedAt: started,
-    endedAt,
-  }
-  sweepForSecrets(run, inputs['github-token'] ?? '', inputs['private-key'] ?? '')
-  return run
+  const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
+    const endedAt = Date.now()
+    const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
+    const state = parseOutputFile(await readFile(stateFile, 'utf8'))
+    const summary = await readFile(summaryFile, 'utf8')
+    await rm(dir, { recursive: true, force: true })
+    const run: ActionRun = {
+      exitCode,
+      signal,
+      stdout,
+      stderr,
+      outputs,
+      state,
+      summary,
+      lines: stdout.split('\n').filter(Boolean),
+      durationMs: endedAt - started,
+      startedAt: started,
+      endedAt,
+    }
+    sweepForSecrets(run, inputs['github-token'] ?? '', inputs['private-key'] ?? '')
+    return run
+  })
+  return { kill: (signal) => child.kill(signal), finished }
 }
 
 /**
@@ -101,7 +128,7 @@ export async function runAction(
  */
 export function runPost(
   inputs: Record<string, string>,
-  main: ActionRun,
+  main: Pick<ActionRun, 'state'>,
   env: Record<string, string> = {},
   script = ACTION,
 ): Promise<ActionRun> {

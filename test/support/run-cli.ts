@@ -1,6 +1,6 @@
 // Runs the bundled command (dist/cli/index.js) as a host would: its own process, an environment
 // of our choosing (nothing inherited but PATH), stdout and stderr kept apart.
-import { execFile } from 'node:child_process'
+import { type ChildProcess, type ExecFileException, execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import assert from 'node:assert/strict'
 import { everyMintedValue } from './github-stand-in.js'
@@ -10,22 +10,53 @@ export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
 export interface CliRun {
   exitCode: number
+  /** The signal that ended the process, if one did (the command handles SIGINT and SIGTERM itself). */
+  signal: NodeJS.Signals | null
   stdout: string
   stderr: string
 }
 
-/**
- * Runs the command and sweeps the run for leaks before returning it (see sweepCli), so no test
- * can forget.
- */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const run = await new Promise<CliRun>((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 }, (error, stdout, stderr) =>
-      resolve({ exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return startCli(args, env).finished
+}
+
+/** A command started and not yet finished: signal it as a host's supervisor would. */
+export interface StartedCli {
+  kill(signal: NodeJS.Signals): void
+  /** Resolves once stderr so far matches `pattern` (a progress line says where the command is). */
+  whenStderr(pattern: RegExp): Promise<void>
+  finished: Promise<CliRun>
+}
+
+/** Starts the command and returns at once. Its run is swept for leaks (see sweepCli) before `finished` resolves, so no test can forget. */
+export function startCli(args: string[], env: Record<string, string> = {}): StartedCli {
+  let child: ChildProcess
+  const finished = new Promise<CliRun>((resolve) => {
+    child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
+  }).then((run) => {
+    sweepCli(run, args, env)
+    return run
   })
-  sweepCli(run, args, env)
-  return run
+  let seen = ''
+  child!.stderr!.on('data', (chunk: Buffer | string) => (seen += chunk.toString()))
+  const whenStderr = (pattern: RegExp): Promise<void> =>
+    new Promise((resolve) => {
+      const look = (): void => void (pattern.test(seen) ? resolve() : child.stderr!.once('data', () => setImmediate(look)))
+      look()
+    })
+  return { kill: (signal) => child.kill(signal), whenStderr, finished }
+}
+
+/** No secret on stderr, ever; on stdout only the minted token, and only as the result. */
+export function assertNoLeakOnStderr(run: CliRun, secrets: string[]): void {
+  for (const secret of secrets.filter(Boolean)) {
+    assert.ok(!run.stderr.includes(secret), `secret printed on stderr: ${run.stderr.replaceAll(secret, '<SECRET>')}`)
+  }
 }
 
 /**
@@ -55,9 +86,10 @@ export function sweepCli(run: CliRun, args: string[], env: Record<string, string
   }
 }
 
-/** No secret on stderr, ever; on stdout only the minted token, and only as the result. */
-export function assertNoLeakOnStderr(run: CliRun, secrets: string[]): void {
-  for (const secret of secrets.filter(Boolean)) {
-    assert.ok(!run.stderr.includes(secret), `secret printed on stderr: ${run.stderr.replaceAll(secret, '<SECRET>')}`)
+/** The exit status and the ending signal, from execFile's error (null when the process exited 0). */
+export function howItEnded(error: ExecFileException | null): { exitCode: number; signal: NodeJS.Signals | null } {
+  return {
+    exitCode: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+    signal: (error?.signal as NodeJS.Signals | undefined) ?? null,
   }
 }

@@ -11,5 +11,9 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.faults.length = 0
     github.registry.clear()
     github.options.app?.reset()
+    github.listingLagMs = 0
+    github.ignoresNameFilter = false
+    github.runnerGroups.clear()
+    github.rateLimit = undefined
   })
 }

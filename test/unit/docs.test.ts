@@ -29,3 +29,8 @@ test('required inputs, empty defaults and pipes in descriptions', () => {
   assert.match(table, /\| `b` \| empty \| {2}\|/)
   assert.match(table, /\| `c` \| `\$\{\{ github\.repository \}\}` \|/)
 })
+
+test('the post step runs when the job failed or was cancelled (a job timeout and cancel-in-progress are cancellation)', async () => {
+  const actionYml = await readFile(ACTION_YML, 'utf8')
+  assert.match(actionYml, /^ {2}post-if: failure\(\) \|\| cancelled\(\)$/m)
+})

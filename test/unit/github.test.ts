@@ -129,7 +129,7 @@ describe('send', () => {
 })
 
 test('formatMs', () => {
-  assert.deepEqual([0, 999.4, 1000, 1500, 59_940, 60_000, 90_000, 125_000].map(formatMs), [
+  assert.deepEqual([0, 999.4, 1000, 1500, 59_940, 60_000, 90_000, 125_000, 119_800].map(formatMs), [
     '0ms',
     '999ms',
     '1s',
@@ -138,5 +138,6 @@ test('formatMs', () => {
     '1m',
     '1m30s',
     '2m5s',
+    '2m', // not 1m60s
   ])
 })

@@ -20,6 +20,7 @@ describe('parseInputs', () => {
       timeoutMs: 300_000,
       attemptTimeoutMs: 15_000,
       jitter: 'equal',
+      spreadMs: 0,
     })
   })
 

@@ -14,9 +14,11 @@ describe('parseLabels', () => {
   test('comma- or newline-separated, trimmed, blanks and repeats (any case) dropped, order kept', () => {
     assert.deepEqual(parseLabels('self-hosted, linux\nX64\r\n,gpu,,Linux\n'), ['self-hosted', 'linux', 'X64', 'gpu'])
   })
-  test('1 to 100 labels', () => {
-    assert.equal(parseLabels(Array.from({ length: 100 }, (_, i) => `l${i}`).join('\n')).length, 100)
-    assert.throws(() => parseLabels(Array.from({ length: 101 }, (_, i) => `l${i}`).join(',')), /at most 100 labels; got 101/)
+  test('1 to 99 labels: GitHub allows 100, and the action adds its ownership label', () => {
+    assert.equal(parseLabels(Array.from({ length: 99 }, (_, i) => `l${i}`).join('\n')).length, 99)
+    assert.throws(() => parseLabels(Array.from({ length: 100 }, (_, i) => `l${i}`).join(',')), {
+      message: `Input "labels" accepts at most 99 labels (GitHub allows 100 and each runner also gets this step's ownership label); got 100.`,
+    })
     assert.throws(() => parseLabels(' ,\n'), InputError)
     assert.throws(() => parseLabels(''), /Input "labels" is required for type "jit"/)
   })
@@ -117,11 +119,12 @@ describe('runnerNames', () => {
 })
 
 describe('generate-jitconfig shapes', () => {
-  test('the request body', () => {
-    assert.deepEqual(jitBody('n', { labels: ['a'], runnerGroupId: 2, workFolder: '_work', count: 1, cleanupOnFailure: true }), {
+  test("the request body: the user's labels, then the ownership label", () => {
+    const jit = { labels: ['a'], runnerGroupId: 2, workFolder: '_work', count: 1, cleanupOnFailure: true }
+    assert.deepEqual(jitBody('n', jit, 'mrt-0123456789'), {
       name: 'n',
       runner_group_id: 2,
-      labels: ['a'],
+      labels: ['a', 'mrt-0123456789'],
       work_folder: '_work',
     })
   })

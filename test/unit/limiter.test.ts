@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConcurrencyLimiter, SharedRetryBudget } from '../../src/limiter.js'
+import { ConcurrencyLimiter, SharedRetryBudget, type WaitRefused } from '../../src/limiter.js'
+import { systemClock } from '../../src/retry.js'
 import { FakeClock } from '../support/fake-clock.js'
 
 /** Resolves once pending promise callbacks have run. */
@@ -106,14 +107,74 @@ describe('ConcurrencyLimiter pauses', () => {
     assert.equal(clock.now(), start + 2500)
     assert.equal(clock.sleeps.length, 3, 'the pause is over')
   })
+})
 
-  test('resume ends a pause', async () => {
+describe("ConcurrencyLimiter within the caller's deadline and signal", () => {
+  test('a pause that lasts past the latest start fails at once, without sleeping', async () => {
     const clock = new FakeClock()
     const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })
-    limiter.pauseUntil(clock.now() + 60_000)
-    limiter.resume()
-    await limiter.acquire()
+    limiter.pauseUntil(clock.now() + 120_000)
+    await assert.rejects(limiter.acquire({ latestStartMs: clock.now() + 6000 }), (error: WaitRefused) => {
+      assert.equal(error.reason, 'paused')
+      assert.equal(error.pausedUntilMs, clock.now() + 120_000)
+      return true
+    })
     assert.deepEqual(clock.sleeps, [])
+    assert.equal(limiter.inFlight, 0)
+  })
+
+  test('a pause that ends before the latest start is waited out', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })
+    limiter.pauseUntil(clock.now() + 1500)
+    await limiter.acquire({ latestStartMs: clock.now() + 1500 })
+    assert.deepEqual(clock.sleeps, [1000, 500])
+  })
+
+  test('already past the latest start: refused', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })
+    await assert.rejects(limiter.acquire({ latestStartMs: clock.now() - 1 }), { reason: 'deadline' })
+  })
+
+  test('an aborted signal wakes a pause at once', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock: systemClock })
+    limiter.pauseUntil(Date.now() + 60_000)
+    const stop = new AbortController()
+    const started = Date.now()
+    const waiting = assert.rejects(limiter.acquire({ signal: stop.signal }), { reason: 'aborted' })
+    setTimeout(() => stop.abort(), 20)
+    await waiting
+    assert.ok(Date.now() - started < 900, `woke after ${Date.now() - started}ms`)
+  })
+
+  test('an aborted signal takes a waiter out of the queue; the next free slot goes to the next waiter', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1 })
+    const held = await limiter.acquire()
+    const stop = new AbortController()
+    const called = assert.rejects(limiter.acquire({ signal: stop.signal }), { reason: 'aborted' })
+    let next = false
+    const waiting = limiter.acquire().then((slot) => ((next = true), slot))
+    stop.abort()
+    await called
+    limiter.release(held, 'neutral')
+    limiter.release(await waiting, 'neutral')
+    assert.equal(next, true)
+    assert.equal(limiter.inFlight, 0)
+  })
+
+  test('a waiter woken after its latest start is refused and passes the slot on', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })
+    const held = await limiter.acquire()
+    const late = assert.rejects(limiter.acquire({ latestStartMs: clock.now() + 100 }), { reason: 'deadline' })
+    const patient = limiter.acquire()
+    await settle()
+    clock.time += 200
+    limiter.release(held, 'neutral')
+    await late
+    limiter.release(await patient, 'neutral')
+    assert.equal(limiter.inFlight, 0)
   })
 })
 

@@ -158,6 +158,58 @@ describe('retry', () => {
   })
 })
 
+describe('retry within a deadline and a signal', () => {
+  test('no attempt starts with less than a useful attempt left: min(attempt-timeout, 1s, a tenth of the timeout)', async () => {
+    const clock = new FakeClock()
+    // The 1s wait would leave 999ms before the deadline: less than 1s, so it stops now.
+    const { attempt } = scripted([status(502)])
+    await assert.rejects(
+      retry(attempt, options(clock, { deadlineMs: clock.now() + 1999 })),
+      (error: RetryError) => error.failure.stop === 'deadline' && error.failure.waitMs === 1000,
+    )
+    assert.deepEqual(clock.sleeps, [])
+    // With a 2s timeout the floor is 200ms: the same wait leaves enough.
+    const short = scripted([status(502), ok])
+    assert.deepEqual(await retry(short.attempt, options(clock, { deadlineMs: clock.now() + 1999, timeoutMs: 2000 })), {
+      value: 'minted',
+      attempts: 2,
+    })
+  })
+
+  test('a signal aborted during a sleep ends the loop at once: no further attempt', async () => {
+    const stop = new AbortController()
+    let attempts = 0
+    const started = Date.now()
+    const loop = retry(
+      async () => {
+        attempts++
+        return status(503, { 'retry-after': '20' })
+      },
+      options(new FakeClock(), { clock: systemClock, deadlineMs: Date.now() + 300_000, signal: stop.signal }),
+    )
+    setTimeout(() => stop.abort(), 30)
+    await assert.rejects(loop, (error: RetryError) => error.failure.stop === 'aborted' && error.attempts === 1)
+    assert.equal(attempts, 1)
+    assert.ok(Date.now() - started < 1000, `woke after ${Date.now() - started}ms`)
+  })
+
+  test('a signal aborted during an attempt: its failure is the last, without a wait', async () => {
+    const clock = new FakeClock()
+    const stop = new AbortController()
+    const seen: (string | undefined)[] = []
+    const loop = retry(
+      async () => {
+        stop.abort()
+        return network('EABORTED')
+      },
+      options(clock, { signal: stop.signal, onFailure: (f) => seen.push(f.stop) }),
+    )
+    await assert.rejects(loop, (error: RetryError) => error.failure.stop === 'aborted' && error.failure.waitMs === undefined)
+    assert.deepEqual(seen, ['aborted'])
+    assert.deepEqual(clock.sleeps, [])
+  })
+})
+
 describe('systemClock', () => {
   test('tells the time and sleeps for real', async () => {
     assert.ok(Math.abs(systemClock.now() - Date.now()) < 50)

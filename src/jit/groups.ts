@@ -1,0 +1,144 @@
+// `runner-group`: a runner group by name. generate-jitconfig wants the group's id, so the name is
+// looked up once per step, before any registration, in the scope's listing of runner groups
+// (paginated, 100 a page), through the retry loop and under the step's deadline. Names match as
+// the runner's own config.sh --runnergroup matches them (ordinal, ignoring case); an exact match wins.
+import type { Config } from '../inputs.js'
+import { shown } from '../inputs.js'
+import { type ApiResponse, NetworkError, send } from '../github.js'
+import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
+import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
+import { MintError, failureLine, responseOutcome, scopePath } from '../mint.js'
+
+export const GROUPS_PER_PAGE = 100
+/** Pages read at most (5,000 groups): a server that keeps sending full pages must not hold the step. */
+export const MAX_GROUP_PAGES = 50
+/** How many groups an unknown name's error lists; the rest are counted. */
+export const LISTED_GROUPS = 20
+
+export interface RunnerGroup {
+  id: number
+  name: string
+}
+
+export function groupsUrl(config: Pick<Config, 'apiUrl' | 'scope'>, page: number): string {
+  return `${config.apiUrl}${scopePath(config.scope)}/actions/runner-groups?per_page=${GROUPS_PER_PAGE}&page=${page}`
+}
+
+/** One page of the listing: `{total_count, runner_groups: [{id, name, ...}]}`; undefined when it is not that. */
+export function parseGroupPage(body: string): { totalCount: number; groups: RunnerGroup[] } | undefined {
+  let parsed: { total_count?: unknown; runner_groups?: unknown }
+  try {
+    parsed = (JSON.parse(body) ?? {}) as typeof parsed
+  } catch {
+    return undefined
+  }
+  const { total_count: totalCount, runner_groups: listed } = parsed
+  if (!Number.isSafeInteger(totalCount) || (totalCount as number) < 0 || !Array.isArray(listed)) return undefined
+  const groups: RunnerGroup[] = []
+  for (const item of listed as { id?: unknown; name?: unknown }[]) {
+    if (!Number.isSafeInteger(item?.id) || (item.id as number) < 1 || typeof item.name !== 'string' || !item.name) return undefined
+    groups.push({ id: item.id as number, name: item.name })
+  }
+  return { totalCount: totalCount as number, groups }
+}
+
+export type GroupMatch = { group: RunnerGroup } | { ambiguous: RunnerGroup[] } | undefined
+
+/**
+ * The group called `name`: the one whose name is exactly `name`, else the one whose name equals it
+ * ignoring case. Two candidates (an organization can still hold a group of the same name as one it
+ * inherits from its enterprise) are ambiguous: only the id can tell them apart.
+ */
+export function matchGroup(groups: RunnerGroup[], name: string): GroupMatch {
+  const exact = groups.filter((g) => g.name === name)
+  const folded = exact.length ? exact : groups.filter((g) => g.name.toLowerCase() === name.toLowerCase())
+  if (folded.length === 1) return { group: folded[0] }
+  return folded.length ? { ambiguous: folded } : undefined
+}
+
+function listed(groups: RunnerGroup[]): string {
+  return groups.map((g) => `${shown(g.name)} (id ${g.id})`).join(', ')
+}
+
+/** The error for a name no group has: the groups that exist, up to LISTED_GROUPS, and how many more. */
+export function unknownGroupMessage(name: string, groups: RunnerGroup[], totalCount: number, config: Pick<Config, 'scope'>): string {
+  const target = describeScope(config.scope)
+  const total = Math.max(totalCount, groups.length)
+  const head = `No runner group is named ${shown(name)} in ${target} (names are compared ignoring case).`
+  const advice = 'Check "runner-group", or set "runner-group-id" instead.'
+  if (total === 0) return `${head} GitHub lists no runner groups there. ${advice}`
+  const more = total - Math.min(groups.length, LISTED_GROUPS)
+  const rest = more > 0 ? `, and ${more} more` : ''
+  return `${head} It has ${total}: ${listed(groups.slice(0, LISTED_GROUPS))}${rest}. ${advice}`
+}
+
+/**
+ * The id of the runner group `config.jit.runnerGroup` names. Throws a MintError (no registration
+ * has been sent) when no group or more than one has that name, or the listing cannot be read.
+ */
+export async function resolveRunnerGroup(
+  config: Config,
+  deadlineMs: number,
+  deps: { clock: Clock; random: () => number; log: (line: string) => void; signal?: AbortSignal },
+): Promise<number> {
+  const wanted = config.jit!.runnerGroup!
+  const { clock, log } = deps
+  // Pages already read stay read: a retry goes on from the page that failed.
+  const seen: RunnerGroup[] = []
+  let page = 1
+  let totalCount = 0
+  let last: { requestId?: string; detail?: string } = {}
+
+  const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<NonNullable<GroupMatch> | 'none'>> => {
+    last = {}
+    for (let budgetMs = timeoutMs; ; budgetMs = Math.min(config.attemptTimeoutMs, deadlineMs - clock.now())) {
+      let response: ApiResponse
+      try {
+        if (budgetMs <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed between two pages of the listing')
+        const url = groupsUrl(config, page)
+        response = await send({ method: 'GET', url, token: config.githubToken, timeoutMs: budgetMs, signal: deps.signal })
+      } catch (error) {
+        if (!(error instanceof NetworkError)) throw error
+        last.detail = error.message
+        return { outcome: { kind: 'network', code: error.code } }
+      }
+      last.requestId = response.headers['x-github-request-id']
+      if (response.status !== 200) return { outcome: responseOutcome(response) }
+      const parsed = parseGroupPage(response.body)
+      if (!parsed) return { outcome: responseOutcome(response, false) }
+      seen.push(...parsed.groups)
+      totalCount = parsed.totalCount
+      // The whole listing, even after a match: a later page may hold a second group of that name.
+      const lastPage = parsed.groups.length < GROUPS_PER_PAGE || seen.length >= parsed.totalCount || page >= MAX_GROUP_PAGES
+      if (lastPage) return { value: matchGroup(seen, wanted) ?? 'none', outcome: responseOutcome(response, true) }
+      page++
+    }
+  }
+
+  let match: NonNullable<GroupMatch> | 'none'
+  try {
+    ;({ value: match } = await retry(attempt, {
+      ...config,
+      deadlineMs,
+      clock,
+      random: deps.random,
+      signal: deps.signal,
+      onFailure: (failure) => log(`Listing runner groups: ${failureLine(failure, last.requestId, last.detail)}`),
+    }))
+  } catch (error) {
+    if (!(error instanceof RetryError)) throw error
+    const why = explainFailure(error.failure.outcome, config.scope, last.detail)
+    const stated = `Could not list the runner groups of ${describeScope(config.scope)} to find ${shown(wanted)}: `
+    throw new MintError(`${stated}${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, 0)
+  }
+  if (match === 'none') throw new MintError(unknownGroupMessage(wanted, seen, totalCount, config), 0)
+  if ('ambiguous' in match) {
+    throw new MintError(
+      `${match.ambiguous.length} runner groups of ${describeScope(config.scope)} are named ${shown(wanted)} ignoring case: ` +
+        `${listed(match.ambiguous)}. Set "runner-group-id" to the one you mean.`,
+      0,
+    )
+  }
+  log(`Runner group ${shown(match.group.name)} has id ${match.group.id}.`)
+  return match.group.id
+}

@@ -1,0 +1,146 @@
+// The ledger: every runner name this step may have registered, written down before the request
+// that could register it is sent, and crossed out only when GitHub has confirmed the runner does
+// not exist. The action persists it as state at every change (core.saveState appends to the
+// GITHUB_STATE file synchronously), so a step killed at any moment leaves the post step a list.
+import { randomInt } from 'node:crypto'
+
+export interface LedgerEntry {
+  name: string
+  /** The runner's id, once GitHub told us. */
+  id?: number
+  /** An attempt for this name had an outcome we did not see: the runner may exist. In memory only. */
+  maybe: boolean
+  /** The runner was handed over (set as an output, printed): a host may be using it. */
+  handedOver: boolean
+}
+
+/** The persisted form: the label and each entry's name, id and hand-over; never a config or a token. */
+interface SavedLedger {
+  label: string
+  runners: { name: string; id?: number; handed_over?: boolean }[]
+}
+
+const LABEL_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
+const LABEL_RANDOM_LENGTH = 10
+const LABEL = /^mrt-[a-z0-9]{10}$/
+
+/**
+ * A label unique to one step: "mrt-" and 10 crypto-random base36 characters (about 52 bits).
+ * Every runner the step registers carries it, so a runner without it is provably not the step's.
+ */
+export function newOwnershipLabel(): string {
+  let random = ''
+  for (let i = 0; i < LABEL_RANDOM_LENGTH; i++) random += LABEL_ALPHABET[randomInt(LABEL_ALPHABET.length)]
+  return `mrt-${random}`
+}
+
+export class Ledger {
+  private readonly byName = new Map<string, LedgerEntry>()
+
+  constructor(
+    /** The ownership label every runner of this step carries. */
+    readonly label: string,
+    /** Called with the saved form at every change; the action writes it to GITHUB_STATE. */
+    private readonly persist: (saved: string) => void = () => {},
+  ) {}
+
+  /** Every entry, in the order first recorded. */
+  get entries(): LedgerEntry[] {
+    return [...this.byName.values()]
+  }
+
+  /** Entries not handed over: the runners a failed or cancelled step must remove. */
+  get notHandedOver(): LedgerEntry[] {
+    return this.entries.filter((entry) => !entry.handedOver)
+  }
+
+  get(name: string): LedgerEntry | undefined {
+    return this.byName.get(name)
+  }
+
+  /** Before a request that may register `name` is sent. */
+  sending(name: string): void {
+    if (this.byName.has(name)) return
+    this.byName.set(name, { name, maybe: false, handedOver: false })
+    this.save()
+  }
+
+  /** GitHub answered with the runner's id. */
+  registered(name: string, id: number): void {
+    const entry = this.byName.get(name)
+    if (!entry || entry.id === id) return
+    entry.id = id
+    this.save()
+  }
+
+  /** An attempt's outcome was not seen (a reset, a timeout, a 5xx): the runner may exist. */
+  outcomeUnknown(name: string): void {
+    const entry = this.byName.get(name)
+    if (entry) entry.maybe = true
+  }
+
+  /**
+   * GitHub answered our own request with a definite error: that request registered nothing. The
+   * entry leaves only if no earlier attempt for the name may have registered the runner.
+   */
+  refused(name: string): void {
+    const entry = this.byName.get(name)
+    if (entry && !entry.maybe && entry.id === undefined) this.remove(name)
+  }
+
+  /** GitHub confirmed the runner does not exist (a DELETE answered 204 or 404, a GET by id 404). */
+  gone(name: string): void {
+    this.remove(name)
+  }
+
+  /** The runners were handed over (outputs set, configs printed). */
+  handOver(names: string[]): void {
+    for (const name of names) {
+      const entry = this.byName.get(name)
+      if (entry) entry.handedOver = true
+    }
+    this.save()
+  }
+
+  private remove(name: string): void {
+    if (this.byName.delete(name)) this.save()
+  }
+
+  private save(): void {
+    this.persist(this.toState())
+  }
+
+  toState(): string {
+    const saved: SavedLedger = {
+      label: this.label,
+      runners: this.entries.map(({ name, id, handedOver }) => ({
+        name,
+        ...(id === undefined ? {} : { id }),
+        ...(handedOver ? { handed_over: true } : {}),
+      })),
+    }
+    return JSON.stringify(saved)
+  }
+
+  /**
+   * The ledger a main step saved, for its post step. Undefined when there is none or it is not
+   * ours to trust (no valid label): then nothing can be proven ours and nothing is deleted.
+   */
+  static fromState(text: string): Ledger | undefined {
+    let saved: Partial<SavedLedger>
+    try {
+      saved = (JSON.parse(text) ?? {}) as Partial<SavedLedger>
+    } catch {
+      return undefined
+    }
+    if (typeof saved.label !== 'string' || !LABEL.test(saved.label) || !Array.isArray(saved.runners)) return undefined
+    const ledger = new Ledger(saved.label)
+    for (const runner of saved.runners) {
+      if (typeof runner?.name !== 'string' || !runner.name) continue
+      const id = Number.isSafeInteger(runner.id) && (runner.id as number) > 0 ? runner.id : undefined
+      // Whatever happened before, the runner may exist: the post step looks.
+      ledger.byName.set(runner.name, { name: runner.name, id, maybe: true, handedOver: runner.handed_over === true })
+    }
+    return ledger
+  }
+}

@@ -1,0 +1,27 @@
+// What a JIT step does once, before its first registration, all inside the step's deadline: the
+// start spread, the runner group looked up by name, and for a batch the rate budget. Each of these
+// that fails, fails before any runner is registered, so there is nothing to roll back.
+import type { Config } from '../inputs.js'
+import { systemClock } from '../retry.js'
+import { waitSpread } from '../spread.js'
+import { checkRateBudget } from '../rate-budget.js'
+import { resolveRunnerGroup } from './groups.js'
+import type { JitDeps } from './session.js'
+
+/** Returns the configuration to register with: `runner-group` resolved to its id. */
+export async function beforeRegistering(config: Config, deadlineMs: number, deps: JitDeps): Promise<Config> {
+  const jit = config.jit!
+  const clock = deps.clock ?? systemClock
+  const random = deps.random ?? Math.random
+  const log = deps.log ?? (() => {})
+  const { signal } = deps
+  // A cancellation during any of these ends it at once; the batch then starts nothing.
+  await waitSpread(config.spreadMs, { clock, random, log, signal })
+  // The group first: an unknown name is a mistake to report at once, not after a wait for a reset.
+  const resolved =
+    jit.runnerGroup && !signal?.aborted
+      ? { ...config, jit: { ...jit, runnerGroupId: await resolveRunnerGroup(config, deadlineMs, { clock, random, log, signal }) } }
+      : config
+  if (jit.count > 1 && !signal?.aborted) await checkRateBudget(config, jit.count, deadlineMs, { clock, log, signal })
+  return resolved
+}

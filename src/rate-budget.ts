@@ -1,0 +1,110 @@
+// The rate budget of a batch: before registering `count` runners, is enough of the token's primary
+// rate limit left for them? A batch that runs dry half-way fails and deletes what it registered,
+// having spent the rest of the hour's limit of a token other automation may share. GET /rate_limit
+// costs nothing against that limit. The check is advisory: if it cannot be made, the batch runs.
+import type { Config } from './inputs.js'
+import { NetworkError, formatMs, send } from './github.js'
+import { MintError, githubMessage } from './mint.js'
+import type { Clock } from './retry.js'
+
+/** One try, this long at most: the check must never hold up a batch it cannot judge. */
+export const RATE_CHECK_TIMEOUT_MS = 5000
+/** One recovery after a lost answer: a lookup by name, a delete, and the registration again. */
+export const RECOVERY_REQUESTS = 3
+/** Waits end this long after GitHub's reset time, for the difference between its clock and ours. */
+export const RESET_SLACK_MS = 1000
+
+/**
+ * Requests a batch of `count` is expected to need: one per runner, a quarter more for retries
+ * (a burst at the edge of GitHub's capacity costs a few per cent; a brownout more, but then the
+ * shared retry rounds bound it), and one recovery after a lost answer.
+ */
+export function requestsNeeded(count: number): number {
+  return count + Math.ceil(count / 4) + RECOVERY_REQUESTS
+}
+
+/** The primary ("core") limit as GET /rate_limit reports it; `resetMs` is epoch milliseconds. */
+export interface CoreLimit {
+  limit: number
+  remaining: number
+  resetMs: number
+}
+
+/** `resources.core` of a GET /rate_limit answer; undefined when the body is not that. */
+export function parseCoreLimit(body: string): CoreLimit | undefined {
+  let core: Record<string, unknown>
+  try {
+    core = ((JSON.parse(body) as { resources?: { core?: unknown } })?.resources?.core ?? {}) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+  const { limit, remaining, reset } = core
+  const whole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
+  if (!whole(limit) || !whole(remaining) || !whole(reset)) return undefined
+  return { limit, remaining, resetMs: reset * 1000 }
+}
+
+export type BudgetVerdict = { action: 'go' } | { action: 'wait'; untilMs: number } | { action: 'fail' }
+
+/** Enough left: go. Too little: wait for the reset if it comes before the deadline, else fail. */
+export function judgeBudget(core: CoreLimit, needed: number, nowMs: number, deadlineMs: number): BudgetVerdict {
+  if (core.remaining >= needed) return { action: 'go' }
+  const untilMs = Math.max(nowMs, core.resetMs + RESET_SLACK_MS)
+  return untilMs < deadlineMs ? { action: 'wait', untilMs } : { action: 'fail' }
+}
+
+/**
+ * Checks the token's rate limit before a batch of `count` runners, and waits for the reset or
+ * throws a MintError (before any registration) when too little is left. A check that cannot be
+ * made (an error, GHES with rate limiting off, an unreadable answer) logs one line and returns.
+ */
+export async function checkRateBudget(
+  config: Config,
+  count: number,
+  deadlineMs: number,
+  deps: { clock: Clock; log: (line: string) => void; signal?: AbortSignal },
+): Promise<void> {
+  const { clock, log } = deps
+  const needed = requestsNeeded(count)
+  const read = await readCoreLimit(config, Math.min(RATE_CHECK_TIMEOUT_MS, config.attemptTimeoutMs, deadlineMs - clock.now()), deps.signal)
+  if ('problem' in read) {
+    log(`Could not check the rate limit before the batch (${read.problem}); registering without the check.`)
+    return
+  }
+  const { core } = read
+  const now = clock.now()
+  const left = `GitHub's rate limit for this token has ${core.remaining} of ${core.limit} requests left`
+  const need = `a batch of ${count} runners needs about ${needed} (${count}, and ${needed - count} for retries and recovery)`
+  const reset = `the limit resets at ${new Date(core.resetMs).toISOString()} (in ${formatMs(Math.max(0, core.resetMs - now))})`
+  const verdict = judgeBudget(core, needed, now, deadlineMs)
+  if (verdict.action === 'go') {
+    log(`${left}; ${need}.`)
+  } else if (verdict.action === 'wait') {
+    log(`${left}, and ${need}: waiting for the reset, ${reset}.`)
+    await clock.sleep(verdict.untilMs - now, deps.signal)
+  } else {
+    throw new MintError(
+      `${left}, and ${need}; ${reset}, after this step's "timeout" (${formatMs(config.timeoutMs)}) runs out. No runner was registered. ` +
+        'Run the batch after the reset, lower "count", or raise "timeout" to wait for the reset.',
+      0,
+    )
+  }
+}
+
+/** One GET /rate_limit, never retried. */
+async function readCoreLimit(config: Config, timeoutMs: number, signal?: AbortSignal): Promise<{ core: CoreLimit } | { problem: string }> {
+  if (timeoutMs <= 0) return { problem: 'no time left before the deadline' }
+  try {
+    const response = await send({ method: 'GET', url: `${config.apiUrl}/rate_limit`, token: config.githubToken, timeoutMs, signal })
+    const id = response.headers['x-github-request-id'] ? ` [request id ${response.headers['x-github-request-id']}]` : ''
+    if (response.status !== 200) {
+      const said = githubMessage(response.body)
+      return { problem: `GET /rate_limit answered ${response.status}${said ? `: "${said}"` : ''}${id}` }
+    }
+    const core = parseCoreLimit(response.body)
+    return core ? { core } : { problem: `GET /rate_limit answered 200 without a readable resources.core${id}` }
+  } catch (error) {
+    if (!(error instanceof NetworkError)) throw error
+    return { problem: `GET /rate_limit failed: ${error.message}` }
+  }
+}

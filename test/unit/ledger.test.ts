@@ -1,0 +1,105 @@
+// The ledger: what it records before a request, what takes an entry out (only a confirmed
+// absence), and the saved form the post step reads (the label, names, ids, hand-over; nothing else).
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { Ledger, newOwnershipLabel } from '../../src/jit/ledger.js'
+
+const LABEL = 'mrt-abcdefghij'
+
+/** A ledger that records every saved form, as GITHUB_STATE would receive them. */
+function recorded(): { ledger: Ledger; saves: string[] } {
+  const saves: string[] = []
+  return { ledger: new Ledger(LABEL, (saved) => saves.push(saved)), saves }
+}
+
+describe('newOwnershipLabel', () => {
+  test('"mrt-" and 10 random base36 characters, a new one each time', () => {
+    const labels = Array.from({ length: 1000 }, newOwnershipLabel)
+    for (const label of labels) assert.match(label, /^mrt-[a-z0-9]{10}$/)
+    assert.equal(new Set(labels).size, 1000)
+  })
+})
+
+describe('Ledger', () => {
+  test('a name is saved before its request is sent, once however many attempts follow', () => {
+    const { ledger, saves } = recorded()
+    ledger.sending('a')
+    ledger.sending('a')
+    assert.deepEqual(saves, [`{"label":"${LABEL}","runners":[{"name":"a"}]}`])
+  })
+
+  test('the id is saved once GitHub gives it', () => {
+    const { ledger, saves } = recorded()
+    ledger.sending('a')
+    ledger.registered('a', 42)
+    ledger.registered('a', 42)
+    assert.equal(saves.length, 2)
+    assert.equal(saves.at(-1), `{"label":"${LABEL}","runners":[{"name":"a","id":42}]}`)
+  })
+
+  test('a definite refusal takes the entry out only when no earlier attempt may have registered the runner', () => {
+    const { ledger } = recorded()
+    ledger.sending('clean')
+    ledger.refused('clean')
+    ledger.sending('lost')
+    ledger.outcomeUnknown('lost')
+    ledger.refused('lost')
+    ledger.sending('known')
+    ledger.registered('known', 7)
+    ledger.refused('known')
+    assert.deepEqual(
+      ledger.entries.map((e) => e.name),
+      ['lost', 'known'],
+    )
+  })
+
+  test('an unknown outcome for a name never sent records nothing', () => {
+    const { ledger, saves } = recorded()
+    ledger.outcomeUnknown('never')
+    assert.deepEqual(ledger.entries, [])
+    assert.deepEqual(saves, [])
+  })
+
+  test('gone (a confirmed absence) is the other way out; it is saved', () => {
+    const { ledger, saves } = recorded()
+    ledger.sending('a')
+    ledger.outcomeUnknown('a')
+    ledger.gone('a')
+    assert.deepEqual(ledger.entries, [])
+    assert.equal(saves.at(-1), `{"label":"${LABEL}","runners":[]}`)
+  })
+
+  test('hand-over is saved; notHandedOver lists the rest', () => {
+    const { ledger, saves } = recorded()
+    for (const name of ['a', 'b']) ledger.sending(name)
+    ledger.registered('a', 1)
+    ledger.handOver(['a'])
+    assert.equal(saves.at(-1), `{"label":"${LABEL}","runners":[{"name":"a","id":1,"handed_over":true},{"name":"b"}]}`)
+    assert.deepEqual(
+      ledger.notHandedOver.map((e) => e.name),
+      ['b'],
+    )
+  })
+
+  test('read back for the post step: every entry may exist; ids and hand-over kept', () => {
+    const { ledger } = recorded()
+    ledger.sending('a')
+    ledger.registered('a', 1)
+    ledger.sending('b')
+    ledger.handOver(['a'])
+    const read = Ledger.fromState(ledger.toState())!
+    assert.equal(read.label, LABEL)
+    assert.deepEqual(read.entries, [
+      { name: 'a', id: 1, maybe: true, handedOver: true },
+      { name: 'b', id: undefined, maybe: true, handedOver: false },
+    ])
+  })
+
+  test('an unreadable or unlabelled saved form gives no ledger: nothing could be proven ours', () => {
+    for (const text of ['', 'nope', '[]', '{"runners":[]}', '{"label":"mine","runners":[]}', `{"label":"${LABEL}"}`]) {
+      assert.equal(Ledger.fromState(text), undefined, text)
+    }
+    const read = Ledger.fromState(`{"label":"${LABEL}","runners":[{"name":""},{"id":3},{"name":"ok","id":-1},null]}`)!
+    assert.deepEqual(read.entries, [{ name: 'ok', id: undefined, maybe: true, handedOver: false }])
+  })
+})
