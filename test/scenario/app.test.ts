@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type ActionRun, runAction, runPost } from '../support/run-action.js'
+import { type ActionRun, runAction, runPost, startAction } from '../support/run-action.js'
 import { CLI, type CliRun, howItEnded, runCli, sweepCli } from '../support/run-cli.js'
 
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
@@ -219,9 +219,10 @@ describe('the action with GitHub App credentials', () => {
     const main = await runAction(inputs)
     assert.equal(main.exitCode, 0, main.stdout + main.stderr)
     const jit = 'POST /orgs/octo-org/actions/runners/generate-jitconfig'
-    assert.deepEqual(calls(), [LOOKUP_ORG, ACCESS_TOKEN, jit, jit, jit, REVOKE])
+    // The batch's rate budget (GET /rate_limit) and every registration carry the installation token.
+    assert.deepEqual(calls(), [LOOKUP_ORG, ACCESS_TOKEN, 'GET /rate_limit', jit, jit, jit, REVOKE])
     const mainToken = app.tokens[0].token
-    for (const request of github.requests.filter((r) => r.path.endsWith('/generate-jitconfig'))) {
+    for (const request of github.requests.filter((r) => r.path.endsWith('/generate-jitconfig') || r.path === '/rate_limit')) {
       assert.equal(request.headers.authorization, `Bearer ${mainToken}`)
     }
     assert.equal(JSON.parse(main.outputs.runners).length, 3)
@@ -245,6 +246,26 @@ describe('the action with GitHub App credentials', () => {
       assert.equal(request.headers.authorization, `Bearer ${postToken}`)
     }
     assertJwtsGoodAndTokensRevoked()
+  })
+
+  test('SIGINT mid-batch: the rollback deletes with the installation token, which is then still revoked', async () => {
+    // The access-token call passes; the four registrations are answered only after the signal.
+    github.faults.push(
+      { method: 'POST', pass: true },
+      ...Array.from({ length: 4 }, () => ({ method: 'POST' as const, lateAnswer: 30_000 })),
+    )
+    const step = await startAction(appInputs({ type: 'jit', labels: 'self-hosted', count: '4', 'runner-name': 'app-cancel' }))
+    await github.whenRequests(4, (r) => r.path.endsWith('/generate-jitconfig'))
+    step.kill('SIGINT')
+    const main = await step.finished
+    assert.equal(main.exitCode, 1)
+    assert.deepEqual(github.runners, [])
+    assert.match(errorLine(main), /Stopped by SIGINT while registering 4 just-in-time runner\(s\)\. Rollback: deleted all 4/)
+    const token = app.tokens[0].token
+    const deletes = github.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/actions/runners/'))
+    assert.ok(deletes.length > 0 && deletes.every((r) => r.headers.authorization === `Bearer ${token}`))
+    assert.equal(calls().at(-1), REVOKE)
+    assert.equal(app.tokens[0].revoked, true, 'the revoke does not listen to the cancellation')
   })
 })
 
