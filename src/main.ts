@@ -10,6 +10,7 @@ import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
 import { runnerUrl } from './runner-url.js'
 import { writeRunnersFile } from './runners-file.js'
+import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -23,6 +24,7 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
   // Mask first: nothing below may print the caller's token, not even by accident.
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())
+  maskPrivateKey(core)
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
   core.saveState('isPost', 'true')
   try {
@@ -30,7 +32,9 @@ export async function run(core: Core, env: NodeJS.ProcessEnv = process.env, deps
     if (config.type === 'jit') return await runJit(core, config, env, deps)
     const scope = describeScope(config.scope)
     core.info(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
-    const minted = await mintToken(config, { log: (line) => core.info(line), ...deps })
+    const minted = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
+      mintToken(resolved, { log: (line) => core.info(line), ...deps }),
+    )
     core.setSecret(minted.token)
     core.setOutput('token', minted.token)
     core.setOutput('expires-at', minted.expiresAt)
@@ -66,19 +70,22 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   core.setOutput('ownership-label', ledger.label)
   core.info(`Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
   core.info(`Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
-  let minted
-  try {
-    minted = await mintRunners(config, env, {
-      log: (line) => core.info(line),
-      // Each config is masked the moment it arrives, before any output or log line could hold it.
-      mask: (secret) => core.setSecret(secret),
-      ledger,
-      ...deps,
-    })
-  } catch (error) {
-    if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
-    throw error
-  }
+  // With App credentials, an installation token first (on the step's budget), revoked after the
+  // batch, its rollback included.
+  const minted = await withInstallationToken(config, appDeps(core, deps), async (resolved) => {
+    try {
+      return await mintRunners(resolved, env, {
+        log: (line) => core.info(line),
+        // Each config is masked the moment it arrives, before any output or log line could hold it.
+        mask: (secret) => core.setSecret(secret),
+        ledger,
+        ...deps,
+      })
+    } catch (error) {
+      if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
+      throw error
+    }
+  })
   const { runners, attempts, serverVersion } = minted
   const entries = runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))
   // The runners file before any output: a step that cannot write it fails with no runner outputs,
@@ -124,6 +131,16 @@ function failureForTheAction(error: BatchFailed): string {
 /** The GHES version GitHub's answers named (X-GitHub-Enterprise-Version), as a summary row. */
 function serverRow(version: string | undefined): string[][] {
   return version ? [['GitHub Enterprise Server', version]] : []
+}
+
+/** Masks every line of a GitHub App's private key (the runner masks line by line), before any request. */
+export function maskPrivateKey(core: Pick<Core, 'getInput' | 'setSecret'>): void {
+  for (const line of privateKeySecrets(core.getInput('private-key'))) core.setSecret(line)
+}
+
+/** What App authentication needs from the runner: its log, warnings and masking. */
+export function appDeps(core: Pick<Core, 'info' | 'warning' | 'setSecret'>, deps: MintDeps): AppDeps {
+  return { log: (line) => core.info(line), warn: (line) => core.warning(line), mask: (secret) => core.setSecret(secret), ...deps }
 }
 
 async function writeSummary(core: Core, rows: string[][], env: NodeJS.ProcessEnv, heading = 'Runner token minted'): Promise<void> {

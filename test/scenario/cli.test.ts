@@ -308,7 +308,8 @@ describe('--help and --version', () => {
     assert.equal(run.exitCode, 0)
     assert.equal(run.stderr, '')
     const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
-    for (const input of Object.keys(action.inputs).filter((name) => name !== 'github-token')) {
+    // Secrets never come from argv: the token and the App's key come from the environment or a file.
+    for (const input of Object.keys(action.inputs).filter((name) => !['github-token', 'private-key'].includes(name))) {
       assert.match(
         run.stdout,
         new RegExp(`^  --${input} `, 'm'),
@@ -317,6 +318,9 @@ describe('--help and --version', () => {
     }
     for (const text of [
       'GITHUB_TOKEN, else GH_TOKEN',
+      'GITHUB_APP_ID',
+      'GITHUB_APP_PRIVATE_KEY',
+      '--app-private-key-file PATH',
       '--json',
       '--quiet',
       'Exit status: 0 minted; 1 minting failed',
@@ -339,7 +343,7 @@ describe('--help and --version', () => {
 
   test('every action input is an option the command accepts', async () => {
     const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
-    const inputs = Object.keys(action.inputs).filter((name) => name !== 'github-token')
+    const inputs = Object.keys(action.inputs).filter((name) => !['github-token', 'private-key'].includes(name))
     // An empty value means "the default", as for the action, so this mints with every option given.
     const run = await mint(inputs.flatMap((name) => (['repository', 'api-url'].includes(name) ? [] : [`--${name}=`])))
     assert.equal(run.exitCode, 0, run.stderr)

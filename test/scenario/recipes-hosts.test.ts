@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import {
   assertNoSecretOnArgv,
@@ -26,7 +27,9 @@ import {
 const ADMIN = 'ghp_RecipesAdminToken0123456789abcdef'
 const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nStandInSshPrivateKey0123456789\n-----END OPENSSH PRIVATE KEY-----'
 const KNOWN_HOSTS = 'build-1.example.com ssh-ed25519 AAAAC3NzaStandIn1\nbuild-2.example.com ssh-ed25519 AAAAC3NzaStandIn2'
-const github = new GitHubStandIn({ acceptToken: ADMIN })
+// The usage example authenticates as a GitHub App installed on octo-org; the others use a token.
+const app = new StandInApp()
+const github = new GitHubStandIn({ acceptToken: ADMIN, app })
 let apiUrl: string
 useStandIn(github, (url) => (apiUrl = url))
 
@@ -67,14 +70,19 @@ function assertJitRunners(runSh: Call[], runners: RunnerEntry[]): void {
 }
 
 describe('workflow examples', () => {
-  test('usage: the host script gets the token and the runner URL in its environment', async () => {
+  test('usage: with App credentials, the host script gets the token and the runner URL in its environment', async () => {
     await copyFile(join(world.runnerFiles, 'provision-host.sh'), join(world.workspace, 'provision-host.sh'))
-    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'usage').code), { apiUrl, secrets: { RUNNER_ADMIN_TOKEN: ADMIN } })
+    await world.addSecrets(...app.secrets)
+    const steps = await runJob(world, recipeJob(recipeNamed(recipes, 'usage').code), {
+      apiUrl,
+      secrets: { RUNNER_APP_PRIVATE_KEY: app.privateKeyPem },
+      vars: { RUNNER_APP_ID: String(app.id) },
+    })
     assertStepsPassed(steps, 2)
     const [host] = await world.calls('provision-host.sh')
     assert.equal(host.env?.RUNNER_TOKEN, github.minted.at(-1))
-    assert.equal(host.env?.RUNNER_URL, 'https://github.com/octo-org/octo-repo')
-    await assertNoSecretOnArgv(world, github.minted)
+    assert.equal(host.env?.RUNNER_URL, 'https://github.com/octo-org')
+    await assertNoSecretOnArgv(world, [...github.minted, ...app.secrets])
   })
 
   test('jit-batch: one host per runner, read from the runners file, each given its config on stdin', async () => {

@@ -7,6 +7,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { GitHubContract, onAnswerSent } from './github-contract.js'
+import type { StandInApp } from './github-app.js'
 
 export interface RecordedRequest {
   method: string
@@ -88,8 +89,16 @@ interface Answer {
 }
 
 export interface StandInOptions {
-  /** The only token GitHub accepts; other tokens get 401. Undefined accepts any token. */
+  /**
+   * The only token GitHub accepts (besides an `app`'s installation tokens); other tokens get 401.
+   * Undefined accepts any token, unless there is an `app`.
+   */
   acceptToken?: string
+  /**
+   * A GitHub App (github-app.ts): the stand-in serves its endpoints, and the runner endpoints
+   * accept the installation tokens it issued, each only for what it was narrowed to.
+   */
+  app?: StandInApp
   /** Path prefix of the API, as on GHES (`/api/v3`). */
   prefix?: string
   host?: string
@@ -351,7 +360,14 @@ export class GitHubStandIn {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : ''
     const auth = req.headers.authorization
-    if (this.options.acceptToken !== undefined && auth !== `Bearer ${this.options.acceptToken}`) {
+    const { app, acceptToken } = this.options
+    const appAnswer = app?.route(req.method ?? '', path, auth, body)
+    if (appAnswer) return appAnswer
+    const bearer = auth?.replace(/^Bearer /, '') ?? ''
+    if (app?.issued(bearer)) {
+      const refused = app.refuse(bearer, path)
+      if (refused) return refused
+    } else if ((acceptToken !== undefined || app) && auth !== `Bearer ${acceptToken}`) {
       return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } }
     }
     if (req.method === 'GET' && path === '/rate_limit') return this.rateLimitAnswer()

@@ -1,7 +1,10 @@
 // Runs the bundled command (dist/cli/index.js) as a host would: its own process, an environment
 // of our choosing (nothing inherited but PATH), stdout and stderr kept apart.
 import { type ChildProcess, type ExecFileException, execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import assert from 'node:assert/strict'
+import { everyMintedValue } from './github-stand-in.js'
+import { everyAppSecret, keyLines } from './github-app.js'
 
 export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
@@ -25,7 +28,7 @@ export interface StartedCli {
   finished: Promise<CliRun>
 }
 
-/** Starts the command and returns at once. */
+/** Starts the command and returns at once. Its run is swept for leaks (see sweepCli) before `finished` resolves, so no test can forget. */
 export function startCli(args: string[], env: Record<string, string> = {}): StartedCli {
   let child: ChildProcess
   const finished = new Promise<CliRun>((resolve) => {
@@ -35,6 +38,9 @@ export function startCli(args: string[], env: Record<string, string> = {}): Star
       { env: { PATH: process.env.PATH, ...env }, timeout: 120_000 },
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
+  }).then((run) => {
+    sweepCli(run, args, env)
+    return run
   })
   let seen = ''
   child!.stderr!.on('data', (chunk: Buffer | string) => (seen += chunk.toString()))
@@ -50,6 +56,33 @@ export function startCli(args: string[], env: Record<string, string> = {}): Star
 export function assertNoLeakOnStderr(run: CliRun, secrets: string[]): void {
   for (const secret of secrets.filter(Boolean)) {
     assert.ok(!run.stderr.includes(secret), `secret printed on stderr: ${run.stderr.replaceAll(secret, '<SECRET>')}`)
+  }
+}
+
+/**
+ * The sweep every command run gets: stderr holds no credential given (the tokens and the App key
+ * in the environment or the key file), no minted value, JWT or installation token; stdout, which
+ * carries the result, holds none of the credentials, JWTs or installation tokens either.
+ */
+export function sweepCli(run: CliRun, args: string[], env: Record<string, string>): void {
+  const keyFile = args.findIndex((arg) => arg === '--app-private-key-file')
+  let fileKey = ''
+  try {
+    fileKey = keyFile >= 0 ? readFileSync(args[keyFile + 1], 'utf8') : ''
+  } catch {
+    // A missing file is a scenario of its own; there is no key to sweep for.
+  }
+  const tokens = [env.GITHUB_TOKEN, env.GH_TOKEN].filter((token): token is string => Boolean(token?.trim()))
+  for (const token of tokens) {
+    assert.ok(token.trim().length >= 8, `runCli: a token of ${token.trim().length} characters cannot be swept for; use a realistic one`)
+  }
+  const credentials = [...tokens, ...keyLines(env.GITHUB_APP_PRIVATE_KEY ?? ''), ...keyLines(fileKey), ...everyAppSecret()]
+  assertNoLeakOnStderr(run, [...credentials, ...everyMintedValue()])
+  for (const secret of credentials) {
+    assert.ok(
+      !run.stdout.includes(secret),
+      `a credential, JWT or installation token printed on stdout: ${run.stdout.replaceAll(secret, '<SECRET>')}`,
+    )
   }
 }
 
