@@ -94,13 +94,17 @@ export function explainStop(
   return `Gave up after ${attempts} attempt(s): the next wait (${formatMs(waitMs ?? 0)}) would pass the ${formatMs(timeoutMs ?? 0)} "timeout".`
 }
 
-/** The one-line error of a retry loop that gave up: why it stopped, the last answer, what to do. */
-export function explainGiveUp(error: RetryError, why: string, timeoutMs: number, requestId?: string): string {
+/**
+ * The one-line error of a retry loop that gave up: why it stopped, the last answer, what to do.
+ * `doing` names the call when it is not the mint ("making an installation token for ...").
+ */
+export function explainGiveUp(error: RetryError, why: string, timeoutMs: number, requestId?: string, doing?: string): string {
   const { failure, attempts } = error
   const id = requestId ? ` (GitHub request id ${requestId})` : ''
   if (!failure.stop || failure.stop === 'not-retryable') return `${why}${id}`
   const last = `Last answer: ${outcomeLabel(failure.outcome)}${id}.`
-  const limit = rateLimit(failure)
+  const found = rateLimit(failure)
+  const limit = found && doing ? `while ${doing}, ${found}` : found
   if (!limit) return `${explainStop(failure.stop, attempts, failure.waitMs, timeoutMs)} ${last} ${why}`
   const said = failure.outcome.kind === 'response' && failure.outcome.message ? ` GitHub said: "${failure.outcome.message}".` : ''
   if (failure.stop === 'deadline') {

@@ -1,6 +1,7 @@
 // Input parsing: every input is checked here, before any request. Errors name the input, what
-// was given and what is accepted; the github-token's value is never repeated.
+// was given and what is accepted; the github-token's and the private key's values are never repeated.
 import { JITTER_MODES, type Jitter } from './policy.js'
+import { type AppCredentials, readPrivateKey } from './app.js'
 
 export type Scope =
   { kind: 'repository'; owner: string; repo: string } | { kind: 'organization'; name: string } | { kind: 'enterprise'; name: string }
@@ -22,7 +23,10 @@ export interface JitInputs {
 }
 
 export interface Config {
+  /** The token every request carries; with `app`, empty until app.ts puts the installation token here. */
   githubToken: string
+  /** GitHub App credentials, given instead of `github-token`. */
+  app?: AppCredentials
   scope: Scope
   type: TokenType
   apiUrl: string
@@ -90,10 +94,7 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
   const get = (name: string): string => read(name).trim()
   const orDefault = (name: keyof typeof DEFAULTS): string => get(name) || DEFAULTS[name]
 
-  const githubToken = read('github-token').trim()
-  if (!githubToken) throw new InputError('Input "github-token" is required: a token allowed to manage self-hosted runners for the target.')
-  if (/\s/.test(githubToken))
-    throw new InputError('Input "github-token" contains whitespace; it accepts a single token with no spaces or newlines.')
+  const credentials = parseCredentials(read)
 
   const maxAttempts = parseWholeNumber('max-attempts', orDefault('max-attempts'), 1, MAX_ATTEMPTS_LIMIT)
   const initialDelayMs = parseDurationInput('initial-delay', orDefault('initial-delay'), 0)
@@ -106,7 +107,7 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
   const type = oneOf('type', orDefault('type'), TOKEN_TYPES)
   checkTypeSpecific(type, (name) => get(name) !== '')
   const config: Config = {
-    githubToken,
+    ...credentials,
     scope: parseScope(get('repository'), get('organization'), get('enterprise'), env.GITHUB_REPOSITORY),
     type,
     apiUrl: parseApiUrl(get('api-url') || env.GITHUB_API_URL || DEFAULTS['api-url']),
@@ -116,6 +117,12 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     timeoutMs: parseDurationInput('timeout', orDefault('timeout'), 1),
     attemptTimeoutMs: parseDurationInput('attempt-timeout', orDefault('attempt-timeout'), 1),
     jitter: oneOf('jitter', orDefault('jitter'), JITTER_MODES),
+  }
+  if (config.app && config.scope.kind === 'enterprise') {
+    throw new InputError(
+      'Inputs "app-id" and "private-key" cannot serve enterprise scope: GitHub offers Apps no permission for an enterprise\'s self-hosted runners ' +
+        '(its enterprise runner endpoints accept only a classic token with "manage_runners:enterprise"); pass such a token as "github-token".',
+    )
   }
   config.spreadMs = parseSpread(orDefault('spread'), config.timeoutMs, orDefault('timeout'))
   if (type === 'jit') {
@@ -148,6 +155,52 @@ function checkTypeSpecific(type: TokenType, given: (name: string) => boolean): v
     `${what} ${list} ${apply} only to type ${types}, but "type" is "${type}"; remove ${them}, or set "type" to ${types}.`,
   )
 }
+
+/** Exactly one credential: a `github-token`, or a GitHub App's `app-id` and `private-key`. */
+function parseCredentials(read: InputReader): Pick<Config, 'githubToken' | 'app'> {
+  const githubToken = read('github-token').trim()
+  const appId = read('app-id').trim()
+  const privateKey = read('private-key')
+  const installationId = read('installation-id').trim()
+  const app = Boolean(appId || privateKey.trim())
+  if (githubToken && app) {
+    throw new InputError(
+      'Set either input "github-token" or inputs "app-id" and "private-key" (a GitHub App), not both: they are two ways to authenticate, and the action will not guess which one you meant.',
+    )
+  }
+  if (!app) {
+    if (!githubToken) {
+      throw new InputError(
+        'Input "github-token" is required unless inputs "app-id" and "private-key" (a GitHub App) are set: credentials allowed to manage self-hosted runners for the target.',
+      )
+    }
+    if (/\s/.test(githubToken))
+      throw new InputError('Input "github-token" contains whitespace; it accepts a single token with no spaces or newlines.')
+    if (installationId)
+      throw new InputError('Input "installation-id" is for GitHub App credentials ("app-id" and "private-key"), not "github-token".')
+    return { githubToken }
+  }
+  if (!appId) throw new InputError('Input "app-id" is required with "private-key": the GitHub App\'s ID or client ID.')
+  if (!privateKey.trim()) throw new InputError('Input "private-key" is required with "app-id": the GitHub App\'s private key (PEM).')
+  if (!APP_ID.test(appId)) {
+    throw new InputError(
+      `Input "app-id" must be the GitHub App's ID (a whole number, such as 123456) or its client ID (such as Iv23li...); got ${shown(appId)}.`,
+    )
+  }
+  const key = readPrivateKey(privateKey)
+  if ('problem' in key) throw new InputError(`Input "private-key" ${key.problem}.`)
+  return {
+    githubToken: '',
+    app: {
+      appId,
+      privateKey: key.key,
+      ...(installationId ? { installationId: parseWholeNumber('installation-id', installationId, 1, Number.MAX_SAFE_INTEGER) } : {}),
+    },
+  }
+}
+
+// An App's ID (digits) or client ID ("Iv1.0123456789abcdef", "Iv23li..."): it becomes the JWT's issuer.
+const APP_ID = /^(?:[1-9]\d{0,15}|Iv[A-Za-z0-9._-]{1,98})$/
 
 /**
  * Labels as a list: comma- or newline-separated, blanks dropped, repeats (in any case) dropped,

@@ -8,6 +8,9 @@ import { BatchFailed, mintRunners } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
+import { runnerUrl } from './runner-url.js'
+import { writeRunnersFile } from './runners-file.js'
+import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
 import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
 
@@ -27,6 +30,7 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
   // Mask first: nothing below may print the caller's token, not even by accident.
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())
+  maskPrivateKey(core)
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
   core.saveState('isPost', 'true')
   let config: Config
@@ -44,7 +48,7 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
     ['Type', config.type],
   ]
   try {
-    const done = config.type === 'jit' ? await runJit(core, config, env, recording) : await runMint(core, config, recording)
+    const done = config.type === 'jit' ? await runJit(core, config, env, recording) : await runMint(core, config, env, recording)
     await writeSummary(core, { ...done, fields: [...fields, ...done.fields], attempts }, env, done.success)
   } catch (error) {
     if (!(error instanceof MintError)) throw error
@@ -62,18 +66,22 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
 /** What a successful step adds to the summary. */
 type Done = Omit<SummaryRecord, 'attempts'> & { success: string }
 
-async function runMint(core: Core, config: Config, deps: MintDeps): Promise<Done> {
+async function runMint(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: MintDeps): Promise<Done> {
   const scope = describeScope(config.scope)
   info(core, `Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
-  const minted = await mintToken(config, { log: (line) => info(core, line), ...deps })
+  const minted = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
+    mintToken(resolved, { log: (line) => info(core, line), ...deps }),
+  )
   core.setSecret(minted.token)
   core.setOutput('token', minted.token)
   core.setOutput('expires-at', minted.expiresAt)
   core.setOutput('attempts', String(minted.attempts))
+  core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
   info(core, `Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
   return {
     heading: 'Runner token minted',
     success: 'minted',
+    mainCall: `${config.type} token`,
     fields: [['Attempts', String(minted.attempts)], ['Expires at', minted.expiresAt], ...serverRow(minted.serverVersion)],
   }
 }
@@ -86,28 +94,40 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   core.setOutput('ownership-label', ledger.label)
   info(core, `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
   info(core, `Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
-  let minted
-  try {
-    minted = await mintRunners(config, env, {
-      log: (line) => info(core, line),
-      // Each config is masked the moment it arrives, before any output or log line could hold it.
-      mask: (secret) => core.setSecret(secret),
-      ledger,
-      ...deps,
-    })
-  } catch (error) {
-    if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
-    throw error
-  }
+  // With App credentials, an installation token first (on the step's budget), revoked after the
+  // batch, its rollback included.
+  const minted = await withInstallationToken(config, appDeps(core, deps), async (resolved) => {
+    try {
+      return await mintRunners(resolved, env, {
+        log: (line) => info(core, line),
+        // Each config is masked the moment it arrives, before any output or log line could hold it.
+        mask: (secret) => core.setSecret(secret),
+        ledger,
+        ...deps,
+      })
+    } catch (error) {
+      if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
+      throw error
+    }
+  })
   const { runners, attempts, serverVersion } = minted
+  const entries = runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))
+  // The runners file before any output: a step that cannot write it fails with no runner outputs,
+  // and its runners, never handed over, stay in the ledger for the post step.
+  const runnersFile = await writeRunnersFile(entries, env.RUNNER_TEMP).catch((error: Error) => {
+    throw new MintError(`Registered ${runners.length} runner(s) but could not write the runners file: ${error.message}.`, attempts)
+  })
   const [first] = runners
   core.setOutput('encoded-jit-config', first.encodedJitConfig)
   core.setOutput('runner-id', String(first.id))
   core.setOutput('runner-name', first.name)
-  core.setOutput('runners', JSON.stringify(runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))))
+  core.setOutput('runners', JSON.stringify(entries))
+  core.setOutput('runners-file', runnersFile)
+  core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
   core.setOutput('attempts', String(attempts))
   ledger.handOver(runners.map((r) => r.name))
   for (const runner of runners) info(core, `Registered runner "${runner.name}" (id ${runner.id}).`)
+  info(core, `Wrote every runner to ${runnersFile} (output "runners-file", readable by this user only).`)
   info(core, `Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   return {
     heading: 'Just-in-time runners registered',
@@ -133,7 +153,22 @@ function serverRow(version: string | undefined): [string, string][] {
   return version ? [['GitHub Enterprise Server', version]] : []
 }
 
+/** Masks every line of a GitHub App's private key (the runner masks line by line), before any request. */
+export function maskPrivateKey(core: Pick<Core, 'getInput' | 'setSecret'>): void {
+  for (const line of privateKeySecrets(core.getInput('private-key'))) core.setSecret(line)
+}
+
+/** What App authentication needs from the runner: its log, warnings and masking. */
+export function appDeps(core: Pick<Core, 'info' | 'warning' | 'setSecret'>, deps: MintDeps): AppDeps {
+  return {
+    log: (line) => info(core, line),
+    warn: (line) => core.warning(escapeControls(line)),
+    mask: (secret) => core.setSecret(secret),
+    ...deps,
+  }
+}
+
 /** A log line; server text in it (a runner's name, an expiry, a note) is printed as data. */
-function info(core: Core, line: string): void {
+function info(core: Pick<Core, 'info'>, line: string): void {
   core.info(escapeControls(line))
 }

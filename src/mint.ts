@@ -3,7 +3,7 @@
 import { type Config, type Scope } from './inputs.js'
 import { type ApiResponse, NetworkError, send } from './github.js'
 import { type Outcome } from './policy.js'
-import { type AttemptFailure, type AttemptRecord, type Clock, RetryError, retry, systemClock } from './retry.js'
+import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retry, systemClock } from './retry.js'
 import { WAIT_REASONS, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
 import { escapeControls } from './server-text.js'
@@ -22,10 +22,10 @@ export interface MintDeps {
   clock?: Clock
   random?: () => number
   log?: (line: string) => void
-  /** Every attempt, for the step summary; `detail` is a network error's text. */
-  onAttempt?: (record: AttemptRecord & { detail?: string }) => void
   /** Cancels the mint (SIGINT, SIGTERM): the request in flight is torn down and no retry follows. */
   signal?: AbortSignal
+  /** Every attempt, for the step summary; `detail` is a network error's text, `call` which call it was when not the mint. */
+  onAttempt?: (record: ReportedAttempt) => void
 }
 
 /** A mint that failed; the message is one line, says what to do, and never holds a secret. */
@@ -97,30 +97,60 @@ function whyText(failure: AttemptFailure): string {
   return failure.why && failure.why !== 'backoff' ? ` (${WAIT_REASONS[failure.why]})` : ''
 }
 
-export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
-  const clock = deps.clock ?? systemClock
+/** One API call, retried: the request, its credential, and what a good answer holds. */
+export interface RetriedCall<T> {
+  method: 'GET' | 'POST' | 'DELETE'
+  url: string
+  /** The credential for each attempt; a function makes a fresh one every attempt (a GitHub App's JWT). */
+  token: string | (() => string)
+  body?: unknown
+  /** The value of a 2xx answer; undefined when the body is not the documented one (that is retried). */
+  parse: (response: ApiResponse) => T | undefined
+  /** Sees every answer, good or not (the GHES version header). */
+  onResponse?: (response: ApiResponse) => void
+  /** Put before each failed attempt's log line, to say which call it was. */
+  label?: string
+}
+
+/** How far a call may go: its attempts, and the time after which no request starts. */
+export interface CallLimits {
+  maxAttempts: number
+  deadlineMs: number
+}
+
+/** A call the retry loop gave up on, with what its last attempt saw (for the message). */
+export class CallFailed extends Error {
+  constructor(
+    readonly retryError: RetryError,
+    readonly requestId?: string,
+    readonly detail?: string,
+  ) {
+    super(retryError.message)
+  }
+}
+
+/** Runs one call through the retry loop; throws CallFailed when it gives up. Never logs a token. */
+export async function retryCall<T>(
+  call: RetriedCall<T>,
+  backoff: Pick<Config, 'initialDelayMs' | 'maxDelayMs' | 'jitter' | 'attemptTimeoutMs'>,
+  limits: CallLimits,
+  deps: MintDeps = {},
+): Promise<{ value: T; attempts: number }> {
   const log = deps.log ?? (() => {})
-  const url = tokenUrl(config)
-  const random = deps.random ?? Math.random
   // What the latest failed attempt said, for its log line and the final error.
   let last: { requestId?: string; detail?: string } = {}
-  let serverVersion: string | undefined
-  // The step's deadline starts now; the start spread is spent inside it.
-  const deadlineMs = clock.now() + config.timeoutMs
-  await waitSpread(config.spreadMs, { clock, random, log, signal: deps.signal })
-  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
-
   try {
-    const { value, attempts } = await retry(
+    return await retry(
       async (_attempt, timeoutMs) => {
         last = {}
         try {
-          const response = await send({ method: 'POST', url, token: config.githubToken, timeoutMs, signal: deps.signal })
+          const token = typeof call.token === 'function' ? call.token() : call.token
+          const response = await send({ method: call.method, url: call.url, token, body: call.body, timeoutMs, signal: deps.signal })
           last.requestId = response.headers['x-github-request-id']
-          serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? serverVersion
+          call.onResponse?.(response)
           if (response.status < 200 || response.status >= 300) return { outcome: responseOutcome(response) }
-          const minted = parseTokenBody(response.body)
-          return minted ? { value: minted, outcome: responseOutcome(response, true) } : { outcome: responseOutcome(response, false) }
+          const value = call.parse(response)
+          return value === undefined ? { outcome: responseOutcome(response, false) } : { value, outcome: responseOutcome(response, true) }
         } catch (error) {
           if (!(error instanceof NetworkError)) throw error
           last.detail = error.message
@@ -128,19 +158,52 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
         }
       },
       {
-        ...config,
-        deadlineMs,
-        clock,
-        random,
+        initialDelayMs: backoff.initialDelayMs,
+        maxDelayMs: backoff.maxDelayMs,
+        jitter: backoff.jitter,
+        attemptTimeoutMs: backoff.attemptTimeoutMs,
+        ...limits,
+        clock: deps.clock ?? systemClock,
+        random: deps.random ?? Math.random,
         signal: deps.signal,
-        onFailure: (failure) => log(failureLine(failure, last.requestId, last.detail)),
-        onAttempt: (record) => deps.onAttempt?.({ ...record, detail: last.detail }),
+        onFailure: (failure) => log(`${call.label ?? ''}${failureLine(failure, last.requestId, last.detail)}`),
+        onAttempt: (record) =>
+          deps.onAttempt?.({ ...record, detail: last.detail, ...(call.label ? { call: call.label.replace(/:\s*$/, '') } : {}) }),
       },
+    )
+  } catch (error) {
+    if (!(error instanceof RetryError)) throw error
+    throw new CallFailed(error, last.requestId, last.detail)
+  }
+}
+
+export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
+  const clock = deps.clock ?? systemClock
+  const log = deps.log ?? (() => {})
+  const random = deps.random ?? Math.random
+  let serverVersion: string | undefined
+  // The step's deadline starts now; the start spread is spent inside it.
+  const deadlineMs = clock.now() + config.timeoutMs
+  await waitSpread(config.spreadMs, { clock, random, log, signal: deps.signal })
+  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+
+  try {
+    const { value, attempts } = await retryCall(
+      {
+        method: 'POST',
+        url: tokenUrl(config),
+        token: config.githubToken,
+        parse: (response) => parseTokenBody(response.body),
+        onResponse: (response) => (serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? serverVersion),
+      },
+      config,
+      { maxAttempts: config.maxAttempts, deadlineMs },
+      { ...deps, clock, random },
     )
     return { ...value, attempts, ...(serverVersion ? { serverVersion } : {}) }
   } catch (error) {
-    if (!(error instanceof RetryError)) throw error
-    const why = explainFailure(error.failure.outcome, config.scope, last.detail)
-    throw new MintError(explainGiveUp(error, why, config.timeoutMs, last.requestId), error.attempts)
+    if (!(error instanceof CallFailed)) throw error
+    const why = explainFailure(error.retryError.failure.outcome, config.scope, error.detail)
+    throw new MintError(explainGiveUp(error.retryError, why, config.timeoutMs, error.requestId), error.retryError.attempts)
   }
 }

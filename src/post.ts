@@ -14,12 +14,14 @@ import { Ledger } from './jit/ledger.js'
 import type { LedgerEntry } from './jit/ledger.js'
 import { describeRemoval } from './jit/report.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/session.js'
-import { type Core, LEDGER_STATE } from './main.js'
+import { type Core, LEDGER_STATE, appDeps, maskPrivateKey } from './main.js'
+import { withInstallationToken } from './app.js'
 
 /** The post step; with no arguments it uses the real toolkit, as @github/local-action calls it (as `run`). */
 export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   const githubToken = core.getInput('github-token')
   if (githubToken.trim()) core.setSecret(githubToken.trim())
+  maskPrivateKey(core)
   try {
     const saved = core.getState(LEDGER_STATE)
     if (!saved) return
@@ -38,11 +40,17 @@ export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = pr
       `The job failed or was cancelled; removing the ${checked.length} runner(s) this step may have registered that never connected (label ${ledger.label}): ${names(checked)}.`,
     )
     const clock = deps.clock ?? systemClock
-    const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
-    const session = new Session(config, { log: (line) => core.info(line), ...deps }, limiter, ledger)
-    const deadline = new Deadline(clock, clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS))
-    const removal = await removeRunners(checked, 'post', session, deadline)
-    deadline.dispose()
+    // With App credentials, an installation token of its own (none is ever saved in state), made
+    // within the cleanup's bound and revoked afterwards.
+    const cleanup = { ...config, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) }
+    const removal = await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
+      const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
+      const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger)
+      const deadline = new Deadline(clock, clock.now() + resolved.timeoutMs)
+      const removed = await removeRunners(checked, 'post', session, deadline)
+      deadline.dispose()
+      return removed
+    })
     const summary = `Cleanup of the runners this step registered: ${describeRemoval(removal)}.`
     if (removal.unknown.length || removal.failed.length) {
       core.warning(`${summary} Runners that remain carry the label ${ledger.label}; remove them by hand.`)

@@ -88,6 +88,9 @@ export interface AttemptRecord extends AttemptFailure {
   succeeded: boolean
 }
 
+/** An attempt as reported for the step summary: which runner or call it was, and a network error's text. */
+export type ReportedAttempt = AttemptRecord & { runner?: string; call?: string; detail?: string }
+
 export class RetryError extends Error {
   constructor(
     readonly failure: AttemptFailure,

@@ -5,17 +5,19 @@
 import type * as actionsCore from '@actions/core'
 import { formatMs } from './github.js'
 import { WAIT_REASONS, outcomeLabel } from './explain.js'
-import type { AttemptRecord } from './retry.js'
+import type { ReportedAttempt } from './retry.js'
 import { escapeControls, escapeHtml } from './server-text.js'
 
-/** An attempt as the summary lists it; `runner` in a JIT batch. */
-export type SummaryAttempt = AttemptRecord & { runner?: string; detail?: string }
+/** An attempt as the summary lists it; `runner` in a JIT batch, `call` for a call other than the mint (a GitHub App's). */
+export type SummaryAttempt = ReportedAttempt
 
 export interface SummaryRecord {
   heading: string
   /** Field and value rows: scope, type, result... */
   fields: [string, string][]
   attempts: SummaryAttempt[]
+  /** What an attempt without `runner` or `call` was, when others have one: "registration token". */
+  mainCall?: string
   /** Rows listing what was made (a batch's runners), capped like the attempts. */
   made?: { rows: [string, string][]; leftOutNote: (count: number) => string }
 }
@@ -63,12 +65,16 @@ export function rateLimitRows(attempts: SummaryAttempt[]): [string, string][] {
 
 /** The record's tables, every cell escaped; `success` is what a successful attempt is called. */
 export function summaryTables(record: SummaryRecord, success = 'minted'): { fields: string[][]; attempts: string[][]; notes: string[] } {
-  const batch = record.attempts.some((a) => a.runner !== undefined)
-  const header = ['Attempt', ...(batch ? ['Runner'] : []), 'Answer', 'GitHub request id', 'Then']
+  // A column saying which call each attempt belongs to, when there is more than one kind.
+  const named = record.attempts.some((a) => a.runner !== undefined || a.call !== undefined)
+  const onlyRunners = record.attempts.every((a) => a.call === undefined)
+  const header = ['Attempt', ...(named ? [onlyRunners ? 'Runner' : 'Call'] : []), 'Answer', 'GitHub request id', 'Then']
   const rows = record.attempts.slice(0, MAX_SUMMARY_ROWS).map((a) => {
     const answer = a.outcome.kind === 'network' && a.detail ? `${a.outcome.code} (${a.detail})` : outcomeLabel(a.outcome)
     const id = a.outcome.kind === 'response' ? (a.outcome.headers['x-github-request-id'] ?? '') : ''
-    return [String(a.attempt), ...(batch ? [a.runner ?? ''] : []), answer, id, thenText(a, success)]
+    const which = a.runner ?? a.call ?? record.mainCall ?? ''
+    const then = a.call === undefined ? thenText(a, success) : thenText(a, 'done')
+    return [String(a.attempt), ...(named ? [which] : []), answer, id, then]
   })
   const notes: string[] = []
   const leftOut = record.attempts.length - rows.length

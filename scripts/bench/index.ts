@@ -2,7 +2,9 @@
 // C requests in flight and answers every other one with an immediate 502, for each strategy side
 // by side; then the same under a brownout. Prints markdown tables on stdout (progress on stderr);
 // with --out writes DIR/bench.md and DIR/bench.svg; with --readme updates the README's table.
-// It measures and asserts nothing about speed. Needs a built dist/ (npm run bench builds first).
+// Then one step with GitHub App credentials side by side with one with a token, idle and under a
+// burst of 502s (scripts/bench/app.ts). It measures and asserts nothing about speed. Needs a built
+// dist/ (npm run bench builds first).
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +15,7 @@ import { tokensOverTimeSvg, type Panel } from './chart.js'
 import { markdownTable, summarize, type RowSummary } from './report.js'
 import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
 import { strategies, type Strategy } from './strategies.js'
+import { appTable, compareAppAndToken } from './app.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +29,8 @@ const { values: args } = parseArgs({
     scale: { type: 'string', default: '0.05' },
     'spawn-limit': { type: 'string', default: String(os.availableParallelism()) },
     'startup-runs': { type: 'string', default: '5' },
+    // Runs of each GitHub App scenario under a burst (0: no App comparison).
+    'app-runs': { type: 'string', default: '3' },
     out: { type: 'string' },
     readme: { type: 'boolean', default: false },
   },
@@ -85,6 +90,14 @@ for (const scenario of scenarios) {
   }
   results.push({ scenario, rows: summaries })
 }
+const appRuns = number('app-runs')
+const appScenarios = appRuns > 0 ? await compareAppAndToken(appRuns, brownoutMs, scale, log) : []
+const appSection = appScenarios.length
+  ? `### GitHub App: one step, App credentials side by side with a token\n\n${appTable(appScenarios)}\n\n` +
+    `The same action (defaults, waits × ${scale}), one step at a time, with a stand-in of its own whose App checks every JWT. ` +
+    `A burst answers every request 502 for ${brownoutMs} ms, from the step's first request or from its first installation-token request. ` +
+    '`attempts` is the output (lookup, token and mint attempts; the revoke is not one). Spawn to token includes the process start-up.'
+  : ''
 const tookS = (Date.now() - began) / 1000
 const ownCpu = process.cpuUsage()
 const ownCpuS = (ownCpu.user + ownCpu.system) / 1e6
@@ -100,7 +113,7 @@ const startupText = startupLine(figure, startups)
 const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${loadBefore.toFixed(2)} at the start`
 
 process.stdout.write(
-  `${parameters}\n${ideal}\n\n${tables}\n\n${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${cpuText}) on ${machine}.\n`,
+  `${parameters}\n${ideal}\n\n${tables}\n\n${appSection ? `${appSection}\n\n` : ''}${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${cpuText}) on ${machine}.\n`,
 )
 
 if (args.out) {
@@ -195,6 +208,8 @@ within this benchmark's resolution.
 ![Runner tokens obtained over time](bench.svg)
 
 ${tables}
+
+${appSection}
 
 ${startupText}
 `

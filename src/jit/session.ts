@@ -3,7 +3,7 @@
 import type { Config } from '../inputs.js'
 import { type ApiResponse, NetworkError, formatMs, send } from '../github.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
-import { type AttemptRecord, type Clock, type RetryOptions, latestStart, systemClock } from '../retry.js'
+import { type Clock, type ReportedAttempt, type RetryOptions, latestStart, systemClock } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
 import { responseOutcome, scopePath } from '../mint.js'
 import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
@@ -21,7 +21,7 @@ export interface JitDeps {
   /** Aborted with 'SIGINT' or 'SIGTERM' as its reason when the step is cancelled. */
   signal?: AbortSignal
   /** Every attempt at registering a runner, for the step summary. */
-  onAttempt?: (record: AttemptRecord & { runner: string; detail?: string }) => void
+  onAttempt?: (record: ReportedAttempt) => void
   /** Where the batch's limiter and budget stand at the end, for the log and the benchmark. */
   onStats?: (stats: BatchStats) => void
 }

@@ -4,7 +4,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { type Config, InputError, parseInputs } from '../../src/inputs.js'
-import { type Core, run } from '../../src/main.js'
+import { run } from '../../src/main.js'
+import { fakeCore } from '../support/fake-core.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { FakeClock } from '../support/fake-clock.js'
 import { propertyOptions } from '../support/property.js'
@@ -141,17 +142,7 @@ test('bad input never sends a request: run() either refuses the inputs, naming o
         github.requests.length = 0
         const all: Record<string, string> = { ...values, 'github-token': VALID['github-token'], 'api-url': apiUrl }
         const failures: string[] = []
-        const core = {
-          getInput: (name: string) => all[name] ?? '',
-          setSecret: () => {},
-          setOutput: () => {},
-          setFailed: (message: string) => void failures.push(message),
-          info: () => {},
-          warning: () => {},
-          saveState: () => {},
-          getState: () => '',
-          summary: {},
-        } as unknown as Core
+        const core = fakeCore(all, (line) => void (line.startsWith('failed ') && failures.push(line.slice('failed '.length))))
         await run(core, {}, { clock: new FakeClock(), random: () => 0 })
         // Either the inputs were refused (the error names an input) and nothing was sent, or they
         // were accepted and the mint went to GitHub (a very short timeout may still fail it).

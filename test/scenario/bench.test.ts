@@ -1,5 +1,6 @@
-// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of five strategies. It checks
-// what the run must get right whatever the machine's speed, never a time.
+// Keeps `npm run bench` working: a tiny run (N = 3, capacity 1) of five strategies, and one run of
+// each GitHub App scenario. It checks what the run must get right whatever the machine's speed,
+// never a time.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -18,6 +19,7 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
       '--capacity=1',
       '--startup-runs=1',
       '--strategies=no-retry,action-full,spread,shared,jit',
+      '--app-runs=1',
       `--out=${out}`,
     ]
     const stdout = await new Promise<string>((resolve, reject) =>
@@ -45,6 +47,22 @@ test('the benchmark runs a burst of 3 jobs per strategy and writes its table and
     assert.equal(jit[2], '3/3')
     assert.ok(Number(jit[3]) > 3, `the JIT step needed retries: ${jit[3]} requests`)
     assert.match(jit[5], /^\d+ ms/, `p50 to token of the JIT row: ${jit[5]}`)
+
+    // GitHub App: four requests (lookup, token, mint, revoke) and three attempts when idle; a burst
+    // of 502s on the lookup or on the token call is retried into a token, and the token revoked.
+    const cells = (label: RegExp) => row(label).slice(1, -1)
+    assert.deepEqual(cells(/^\| `github-token`, idle/).slice(2, 6), ['0 / 0 / 1 / 0', '0', '1', '1/1'])
+    assert.deepEqual(cells(/^\| `app-id` \+ `private-key`, idle/).slice(2, 7), ['1 / 1 / 1 / 1', '0', '3', '1/1', '1/1'])
+    for (const burst of [
+      /^\| `app-id` \+ `private-key`, burst from the first request/,
+      /^\| `app-id` \+ `private-key`, burst from the token request/,
+    ]) {
+      const [, , requests, gateway, , minted, revoked] = cells(burst)
+      assert.ok(Number(gateway) > 0, `the burst was not met: ${gateway}`)
+      assert.match(requests, /^\d+ \/ \d+ \/ 1 \/ 1$/)
+      assert.deepEqual([minted, revoked], ['1/1', '1/1'])
+    }
+    assert.equal(cells(/^\| `github-token`, burst from the first request/)[5], '1/1')
 
     const svg = await readFile(join(out, 'bench.svg'), 'utf8')
     assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/)

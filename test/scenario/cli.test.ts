@@ -52,13 +52,15 @@ describe('the command mints', () => {
     assert.equal(run.exitCode, 0, run.stderr)
     assert.equal(run.stdout.split('\n').length, 2, 'one line and its newline')
     const result = JSON.parse(run.stdout)
-    assert.deepEqual(Object.keys(result).sort(), ['attempts', 'expires_at', 'scope', 'target', 'token', 'type'])
+    assert.deepEqual(Object.keys(result).sort(), ['attempts', 'expires_at', 'runner_url', 'scope', 'target', 'token', 'type'])
     assert.equal(result.token, github.minted.at(-1))
     assert.match(result.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)
     assert.equal(result.attempts, 1)
     assert.equal(result.type, 'remove')
     assert.equal(result.scope, 'repository')
     assert.equal(result.target, 'octo-org/octo-repo')
+    // No GITHUB_SERVER_URL on a host: the loopback API's own origin is the server.
+    assert.equal(result.runner_url, `${apiUrl}/octo-org/octo-repo`)
     assert.match(github.requests[0].path, /\/remove-token$/)
     assertClean(run)
   })
@@ -88,9 +90,20 @@ describe('the command mints', () => {
     assert.equal(result.runners.length, 1)
     assert.equal(result.runners[0].encoded_jit_config, github.minted.at(-1))
     assert.equal(typeof result.runners[0].id, 'number')
+    assert.equal(result.runner_url, `${apiUrl}/octo-org/octo-repo`)
     assert.match(result.ownership_label, /^mrt-[a-z0-9]{10}$/)
     assert.ok(github.runners[0].labels.some((l) => l.name === result.ownership_label))
     assertClean(run)
+  })
+
+  test('--json gives the runner URL on the server the token came from (GITHUB_SERVER_URL when the API URL does not say)', async () => {
+    const env = { GITHUB_TOKEN: TOKEN, GITHUB_SERVER_URL: 'https://ghes.example.com' }
+    const org = JSON.parse((await runCli(['--organization', 'octo-org', '--api-url', apiUrl, '--json'], env)).stdout)
+    assert.equal(org.runner_url, 'https://ghes.example.com/octo-org')
+    const jit = JSON.parse(
+      (await runCli(['--enterprise', 'octo-ent', '--type', 'jit', '--labels', 'x', '--api-url', apiUrl, '--json'], env)).stdout,
+    )
+    assert.equal(jit.runner_url, 'https://ghes.example.com/enterprises/octo-ent')
   })
 
   test('organization scope, with the API URL taken from GITHUB_API_URL', async () => {
@@ -317,7 +330,8 @@ describe('--help and --version', () => {
     assert.equal(run.exitCode, 0)
     assert.equal(run.stderr, '')
     const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
-    for (const input of Object.keys(action.inputs).filter((name) => name !== 'github-token')) {
+    // Secrets never come from argv: the token and the App's key come from the environment or a file.
+    for (const input of Object.keys(action.inputs).filter((name) => !['github-token', 'private-key'].includes(name))) {
       assert.match(
         run.stdout,
         new RegExp(`^  --${input} `, 'm'),
@@ -326,6 +340,9 @@ describe('--help and --version', () => {
     }
     for (const text of [
       'GITHUB_TOKEN, else GH_TOKEN',
+      'GITHUB_APP_ID',
+      'GITHUB_APP_PRIVATE_KEY',
+      '--app-private-key-file PATH',
       '--json',
       '--quiet',
       'Exit status: 0 minted; 1 minting failed',
@@ -344,9 +361,19 @@ describe('--help and --version', () => {
     assert.equal((await runCli(['-h'])).stdout, run.stdout)
   })
 
+  test('--help shows secrets handed over in the environment, never on a command line', async () => {
+    const { stdout } = await runCli(['--help'])
+    assert.doesNotMatch(stdout, /--jitconfig|--token\b/)
+    assert.match(
+      stdout,
+      /^ {2}ACTIONS_RUNNER_INPUT_JITCONFIG=\$\(mint-runner-token .*--type jit.*\)\n {2}export ACTIONS_RUNNER_INPUT_JITCONFIG;/m,
+    )
+    assert.match(stdout, /"runner_url": "https:\/\/github\.com\/OWNER\/NAME"/)
+  })
+
   test('every action input is an option the command accepts', async () => {
     const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
-    const inputs = Object.keys(action.inputs).filter((name) => name !== 'github-token')
+    const inputs = Object.keys(action.inputs).filter((name) => !['github-token', 'private-key'].includes(name))
     // Each is parsed (an unknown one would be "Unknown option") and reaches the check of its value.
     const runs = await Promise.all(inputs.map((name) => runCli([`--${name}=`], { GITHUB_TOKEN: TOKEN })))
     runs.forEach((run, i) => assert.match(run.stderr, new RegExp(`^mint-runner-token: Option --${inputs[i]} was given an empty value`)))

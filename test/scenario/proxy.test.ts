@@ -100,7 +100,7 @@ describe('through a CONNECT proxy', () => {
     )
     assert.equal(run.exitCode, 0, run.stderr)
     assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
-    const lingered = run.endedAt - run.lastStdoutAt
+    const lingered = run.endedAt! - run.lastStdoutAt!
     assert.ok(lingered < LINGER_LIMIT_MS, `the process lived on for ${lingered}ms after printing the token`)
     assert.doesNotMatch(run.stderr, /DEP0005|DeprecationWarning/)
   })
@@ -120,7 +120,7 @@ describe('through a CONNECT proxy', () => {
     )
     assert.equal(run.exitCode, 0, run.stderr)
     assert.equal(github.requests.length, 2)
-    const lingered = run.endedAt - run.lastStdoutAt
+    const lingered = run.endedAt! - run.lastStdoutAt!
     assert.ok(lingered < LINGER_LIMIT_MS, `the process lived on for ${lingered}ms after printing the token`)
   })
 })

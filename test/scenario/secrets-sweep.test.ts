@@ -7,11 +7,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { StandInApp } from '../support/github-app.js'
 import { runAction } from '../support/run-action.js'
+import { appJwt, readPrivateKey } from '../../src/app.js'
 
 const TOKEN = 'ghp_SweepCallerToken0123456789abcdef'
 let dir: string
 let minted: string
+const app = new StandInApp()
+let jwt: string
+let installationToken: string
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'secrets-sweep-'))
@@ -19,19 +24,34 @@ before(async () => {
   const github = new GitHubStandIn()
   minted = github.mint().token
   await github.close()
+  // A JWT an App was shown and the installation token it issued are secrets for every run too.
+  const key = readPrivateKey(app.privateKeyPem)
+  if (!('key' in key)) throw new Error(key.problem)
+  jwt = appJwt(String(app.id), key.key, Date.now())
+  const answer = app.route('POST', '/app/installations/4242/access_tokens', `Bearer ${jwt}`, '')
+  installationToken = (answer?.body as { token: string }).token
 })
 after(() => rm(dir, { recursive: true, force: true }))
 
-/** Runs `body` (JavaScript) as if it were the action; `MINTED` in it stands for the minted value. */
+/**
+ * Runs `body` (JavaScript) as if it were the action; in it `MINTED` stands for the minted value,
+ * `KEY_LINE` for a line of the App's private key (given as the private-key input), `JWT` and
+ * `INSTALLATION_TOKEN` for what the App saw and issued.
+ */
 async function runScript(name: string, body: string, token = TOKEN) {
   const script = join(dir, `${name}.mjs`)
-  await writeFile(script, `import { appendFileSync } from 'node:fs'\nconst MINTED = ${JSON.stringify(minted)}\n${body}\n`)
-  return runAction({ 'github-token': token }, {}, script)
+  const constants = { MINTED: minted, KEY_LINE: app.privateKeyPem.split('\n')[5], JWT: jwt, INSTALLATION_TOKEN: installationToken }
+  const declarations = Object.entries(constants).map(([name, value]) => `const ${name} = ${JSON.stringify(value)}`)
+  await writeFile(script, `import { appendFileSync } from 'node:fs'\n${declarations.join('\n')}\n${body}\n`)
+  return runAction({ 'github-token': token, 'private-key': app.privateKeyPem }, {}, script)
 }
 
 describe('the sweep every runAction applies', () => {
-  test('passes a run that only masks its secrets', async () => {
-    const run = await runScript('clean', `console.log('::add-mask::${TOKEN}'); console.log('::add-mask::' + MINTED); console.log('ok')`)
+  test('passes a run that only masks its secrets, one mask holding another (a key pasted on one line)', async () => {
+    const run = await runScript(
+      'clean',
+      `console.log('::add-mask::${TOKEN}'); console.log('::add-mask::' + MINTED); console.log('::add-mask::x' + KEY_LINE + JWT); console.log('ok')`,
+    )
     assert.equal(run.exitCode, 0)
   })
 
@@ -53,6 +73,18 @@ describe('the sweep every runAction applies', () => {
       name: 'output-unmasked',
       body: 'appendFileSync(process.env.GITHUB_OUTPUT, `token<<EOF\\n${MINTED}\\nEOF\\n`)',
       expect: /set as an output without ::add-mask:: first/,
+    },
+    { name: 'a private key line', body: 'console.log(`key: ${KEY_LINE}`)', expect: /secret printed on stdout line 0: key: <SECRET>/ },
+    { name: 'a JWT', body: 'console.error(`Bearer ${JWT}`)', expect: /secret printed on stderr/ },
+    {
+      name: 'an installation token',
+      body: "console.log('::add-mask::' + INSTALLATION_TOKEN); console.log('::debug::' + INSTALLATION_TOKEN)",
+      expect: /stdout line 1: ::debug::<SECRET>/,
+    },
+    {
+      name: 'an installation token as an output, masked or not',
+      body: "console.log('::add-mask::' + INSTALLATION_TOKEN); appendFileSync(process.env.GITHUB_OUTPUT, `token<<EOF\\n${INSTALLATION_TOKEN}\\nEOF\\n`)",
+      expect: /a private key line, a JWT or an installation token was set as an output/,
     },
     {
       name: 'output-caller-token',

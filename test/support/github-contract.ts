@@ -159,10 +159,23 @@ export class GitHubContract {
 
   private check(schema: Schema, value: unknown, what: string): string[] {
     let validate = this.compiled.get(schema)
-    if (!validate) this.compiled.set(schema, (validate = this.ajv.compile(schema)))
+    if (!validate) this.compiled.set(schema, (validate = this.ajv.compile(withNullables(schema))))
     if (validate(value)) return []
     return (validate.errors ?? []).map((e) => `${what}: ${e.instancePath || '(root)'} ${e.message}`)
   }
+}
+
+/**
+ * OpenAPI 3.0's `nullable: true` beside `anyOf` and no `type` (GitHub's Installation.account), which
+ * Ajv refuses: the same schema, or null. Everything else is left as written.
+ */
+function withNullables(schema: unknown): Schema {
+  if (Array.isArray(schema)) return schema.map(withNullables) as unknown as Schema
+  if (typeof schema !== 'object' || schema === null) return schema as Schema
+  const copy = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, withNullables(value)])) as Schema
+  if (copy.nullable !== true || copy.type !== undefined) return copy
+  delete copy.nullable
+  return { anyOf: [copy, { type: 'null' }] }
 }
 
 function decoded(text: string): string {

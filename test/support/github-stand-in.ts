@@ -8,6 +8,7 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { GitHubContract, onAnswerSent } from './github-contract.js'
+import type { StandInApp } from './github-app.js'
 
 export interface RecordedRequest {
   method: string
@@ -89,8 +90,16 @@ interface Answer {
 }
 
 export interface StandInOptions {
-  /** The only token GitHub accepts; other tokens get 401. Undefined accepts any token. */
+  /**
+   * The only token GitHub accepts (besides an `app`'s installation tokens); other tokens get 401.
+   * Undefined accepts any token, unless there is an `app`.
+   */
   acceptToken?: string
+  /**
+   * A GitHub App (github-app.ts): the stand-in serves its endpoints, and the runner endpoints
+   * accept the installation tokens it issued, each only for what it was narrowed to.
+   */
+  app?: StandInApp
   /** Path prefix of the API, as on GHES (`/api/v3`). */
   prefix?: string
   /** The loopback address to listen on (default 127.0.0.1). */
@@ -368,7 +377,14 @@ export class GitHubStandIn {
     const url = new URL(req.url ?? '/', 'http://stand-in')
     const path = url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : ''
     const auth = req.headers.authorization
-    if (this.options.acceptToken !== undefined && auth !== `Bearer ${this.options.acceptToken}`) {
+    const { app, acceptToken } = this.options
+    const appAnswer = app?.route(req.method ?? '', path, auth, body)
+    if (appAnswer) return appAnswer
+    const bearer = auth?.replace(/^Bearer /, '') ?? ''
+    if (app?.issued(bearer)) {
+      const refused = app.refuse(bearer, path)
+      if (refused) return refused
+    } else if ((acceptToken !== undefined || app) && auth !== `Bearer ${acceptToken}`) {
       return { status: 401, body: { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' } }
     }
     if (req.method === 'GET' && path === '/rate_limit') return this.rateLimitAnswer()
@@ -543,8 +559,15 @@ export class GitHubStandIn {
       }
     }
     const runner = this.register(scope, name, { labels: labels as string[], runnerGroupId: body.runner_group_id as number })
+    // Shaped and sized like GitHub's: base64 of a JSON map of the files run.sh writes, about 4.3 kB
+    // (over SSM's 4 kB standard tier; some 30 fill Linux's 128 KiB limit for one environment string).
     const encoded = Buffer.from(
-      JSON.stringify({ '.runner': randomBytes(24).toString('base64'), '.credentials': randomBytes(96).toString('base64'), name }),
+      JSON.stringify({
+        '.runner': randomBytes(450).toString('base64'),
+        '.credentials': randomBytes(300).toString('base64'),
+        '.credentials_rsaparams': randomBytes(1650).toString('base64'),
+        name,
+      }),
     ).toString('base64')
     this.minted.push(encoded)
     return { status: 201, body: { runner, encoded_jit_config: encoded } }

@@ -7,6 +7,7 @@ import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { everyMintedValue } from './github-stand-in.js'
+import { everyAppSecret, keyLines } from './github-app.js'
 import { howItEnded } from './run-cli.js'
 
 export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
@@ -48,8 +49,9 @@ export interface StartedAction {
 }
 
 /**
- * Runs the action and checks the run for leaks before returning it: the github-token given and
- * every value any stand-in in this process minted (see sweepForSecrets), so no test can forget.
+ * Runs the action and checks the run for leaks before returning it: the github-token and the
+ * private key given, every value any stand-in in this process minted, and every JWT and
+ * installation token any stand-in App saw or issued (see sweepForSecrets), so no test can forget.
  */
 export async function runAction(
   inputs: Record<string, string>,
@@ -121,7 +123,7 @@ export async function startAction(
       endedAt,
       lastStdoutAt,
     }
-    sweepForSecrets(run, inputs['github-token'] ?? '')
+    sweepForSecrets(run, inputs['github-token'] ?? '', inputs['private-key'] ?? '')
     return run
   })
   return { kill: (signal) => child.kill(signal), finished }
@@ -142,10 +144,11 @@ export function runPost(
 }
 
 /**
- * The secrets sweep every run gets: neither the caller's github-token nor any minted value is
- * readable anywhere but in its ::add-mask:: line, and the caller's token is never an output.
+ * The secrets sweep every run gets: neither the caller's github-token, nor a line of the private
+ * key, nor any minted value, JWT or installation token is readable anywhere but in its
+ * ::add-mask:: line, and none of the caller's credentials is ever an output.
  */
-export function sweepForSecrets(run: ActionRun, githubToken: string): void {
+export function sweepForSecrets(run: ActionRun, githubToken: string, privateKey = ''): void {
   // The action masks the trimmed token; surrounding whitespace is not part of the secret.
   const given = [githubToken.trim()].filter(Boolean)
   for (const secret of given) {
@@ -153,7 +156,14 @@ export function sweepForSecrets(run: ActionRun, githubToken: string): void {
     assert.ok(secret.length >= 8, `runAction: a github-token of ${secret.length} characters cannot be swept for; use a realistic one`)
     assert.ok(!Object.values(run.outputs).some((value) => value.includes(secret)), 'the github-token was set as an output')
   }
-  assertNoLeak(run, [...new Set([...given, ...everyMintedValue()])])
+  const credentials = [...keyLines(privateKey), ...everyAppSecret()]
+  for (const secret of credentials) {
+    assert.ok(
+      !Object.values(run.outputs).some((value) => value.includes(secret)),
+      'a private key line, a JWT or an installation token was set as an output',
+    )
+  }
+  assertNoLeak(run, [...new Set([...given, ...credentials, ...everyMintedValue()])])
 }
 
 /** Parses the GITHUB_OUTPUT file format: `name<<DELIMITER\nvalue\nDELIMITER`. */
@@ -171,14 +181,15 @@ export function parseOutputFile(text: string): Record<string, string> {
 }
 
 /**
- * No secret appears anywhere a person could read it, except in the `::add-mask::` command,
- * which must come before any other line that could carry it.
+ * No secret appears anywhere a person could read it, except in `::add-mask::` commands (the
+ * runner never prints those; one may hold another secret, as a key pasted on one line holds
+ * each of its lines), and a secret set as an output was masked first.
  */
 export function assertNoLeak(run: ActionRun, secrets: string[]): void {
   for (const secret of secrets.filter(Boolean)) {
     const maskAt = run.lines.indexOf(`::add-mask::${secret}`)
     run.lines.forEach((line, index) => {
-      if (line === `::add-mask::${secret}`) return
+      if (line.startsWith('::add-mask::')) return
       assert.ok(!line.includes(secret), `secret printed on stdout line ${index}: ${line.replace(secret, '<SECRET>')}`)
     })
     assert.ok(!run.stderr.includes(secret), 'secret printed on stderr')

@@ -1,7 +1,10 @@
 // Runs the bundled command (dist/cli/index.js) as a host would: its own process, an environment
 // of our choosing (nothing inherited but PATH), stdout and stderr kept apart.
 import { type ChildProcess, type ExecFileException, execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import assert from 'node:assert/strict'
+import { everyMintedValue } from './github-stand-in.js'
+import { everyAppSecret, keyLines } from './github-app.js'
 
 export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
@@ -11,9 +14,9 @@ export interface CliRun {
   signal: NodeJS.Signals | null
   stdout: string
   stderr: string
-  /** When the process exited, and when the last output reached stdout (epoch ms). */
-  endedAt: number
-  lastStdoutAt: number
+  /** When the process exited, and when the last output reached stdout (epoch ms); set by startCli. */
+  endedAt?: number
+  lastStdoutAt?: number
 }
 
 /** `timeoutMs`: kill the process after this long (default 120 s); a test of a hang keeps its failure short. */
@@ -29,7 +32,7 @@ export interface StartedCli {
   finished: Promise<CliRun>
 }
 
-/** Starts the command and returns at once. */
+/** Starts the command and returns at once. Its run is swept for leaks (see sweepCli) before `finished` resolves, so no test can forget. */
 export function startCli(args: string[], env: Record<string, string> = {}, options: { timeoutMs?: number } = {}): StartedCli {
   let child: ChildProcess
   let lastStdoutAt = Date.now()
@@ -41,6 +44,9 @@ export function startCli(args: string[], env: Record<string, string> = {}, optio
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr, endedAt: Date.now(), lastStdoutAt }),
     )
     child.stdout?.on('data', () => (lastStdoutAt = Date.now()))
+  }).then((run) => {
+    sweepCli(run, args, env)
+    return run
   })
   let seen = ''
   child!.stderr!.on('data', (chunk: Buffer | string) => (seen += chunk.toString()))
@@ -56,6 +62,33 @@ export function startCli(args: string[], env: Record<string, string> = {}, optio
 export function assertNoLeakOnStderr(run: CliRun, secrets: string[]): void {
   for (const secret of secrets.filter(Boolean)) {
     assert.ok(!run.stderr.includes(secret), `secret printed on stderr: ${run.stderr.replaceAll(secret, '<SECRET>')}`)
+  }
+}
+
+/**
+ * The sweep every command run gets: stderr holds no credential given (the tokens and the App key
+ * in the environment or the key file), no minted value, JWT or installation token; stdout, which
+ * carries the result, holds none of the credentials, JWTs or installation tokens either.
+ */
+export function sweepCli(run: CliRun, args: string[], env: Record<string, string>): void {
+  const keyFile = args.findIndex((arg) => arg === '--app-private-key-file')
+  let fileKey = ''
+  try {
+    fileKey = keyFile >= 0 ? readFileSync(args[keyFile + 1], 'utf8') : ''
+  } catch {
+    // A missing file is a scenario of its own; there is no key to sweep for.
+  }
+  const tokens = [env.GITHUB_TOKEN, env.GH_TOKEN].filter((token): token is string => Boolean(token?.trim()))
+  for (const token of tokens) {
+    assert.ok(token.trim().length >= 8, `runCli: a token of ${token.trim().length} characters cannot be swept for; use a realistic one`)
+  }
+  const credentials = [...tokens, ...keyLines(env.GITHUB_APP_PRIVATE_KEY ?? ''), ...keyLines(fileKey), ...everyAppSecret()]
+  assertNoLeakOnStderr(run, [...credentials, ...everyMintedValue()])
+  for (const secret of credentials) {
+    assert.ok(
+      !run.stdout.includes(secret),
+      `a credential, JWT or installation token printed on stdout: ${run.stdout.replaceAll(secret, '<SECRET>')}`,
+    )
   }
 }
 

@@ -10,6 +10,7 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.requests.length = 0
     github.faults.length = 0
     github.registry.clear()
+    github.options.app?.reset()
     github.listingLagMs = 0
     github.ignoresNameFilter = false
     github.runnerGroups.clear()

@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { DEFAULTS, InputError, TYPE_SPECIFIC, isLoopback, parseDuration, parseInputs, shown } from '../../src/inputs.js'
@@ -90,8 +91,8 @@ describe('each input: the edges of what is accepted', () => {
   })
 
   test('github-token: required, one word', () => {
-    rejects({ 'github-token': '' }, /^Input "github-token" is required: /)
-    rejects({ 'github-token': ' \n ' }, /^Input "github-token" is required: /)
+    rejects({ 'github-token': '' }, /^Input "github-token" is required unless inputs "app-id" and "private-key" \(a GitHub App\) are set: /)
+    rejects({ 'github-token': ' \n ' }, /^Input "github-token" is required unless /)
   })
 
   test('max-attempts: a whole number from 1 to 100', () => {
@@ -205,6 +206,81 @@ describe('each input: the edges of what is accepted', () => {
         `Input "api-url" must use https (http is accepted only for a loopback host); got ${JSON.stringify(`http://${host}/`)}.`,
       )
     }
+  })
+})
+
+describe('credentials: a github-token, or a GitHub App', () => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+  const appBase = { 'app-id': '123456', 'private-key': pem, organization: 'octo-org' }
+  const parse = (inputs: Record<string, string>) => parseInputs(reader(inputs))
+  const rejects = (inputs: Record<string, string>, message: RegExp | string) =>
+    assert.throws(
+      () => parse(inputs),
+      (error: Error) => {
+        assert.ok(error instanceof InputError)
+        if (typeof message === 'string') assert.equal(error.message, message)
+        else assert.match(error.message, message)
+        // Never a line of the key.
+        for (const line of pem.split('\n').slice(1, -2)) assert.ok(!error.message.includes(line))
+        return true
+      },
+      JSON.stringify(Object.keys(inputs)),
+    )
+
+  test('app-id and private-key: the key read, no github-token, the installation looked up unless given', () => {
+    const config = parse(appBase)
+    assert.equal(config.githubToken, '')
+    assert.equal(config.app?.appId, '123456')
+    assert.equal(config.app?.privateKey.asymmetricKeyType, 'rsa')
+    assert.equal(config.app?.installationId, undefined)
+    assert.equal(parse({ ...appBase, 'installation-id': ' 42 ' }).app?.installationId, 42)
+    assert.equal(parse({ ...appBase, 'app-id': ' Iv23liAbCdEf012345 ' }).app?.appId, 'Iv23liAbCdEf012345')
+    assert.equal(parse({ ...appBase, 'app-id': 'Iv1.0123456789abcdef' }).app?.appId, 'Iv1.0123456789abcdef')
+    assert.equal(parse({ ...appBase, organization: '', repository: 'o/r' }).scope.kind, 'repository')
+  })
+
+  test('exactly one credential, and the App needs both of its inputs', () => {
+    rejects(
+      { ...appBase, 'github-token': 'ghp_x' },
+      'Set either input "github-token" or inputs "app-id" and "private-key" (a GitHub App), not both: they are two ways to authenticate, and the action will not guess which one you meant.',
+    )
+    rejects({ 'private-key': pem, 'github-token': 'ghp_x' }, /^Set either input "github-token" or inputs "app-id" and "private-key"/)
+    rejects({ organization: 'o' }, /^Input "github-token" is required unless inputs "app-id" and "private-key" \(a GitHub App\) are set/)
+    rejects({ ...appBase, 'private-key': '' }, 'Input "private-key" is required with "app-id": the GitHub App\'s private key (PEM).')
+    rejects({ ...appBase, 'private-key': ' \n ' }, /^Input "private-key" is required with "app-id"/)
+    rejects({ ...appBase, 'app-id': '' }, 'Input "app-id" is required with "private-key": the GitHub App\'s ID or client ID.')
+    rejects(
+      { 'github-token': 'ghp_x', organization: 'o', 'installation-id': '42' },
+      'Input "installation-id" is for GitHub App credentials ("app-id" and "private-key"), not "github-token".',
+    )
+  })
+
+  test('app-id: digits or a client ID; installation-id: a whole number', () => {
+    for (const id of ['0', '012', 'abc', '12 34', 'Iv', 'Ov23liAbc', '1'.repeat(17)]) {
+      rejects(
+        { ...appBase, 'app-id': id },
+        `Input "app-id" must be the GitHub App's ID (a whole number, such as 123456) or its client ID (such as Iv23li...); got ${JSON.stringify(id)}.`,
+      )
+    }
+    for (const id of ['0', '-1', 'x', '1.5']) {
+      rejects(
+        { ...appBase, 'installation-id': id },
+        `Input "installation-id" must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}; got ${JSON.stringify(id)}.`,
+      )
+    }
+  })
+
+  test('a key that does not parse is named, never repeated', () => {
+    rejects({ ...appBase, 'private-key': 'hunter2-not-a-key' }, /^Input "private-key" is not a PEM key/)
+    rejects({ ...appBase, 'private-key': pem.slice(0, 200) }, /^Input "private-key" could not be read as a PEM private key/)
+  })
+
+  test('enterprise scope cannot be served by an App', () => {
+    rejects(
+      { ...appBase, organization: '', enterprise: 'ent' },
+      'Inputs "app-id" and "private-key" cannot serve enterprise scope: GitHub offers Apps no permission for an enterprise\'s self-hosted runners (its enterprise runner endpoints accept only a classic token with "manage_runners:enterprise"); pass such a token as "github-token".',
+    )
   })
 })
 

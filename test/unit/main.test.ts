@@ -56,6 +56,7 @@ describe('run', () => {
       `setOutput token=${minted}`,
       `setOutput expires-at=${expires}`,
       'setOutput attempts=1',
+      `setOutput runner-url=${apiUrl}/acme`,
       `info Minted a registration token for organization acme; it expires at ${expires} (1 attempt(s)).`,
       'summary.heading Runner token minted',
       `summary.table ${JSON.stringify([

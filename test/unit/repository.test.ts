@@ -34,8 +34,8 @@ const workflowFiles = readdirSync(new URL('.github/workflows/', root)).filter((f
 const action = parse(read('action.yml')) as { inputs: Record<string, { required?: boolean }> }
 const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts
 
-test('the workflows are CI, check-dist and end-to-end', () => {
-  assert.deepEqual(workflowFiles.sort(), ['check-dist.yml', 'ci.yml', 'e2e.yml'])
+test('the workflows are CI, check-dist, end-to-end and release', () => {
+  assert.deepEqual(workflowFiles.sort(), ['check-dist.yml', 'ci.yml', 'e2e.yml', 'release.yml'])
 })
 
 for (const file of workflowFiles) {
@@ -96,8 +96,8 @@ test('the package exposes the command it builds, on a Node its engines allow', (
   assert.equal(pkg.bin['mint-runner-token'], 'dist/cli/index.js')
   assert.ok(read('dist/cli/index.js').startsWith('#!/usr/bin/env node\n'), 'the bundle starts with a shebang')
   assert.match(scripts.build, /src\/cli\.ts|build:cli/)
-  const minimum = Number(/^>=(\d+)/.exec(pkg.engines.node)?.[1])
-  assert.ok(Number(read('.node-version').trim().split('.')[0]) >= minimum, '.node-version satisfies engines')
+  const majors = pkg.engines.node.split('||').map((range) => Number(/^\s*\^(\d+)\s*$/.exec(range)?.[1]))
+  assert.ok(majors.includes(Number(read('.node-version').trim().split('.')[0])), '.node-version satisfies engines')
   assert.equal(pkg.license, 'MIT')
   assert.match(read('LICENSE'), /^MIT License/)
   for (const file of ['CHANGELOG.md', 'SECURITY.md', 'RELEASING.md']) assert.ok(existsSync(new URL(file, root)), `${file} exists`)

@@ -61,3 +61,24 @@ test('cells are escaped, empty ones shown as a dash, and rows capped with a coun
   })
   assert.deepEqual(single.attempts[1], ['1', 'ETIMEDOUT (no answer)', '—', 'gave up: waiting 0ms (backoff) would pass the timeout'])
 })
+
+test("a GitHub App's calls get a column of their own, the mint named by the record's mainCall", () => {
+  const { attempts } = summaryTables({
+    heading: 'h',
+    fields: [],
+    mainCall: 'registration token',
+    attempts: [
+      attempt({ call: 'Installation lookup', outcome: answer(200), succeeded: true }),
+      attempt({ call: 'Installation token', outcome: answer(201), succeeded: true }),
+      attempt({ outcome: answer(201), succeeded: true }),
+    ],
+  })
+  assert.deepEqual(
+    attempts.map((row) => row[1]),
+    ['Call', 'Installation lookup', 'Installation token', 'registration token'],
+  )
+  assert.deepEqual(
+    attempts.map((row) => row[4]),
+    ['Then', 'done', 'done', 'minted'],
+  )
+})

@@ -1,0 +1,65 @@
+// The README's recipes are marked for the recipe tests (test/scenario/recipes-*.test.ts), and no
+// block of the README shows a secret handed over on a command line or a hard-coded runner URL.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { README, codeBlocks, readRecipes } from '../support/recipes.js'
+
+// Each of these runs in a scenario test; a block that loses its marker stops being tested.
+const TESTED = [
+  'usage',
+  'ec2',
+  'ec2-boot',
+  'ec2-instance-policy',
+  'k8s',
+  'k8s-job',
+  'modal',
+  'modal-app',
+  'ssh',
+  'ssh-host',
+  'ssh-token',
+  'ssh-token-host',
+  'start-script-jit',
+  'start-script-token',
+  'autoscaler',
+  'jit-batch',
+]
+
+describe('the README', () => {
+  test('marks exactly the recipes the scenario tests run', async () => {
+    const recipes = readRecipes(await readFile(README, 'utf8'))
+    assert.deepEqual([...recipes.keys()].sort(), [...TESTED].sort())
+    for (const name of ['ec2-boot', 'k8s-job', 'modal-app', 'ssh-host', 'ssh-token-host']) {
+      assert.ok(recipes.get(name)?.attrs.file, `recipe ${name} does not say which file it is (file=PATH)`)
+    }
+  })
+
+  test('no block (but a marked counter-example) hands a secret over on a command line or hard-codes a runner URL', async () => {
+    const rules: [RegExp, string][] = [
+      [/--jitconfig\b/, 'a JIT config on run.sh’s command line: use ACTIONS_RUNNER_INPUT_JITCONFIG'],
+      [/config\.sh\b[^\n]*--token\b/, 'a token on config.sh’s command line: use ACTIONS_RUNNER_INPUT_TOKEN'],
+      [/https:\/\/github\.com\/\$/, 'a runner URL built by hand: use the runner-url output (or runner_url)'],
+      [/outputs\.runners \}\}/, 'the runners output through env: (about 30 runners at most): use runners-file'],
+    ]
+    const blocks = codeBlocks(await readFile(README, 'utf8')).filter((block) => !block.marker?.startsWith('counter-example'))
+    assert.ok(blocks.length > 20)
+    for (const block of blocks) {
+      for (const [pattern, why] of rules) assert.doesNotMatch(block.code, pattern, `README.md line ${block.line}: ${why}`)
+    }
+  })
+})
+
+describe('readRecipes', () => {
+  test('takes the marker, its attributes and the block after it', () => {
+    const readme =
+      'text\n\n<!-- recipe: one file=.github/x.sh -->\n\n```bash\necho 1\n```\n\n```sh\nnot marked\n```\n<!-- recipe: two -->\n```yaml\na: 1\n```\n'
+    const recipes = readRecipes(readme)
+    assert.deepEqual([...recipes.keys()], ['one', 'two'])
+    assert.deepEqual(recipes.get('one'), { name: 'one', lang: 'bash', code: 'echo 1\n', attrs: { file: '.github/x.sh' } })
+    assert.deepEqual(recipes.get('two')?.code, 'a: 1\n')
+  })
+
+  test('a name used twice is an error, not a silently skipped recipe', () => {
+    assert.throws(() => readRecipes('<!-- recipe: a -->\n```sh\n1\n```\n<!-- recipe: a -->\n```sh\n2\n```\n'), /two blocks as recipe a/)
+  })
+})
