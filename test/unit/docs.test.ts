@@ -41,3 +41,16 @@ test('the post step runs when the job failed or was cancelled (a job timeout and
   const actionYml = await readFile(ACTION_YML, 'utf8')
   assert.match(actionYml, /^ {2}post-if: failure\(\) \|\| cancelled\(\)$/m)
 })
+
+test("the README's list of the inputs that apply to type jit alone is the code's list", async () => {
+  const { TYPE_SPECIFIC } = await import('../../src/inputs.js')
+  const readme = await readFile(README, 'utf8')
+  const sentence = /The inputs for `type: jit` \(([^)]*)\) apply to it alone/.exec(readme)
+  assert.ok(sentence, 'the sentence naming the jit-only inputs is gone from README.md')
+  const listed = [...sentence[1].matchAll(/`([a-z-]+)`/g)].map((match) => match[1]).sort()
+  const jitOnly = Object.entries(TYPE_SPECIFIC)
+    .filter(([, types]) => types.length === 1 && types[0] === 'jit')
+    .map(([name]) => name)
+    .sort()
+  assert.deepEqual(listed, jitOnly)
+})
