@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { DEFAULTS, DURATION_FORMS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
-import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
+import { MintError, mintToken, mintedLine, mintingLine, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
@@ -13,6 +13,7 @@ import type { JitDeps } from './jit/session.js'
 import type { StopSignal } from './jit/deadline.js'
 import { describeScope } from './explain.js'
 import { runnerUrl } from './runner-url.js'
+import { runnerEntries } from './runners-file.js'
 import { withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
 import packageJson from '../package.json' with { type: 'json' }
@@ -190,7 +191,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
       log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
       // One encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
       const json = {
-        runners: runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig })),
+        runners: runnerEntries(runners),
         attempts,
         ...(serverVersion ? { server_version: serverVersion } : {}),
       }
@@ -199,9 +200,9 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
       ledger.handOver(runners.map((r) => r.name))
       return EXIT.minted
     }
-    log(`Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
+    log(mintingLine(config))
     const minted = await withInstallationToken(config, auth, (resolved) => mintToken(resolved, { log, ...deps }))
-    log(`Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
+    log(mintedLine(config, minted))
     io.stdout(values.json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
     return EXIT.minted
   } catch (error) {

@@ -2,14 +2,14 @@
 // in so the whole flow runs the same way from the bundle and from tests.
 import * as actionsCore from '@actions/core'
 import { type Config, InputError, parseInputs } from './inputs.js'
-import { MintError, mintToken, type MintDeps } from './mint.js'
+import { MintError, mintToken, mintedLine, mintingLine, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 import { BatchFailed, mintRunners } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
 import { runnerUrl } from './runner-url.js'
-import { writeRunnersFile } from './runners-file.js'
+import { runnerEntries, writeRunnersFile } from './runners-file.js'
 import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
 import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
@@ -67,8 +67,7 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
 type Done = Omit<SummaryRecord, 'attempts'> & { success: string }
 
 async function runMint(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: MintDeps): Promise<Done> {
-  const scope = describeScope(config.scope)
-  info(core, `Minting a ${config.type} token for ${scope} via ${config.apiUrl}`)
+  info(core, mintingLine(config))
   const minted = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
     mintToken(resolved, { log: (line) => info(core, line), ...deps }),
   )
@@ -77,7 +76,7 @@ async function runMint(core: Core, config: Config, env: NodeJS.ProcessEnv, deps:
   core.setOutput('expires-at', minted.expiresAt)
   core.setOutput('attempts', String(minted.attempts))
   core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
-  info(core, `Minted a ${config.type} token for ${scope}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`)
+  info(core, mintedLine(config, minted))
   return {
     heading: 'Runner token minted',
     success: 'minted',
@@ -111,7 +110,7 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
     }
   })
   const { runners, attempts, serverVersion } = minted
-  const entries = runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))
+  const entries = runnerEntries(runners)
   // The runners file before any output: a step that cannot write it fails with no runner outputs,
   // and its runners, never handed over, stay in the ledger for the post step.
   const runnersFile = await writeRunnersFile(entries, env.RUNNER_TEMP).catch((error: Error) => {

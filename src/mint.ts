@@ -4,7 +4,7 @@ import { type Config, type Scope } from './inputs.js'
 import { type ApiResponse, NetworkError, send } from './github.js'
 import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retry, systemClock } from './retry.js'
-import { WAIT_REASONS, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
+import { WAIT_REASONS, describeScope, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './github.js'
 import { escapeControls } from './server-text.js'
 import { waitSpread } from './spread.js'
@@ -175,6 +175,16 @@ export async function retryCall<T>(
     if (!(error instanceof RetryError)) throw error
     throw new CallFailed(error, last.requestId, last.detail)
   }
+}
+
+/** The line before a mint, in the action's log and on the command's stderr alike. */
+export function mintingLine(config: Pick<Config, 'type' | 'scope' | 'apiUrl'>): string {
+  return `Minting a ${config.type} token for ${describeScope(config.scope)} via ${config.apiUrl}`
+}
+
+/** The line after a successful mint. */
+export function mintedLine(config: Pick<Config, 'type' | 'scope'>, minted: MintedToken): string {
+  return `Minted a ${config.type} token for ${describeScope(config.scope)}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`
 }
 
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {

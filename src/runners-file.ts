@@ -5,11 +5,17 @@ import { open } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { JitRunner } from './jit/runners.js'
 
+/** A runner as the `runners` output, this file and the command's --json list it: GitHub's snake_case names. */
 export interface RunnerEntry {
   id: number
   name: string
   encoded_jit_config: string
+}
+
+export function runnerEntries(runners: JitRunner[]): RunnerEntry[] {
+  return runners.map((r) => ({ id: r.id, name: r.name, encoded_jit_config: r.encodedJitConfig }))
 }
 
 /**
