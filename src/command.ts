@@ -1,10 +1,11 @@
 // The command-line entry (`mint-runner-token`): options named like the action's inputs, parsed
 // and checked by the same parseInputs, minted by the same engine. stdout carries only the result;
 // progress, retries and errors go to stderr. No @actions/core here: its workflow commands do not
-// belong on a host, and it would slow start-up.
+// belong on a host, and it would slow start-up. The options are in command-options.ts, the help
+// in command-help.ts.
 import { closeSync, openSync, readSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { DEFAULTS, DURATION_FORMS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
+import { InputError, parseInputs, type Config, type Scope } from './inputs.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
@@ -16,98 +17,20 @@ import { runnerUrl } from './runner-url.js'
 import { runnerEntries } from './runners-file.js'
 import { withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
+import {
+  APP_ENV,
+  EXIT,
+  FLAGS,
+  INPUT_OPTIONS,
+  KEY_FILE_OPTION,
+  PROGRAM,
+  REFUSED_OPTIONS,
+  TOKEN_ENV,
+  optionDefault,
+} from './command-options.js'
+import { helpText } from './command-help.js'
 import packageJson from '../package.json' with { type: 'json' }
 
-export const PROGRAM = 'mint-runner-token'
-export const EXIT = { minted: 0, failed: 1, usage: 2, interrupted: 130, terminated: 143 } as const
-
-/** One command-line option per action input, with the input's name; parseInputs checks its value. */
-export interface InputOption {
-  name: string
-  /** What the value is, for --help. */
-  value: string
-  help: string
-  /** The default as --help shows it, when it is not the action's DEFAULTS entry. */
-  shownDefault?: string
-}
-
-// Every action input except github-token and private-key (secrets never come from argv), in
-// action.yml's order. A new input is one line here.
-export const INPUT_OPTIONS: readonly InputOption[] = [
-  {
-    name: 'app-id',
-    value: 'ID',
-    help: "GitHub App: the App's ID or client ID, with its private key, instead of a token.",
-    shownDefault: '$GITHUB_APP_ID',
-  },
-  { name: 'installation-id', value: 'ID', help: "GitHub App: the installation's id.", shownDefault: 'looked up for the target' },
-  { name: 'repository', value: 'OWNER/NAME', help: 'Repository scope.', shownDefault: '$GITHUB_REPOSITORY' },
-  { name: 'organization', value: 'LOGIN', help: 'Organization scope.' },
-  { name: 'enterprise', value: 'SLUG', help: 'Enterprise scope. Set at most one of --organization and --enterprise.' },
-  { name: 'type', value: 'TYPE', help: 'What to mint: registration, remove or jit (just-in-time runners).' },
-  {
-    name: 'api-url',
-    value: 'URL',
-    help: 'REST API base; on GHES https://HOST/api/v3.',
-    shownDefault: '$GITHUB_API_URL, else https://api.github.com',
-  },
-  { name: 'max-attempts', value: 'N', help: 'Total tries including the first, 1 to 100.' },
-  { name: 'initial-delay', value: 'DURATION', help: 'Ceiling of the first backoff wait.' },
-  { name: 'max-delay', value: 'DURATION', help: 'Cap on any one backoff wait (a retry-after is honoured even when longer).' },
-  { name: 'timeout', value: 'DURATION', help: 'Deadline for the whole run, waits included.' },
-  { name: 'attempt-timeout', value: 'DURATION', help: 'Limit for one request, body included.' },
-  { name: 'jitter', value: 'MODE', help: 'Shape of the backoff wait: full, equal, decorrelated or none.' },
-  {
-    name: 'spread',
-    value: 'DURATION',
-    help: 'A random wait before the first request, up to this long, inside --timeout: for many hosts that start at once.',
-  },
-  {
-    name: 'labels',
-    value: 'LIST',
-    help: "For --type jit: the runners' labels, comma-separated, 1 to 99 (required for jit); each runner also gets the run's ownership label.",
-  },
-  {
-    name: 'runner-name',
-    value: 'NAME',
-    help: "For --type jit: the runner's name; with --count above 1 a prefix for unique names.",
-    shownDefault: 'a generated unique name',
-  },
-  {
-    name: 'runner-group',
-    value: 'NAME',
-    help: 'For --type jit, organization or enterprise scope: the runner group, by name (instead of --runner-group-id).',
-  },
-  { name: 'runner-group-id', value: 'ID', help: "For --type jit: the runner group's id." },
-  { name: 'work-folder', value: 'PATH', help: "For --type jit: the runner's work folder." },
-  { name: 'count', value: 'N', help: 'For --type jit: how many runners to register, 1 to 100; all or none.' },
-  {
-    name: 'cleanup-on-failure',
-    value: 'BOOL',
-    help: 'Accepted for parity with the action, without effect: a failed or stopped run deletes what it registered, and runners it printed are yours.',
-  },
-]
-
-const FLAGS = {
-  json: { type: 'boolean', help: 'Print the whole result as one JSON object instead of the token alone.' },
-  quiet: { type: 'boolean', short: 'q', help: 'Print nothing on stderr but errors.' },
-  help: { type: 'boolean', short: 'h', help: 'Show this help and exit.' },
-  version: { type: 'boolean', help: 'Show the version and exit.' },
-} as const
-
-/** The option naming a file that holds a GitHub App's private key: the key itself never goes in argv. */
-const KEY_FILE_OPTION = {
-  name: 'app-private-key-file',
-  value: 'PATH',
-  help: "GitHub App: a file holding the App's private key (PEM).",
-  shownDefault: 'the PEM text in $GITHUB_APP_PRIVATE_KEY',
-} as const
-
-/** Options that would put the caller's token or key in argv, where process lists and shell history show it. */
-const REFUSED_TOKEN_OPTIONS = ['github-token', 'token']
-const REFUSED_KEY_OPTIONS = ['private-key', 'app-private-key']
-const TOKEN_ENV = ['GITHUB_TOKEN', 'GH_TOKEN'] as const
-const APP_ENV = { id: 'GITHUB_APP_ID', key: 'GITHUB_APP_PRIVATE_KEY' } as const
 /** A PEM private key is a few kilobytes; anything much larger is the wrong file. */
 const MAX_KEY_FILE_BYTES = 64 * 1024
 
@@ -242,7 +165,7 @@ function refuseEmptyOptions(values: Record<string, string | boolean | undefined>
   for (const option of INPUT_OPTIONS) {
     const value = values[option.name]
     if (typeof value !== 'string' || value.trim()) continue
-    const shownDefault = option.shownDefault ?? (DEFAULTS as Record<string, string>)[option.name]
+    const shownDefault = optionDefault(option)
     throw new UsageError(
       `Option --${option.name} was given an empty value; leave it out to use its default${shownDefault ? ` (${shownDefault})` : ''}.`,
     )
@@ -254,16 +177,11 @@ function parseCommandLine(argv: string[]): Record<string, string | boolean | und
   for (const arg of argv) {
     if (arg === '--') break
     const name = /^--([^=]+)/.exec(arg)?.[1]
-    if (name && REFUSED_TOKEN_OPTIONS.includes(name)) {
+    const refused = name && REFUSED_OPTIONS.find((option) => option.names.includes(name))
+    if (refused) {
       throw new UsageError(
-        `option --${name} is not accepted: a token on the command line shows up in process lists, shell history and logs. ` +
-          `Put it in the environment instead: ${TOKEN_ENV.join(' or ')}.`,
-      )
-    }
-    if (name && REFUSED_KEY_OPTIONS.includes(name)) {
-      throw new UsageError(
-        `option --${name} is not accepted: a private key on the command line shows up in process lists, shell history and logs. ` +
-          `Put it in a file (--${KEY_FILE_OPTION.name} PATH) or in the environment (${APP_ENV.key}) instead.`,
+        `option --${name} is not accepted: ${refused.secret} on the command line shows up in process lists, shell history and logs. ` +
+          `Put it ${refused.instead}.`,
       )
     }
   }
@@ -358,61 +276,4 @@ export function forCommandLine(message: string, names: Record<string, string>): 
     .replace(/\binputs "/g, 'options "')
     .replace(new RegExp(`"(${options})"`, 'g'), '--$1')
   return translated + (cut < 0 ? '' : message.slice(cut))
-}
-
-export function helpText(): string {
-  const rows: [string, string][] = [
-    ...[...INPUT_OPTIONS, KEY_FILE_OPTION].map((option): [string, string] => {
-      const shown = option.shownDefault ?? (DEFAULTS as Record<string, string>)[option.name]
-      return [`--${option.name} ${option.value}`, shown ? `${option.help} Default: ${shown}.` : option.help]
-    }),
-    ...Object.entries(FLAGS).map(([name, flag]): [string, string] => [
-      'short' in flag ? `-${flag.short}, --${name}` : `--${name}`,
-      flag.help,
-    ]),
-  ]
-  const width = Math.max(...rows.map(([left]) => left.length)) + 2
-  const table = rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n')
-  return `Usage: ${PROGRAM} [options]
-
-Mints a GitHub self-hosted runner registration or remove token, or registers just-in-time
-runners (repository, organization or enterprise scope), and prints the result on stdout,
-retrying what can recover with bounded, jittered exponential backoff that follows GitHub's
-rate-limit rules. The options are the inputs of the mint-runner-token action, with the same
-names, defaults and checks.
-
-The token used to call GitHub comes from the environment: ${TOKEN_ENV.join(', else ')}. Or, as a
-GitHub App: its ID from --app-id or ${APP_ENV.id}, and its private key (PEM) from
---${KEY_FILE_OPTION.name} or ${APP_ENV.key}; the command then makes an installation token
-narrowed to the target, uses it, and revokes it, and a token in the environment is not used.
-Secrets are never taken from the command line, where process lists and shell history would show them.
-
-Options:
-${table}
-
-Durations are ${DURATION_FORMS}; at most 6h.
-
-Output: stdout carries only the result, the token and a newline, or with --json one object:
-  {"token": "...", "expires_at": "...", "attempts": 1, "type": "registration", "scope": "repository",
-   "target": "OWNER/NAME", "runner_url": "https://github.com/OWNER/NAME"}
-runner_url is what config.sh --url takes for the scope, on the server the token was minted on.
-With --type jit: each runner's encoded JIT config on its own line, or with --json
-  {"runners": [{"id": 1, "name": "...", "encoded_jit_config": "..."}], "attempts": 1, "type": "jit", "ownership_label": "mrt-...", ...}
-Hand a JIT config to the runner in ACTIONS_RUNNER_INPUT_JITCONFIG and a registration token to
-config.sh in ACTIONS_RUNNER_INPUT_TOKEN: the runner reads both from its environment and removes
-them, so neither shows on a command line.
-Progress and each failed attempt (status, GitHub request id, wait) go to stderr; no token ever does.
-
-Exit status: ${EXIT.minted} minted; ${EXIT.failed} minting failed (the reason is on stderr); ${EXIT.usage} usage error;
-${EXIT.interrupted} stopped by SIGINT, ${EXIT.terminated} by SIGTERM. With --type jit a failed or stopped run first deletes
-the runners it registered and lists on stderr, by name, what it deleted and what it could not.
-
-Examples:
-  TOKEN=$(${PROGRAM} --repository octo-org/octo-repo)
-  ${PROGRAM} --organization octo-org --max-attempts 5 --json
-  GH_TOKEN=$(gh auth token) ${PROGRAM} --enterprise octo-enterprise --type remove
-  GITHUB_APP_ID=123456 ${PROGRAM} --organization octo-org --app-private-key-file runner-app.pem
-  ACTIONS_RUNNER_INPUT_JITCONFIG=$(${PROGRAM} --organization octo-org --type jit --labels self-hosted,linux)
-  export ACTIONS_RUNNER_INPUT_JITCONFIG; unset GITHUB_TOKEN GH_TOKEN; exec ./run.sh
-`
 }
