@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `mint-runner-token` command, bundled into dist/cli/index.js. All logic is in command.ts.
+// The `mint-runner-token` command, bundled into dist/cli/index.js. All logic is in command.ts and
+// the command-*.ts modules it uses.
 import { runCommand } from './command.js'
 
 // SIGINT or SIGTERM stops the run: it deletes what it registered, reports on stderr, and exits

@@ -1,51 +1,46 @@
 // The command-line entry (`mint-runner-token`): options named like the action's inputs, parsed
 // and checked by the same parseInputs, minted by the same engine. stdout carries only the result;
 // progress, retries and errors go to stderr. No @actions/core here: its workflow commands do not
-// belong on a host, and it would slow start-up. The options are in command-options.ts, the help
-// in command-help.ts.
-import { closeSync, openSync, readSync } from 'node:fs'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+// belong on a host, and it would slow start-up. The option table is in command-options.ts, the
+// help in command-help.ts; command-line.ts reads argv and the environment, and words messages
+// for the command line.
 import { InputError, parseInputs, type Config, type Scope } from './inputs.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
-import type { StopSignal } from './jit/deadline.js'
 import { describeScope } from './explain.js'
 import { runnerUrl } from './runner-url.js'
 import { runnerEntries } from './runners-file.js'
 import { withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
-import {
-  APP_ENV,
-  EXIT,
-  FLAGS,
-  INPUT_OPTIONS,
-  KEY_FILE_OPTION,
-  PROGRAM,
-  REFUSED_OPTIONS,
-  TOKEN_ENV,
-  optionDefault,
-} from './command-options.js'
+import { EXIT, PROGRAM } from './command-options.js'
 import { helpText } from './command-help.js'
+import { UsageError, commandInputs, forCommandLine, parseCommandLine } from './command-line.js'
 import packageJson from '../package.json' with { type: 'json' }
-
-/** A PEM private key is a few kilobytes; anything much larger is the wrong file. */
-const MAX_KEY_FILE_BYTES = 64 * 1024
 
 export interface CommandIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
 }
 
-class UsageError extends Error {}
+type Deps = MintDeps & JitDeps
+
+/** What a run needs besides its config: where its result and its log go, and the collaborators. */
+interface Run {
+  json: boolean
+  env: NodeJS.ProcessEnv
+  print: (text: string) => void
+  log: (line: string) => void
+  deps: Deps
+}
 
 /**
  * Runs the command and returns its exit status. Never throws. `deps.signal`, aborted with
  * 'SIGINT' or 'SIGTERM', stops it: what it registered is deleted, and it returns 130 or 143.
  */
-export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: MintDeps & JitDeps = {}): Promise<number> {
+export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: Deps = {}): Promise<number> {
   // Each line escaped on its own: server text in a message is data, and only our own line breaks
   // (a rollback's report) stay line breaks.
   const fail = (message: string, status: number): number => {
@@ -53,93 +48,76 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     if (status === EXIT.usage) io.stderr(`Run "${PROGRAM} --help" for usage.\n`)
     return status
   }
-  // How the command names each credential input in messages (an option or a variable).
-  let names: Record<string, string> = { 'github-token': TOKEN_ENV[0] }
+  // How messages name each credential input; known once the credentials are read, before any
+  // error that mentions an input.
+  let names: Record<string, string> = {}
   try {
     const values = parseCommandLine(argv)
     if (values.help || values.version) {
       io.stdout(values.help ? helpText() : `${packageJson.version}\n`)
       return EXIT.minted
     }
-    refuseEmptyOptions(values)
     // Server text in a line (a runner's name, an expiry, a note) is printed as data.
     const log = values.quiet ? () => {} : (line: string) => io.stderr(`${escapeControls(line)}\n`)
-
-    // A GitHub App: options over the environment, as for every other option.
-    const appIdOption = (values['app-id'] as string | undefined)?.trim()
-    const appId = appIdOption || env[APP_ENV.id]?.trim() || ''
-    const keyFile = values[KEY_FILE_OPTION.name] as string | undefined
-    const privateKey = keyFile !== undefined ? readKeyFile(keyFile) : (env[APP_ENV.key] ?? '')
-    const app = Boolean(appId || privateKey.trim())
-    names = {
-      'app-id': appIdOption ? '--app-id' : env[APP_ENV.id]?.trim() ? APP_ENV.id : `${APP_ENV.id} (or --app-id)`,
-      'private-key': keyFile !== undefined ? `the key in --${KEY_FILE_OPTION.name}` : APP_ENV.key,
-    }
-    const found = app ? undefined : TOKEN_ENV.find((name) => env[name]?.trim())
-    if (app) {
-      // App credentials are asked for by name; a token in the environment is often just there (a
-      // runner step's GITHUB_TOKEN, a developer's GH_TOKEN), so it does not make the call ambiguous.
-      const ambient = TOKEN_ENV.filter((name) => env[name]?.trim())
-      if (ambient.length)
-        log(`Authenticating as the GitHub App; ${ambient.join(' and ')} in the environment ${ambient.length > 1 ? 'are' : 'is'} not used.`)
-    } else if (!found) {
-      throw new UsageError(
-        `set ${TOKEN_ENV.join(' or ')} to a token allowed to manage self-hosted runners for the target, or ${APP_ENV.id} and ` +
-          `${APP_ENV.key} (or --${KEY_FILE_OPTION.name}) for a GitHub App; secrets are read only from the environment or a file, never from the command line.`,
-      )
-    } else {
-      names['github-token'] = found
-    }
-    const read = (name: string): string => {
-      if (name === 'github-token') return found ? (env[found] ?? '') : ''
-      if (name === 'app-id') return appId
-      if (name === 'private-key') return privateKey
-      return (values[name] as string | undefined) ?? ''
-    }
-    const config = parseInputs(read, env)
-    const scope = describeScope(config.scope)
-    // App credentials become an installation token first, on the same budget; revoked afterwards.
-    const auth = { log, warn: (line: string) => log(`Warning: ${line}`), ...deps }
-    if (config.type === 'jit') {
-      const ledger = new Ledger(newOwnershipLabel())
-      log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
-      const { runners, attempts, serverVersion } = await withInstallationToken(config, auth, async (resolved) => {
-        try {
-          return await mintRunners(resolved, env, { log, ledger, ...deps })
-        } catch (error) {
-          if (error instanceof BatchFailed) throw new MintError(failureForTheCommand(error), error.attempts)
-          throw error
-        }
-      })
-      log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
-      // One encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
-      const json = {
-        runners: runnerEntries(runners),
-        attempts,
-        ...(serverVersion ? { server_version: serverVersion } : {}),
-      }
-      const meta = { type: 'jit', ...describeTarget(config, env), ownership_label: ledger.label }
-      io.stdout(values.json ? `${JSON.stringify({ ...json, ...meta })}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
-      ledger.handOver(runners.map((r) => r.name))
-      return EXIT.minted
-    }
-    log(mintingLine(config))
-    const minted = await withInstallationToken(config, auth, (resolved) => mintToken(resolved, { log, ...deps }))
-    log(mintedLine(config, minted))
-    io.stdout(values.json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
+    const inputs = commandInputs(values, env, log)
+    names = inputs.names
+    const config = parseInputs(inputs.read, env)
+    const run: Run = { json: Boolean(values.json), env, print: io.stdout, log, deps }
+    await (config.type === 'jit' ? runJit(config, run) : runMint(config, run))
     return EXIT.minted
   } catch (error) {
-    const stoppedBy = stopSignal(deps.signal)
-    const failed = stoppedBy ? exitFor(stoppedBy) : EXIT.failed
     if (error instanceof UsageError) return fail(error.message, EXIT.usage)
     if (error instanceof InputError) return fail(forCommandLine(error.message, names), EXIT.usage)
-    if (error instanceof MintError) return fail(forCommandLine(error.message, names), failed)
+    if (error instanceof MintError) return fail(forCommandLine(error.message, names), failedStatus(deps.signal))
     return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed)
   }
 }
 
-function exitFor(signal: StopSignal): number {
-  return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+/** Mints a registration or remove token and prints it. */
+async function runMint(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
+  log(mintingLine(config))
+  // App credentials become an installation token first, on the same budget; revoked afterwards.
+  const minted = await withInstallationToken(config, authDeps(log, deps), (resolved) => mintToken(resolved, { log, ...deps }))
+  log(mintedLine(config, minted))
+  print(json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
+}
+
+/** Registers JIT runners, all or none, and prints them. */
+async function runJit(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
+  const scope = describeScope(config.scope)
+  const ledger = new Ledger(newOwnershipLabel())
+  log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
+  const { runners, attempts, serverVersion } = await withInstallationToken(config, authDeps(log, deps), async (resolved) => {
+    try {
+      return await mintRunners(resolved, env, { log, ledger, ...deps })
+    } catch (error) {
+      if (error instanceof BatchFailed) throw new MintError(failureForTheCommand(error), error.attempts)
+      throw error
+    }
+  })
+  log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
+  const result = {
+    runners: runnerEntries(runners),
+    attempts,
+    ...(serverVersion ? { server_version: serverVersion } : {}),
+    type: 'jit',
+    ...describeTarget(config, env),
+    ownership_label: ledger.label,
+  }
+  // Without --json one encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
+  print(json ? `${JSON.stringify(result)}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
+  ledger.handOver(runners.map((r) => r.name))
+}
+
+/** What App authentication needs on a host: the log, and warnings as log lines. */
+function authDeps(log: (line: string) => void, deps: Deps) {
+  return { log, warn: (line: string) => log(`Warning: ${line}`), ...deps }
+}
+
+/** A failed mint's status: 130 or 143 when a signal stopped it. */
+function failedStatus(signal: AbortSignal | undefined): number {
+  const stoppedBy = stopSignal(signal)
+  return stoppedBy === 'SIGTERM' ? EXIT.terminated : stoppedBy ? EXIT.interrupted : EXIT.failed
 }
 
 /**
@@ -155,81 +133,6 @@ function failureForTheCommand(error: BatchFailed): string {
       ]
     : []
   return [error.message, `Rollback: ${describeRemoval(error.rollback)}.`, ...after].map(escapeControls).join('\n')
-}
-
-/**
- * An option given with an empty value (`--timeout "$TIMEOUT"` with TIMEOUT unset) is a mistake,
- * not a request for the default: the action reads an empty input as unset, the command refuses it.
- */
-function refuseEmptyOptions(values: Record<string, string | boolean | undefined>): void {
-  for (const option of INPUT_OPTIONS) {
-    const value = values[option.name]
-    if (typeof value !== 'string' || value.trim()) continue
-    const shownDefault = optionDefault(option)
-    throw new UsageError(
-      `Option --${option.name} was given an empty value; leave it out to use its default${shownDefault ? ` (${shownDefault})` : ''}.`,
-    )
-  }
-}
-
-function parseCommandLine(argv: string[]): Record<string, string | boolean | undefined> {
-  // Checked before parsing so the refusal, not some other complaint, is what the user sees.
-  for (const arg of argv) {
-    if (arg === '--') break
-    const name = /^--([^=]+)/.exec(arg)?.[1]
-    const refused = name && REFUSED_OPTIONS.find((option) => option.names.includes(name))
-    if (refused) {
-      throw new UsageError(
-        `option --${name} is not accepted: ${refused.secret} on the command line shows up in process lists, shell history and logs. ` +
-          `Put it ${refused.instead}.`,
-      )
-    }
-  }
-  const options: NonNullable<ParseArgsConfig['options']> = Object.fromEntries([
-    ...INPUT_OPTIONS.map((option) => [option.name, { type: 'string' }]),
-    [KEY_FILE_OPTION.name, { type: 'string' }],
-    ...Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
-  ])
-  try {
-    // No option is declared `multiple`, so every value is a string or a boolean.
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>
-  } catch (error) {
-    const code = (error as { code?: string }).code
-    // Node's message repeats the argument, which could be a token pasted in the wrong place.
-    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') throw new UsageError('this command takes no arguments, only options.')
-    if (code?.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((error as Error).message)
-    throw error
-  }
-}
-
-/** The key file's text, read up to a limit (it may be a pipe: --app-private-key-file <(vault read ...)). */
-function readKeyFile(path: string): string {
-  let fd: number
-  try {
-    fd = openSync(path, 'r')
-  } catch (error) {
-    throw new UsageError(
-      `cannot open --${KEY_FILE_OPTION.name} ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
-    )
-  }
-  try {
-    const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1)
-    let size = 0
-    for (let read = 1; read > 0 && size < buffer.length; size += read) read = readSync(fd, buffer, size, buffer.length - size, null)
-    if (size > MAX_KEY_FILE_BYTES) {
-      throw new UsageError(
-        `--${KEY_FILE_OPTION.name} ${JSON.stringify(path)} is larger than ${MAX_KEY_FILE_BYTES / 1024} KiB: not a private key.`,
-      )
-    }
-    return buffer.subarray(0, size).toString('utf8')
-  } catch (error) {
-    if (error instanceof UsageError) throw error
-    throw new UsageError(
-      `cannot read --${KEY_FILE_OPTION.name} ${JSON.stringify(path)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
-    )
-  } finally {
-    closeSync(fd)
-  }
 }
 
 /** The result as JSON, with GitHub's snake_case names. */
@@ -251,29 +154,4 @@ function describeTarget(config: Config, env: NodeJS.ProcessEnv): { scope: string
 
 function target(scope: Scope): string {
   return scope.kind === 'repository' ? `${scope.owner}/${scope.repo}` : scope.name
-}
-
-/**
- * parseInputs and the mint explanations speak of inputs ("Input "max-delay" ...") and of a step;
- * on the command line those are options (--max-delay), the credentials are what `names` says (an
- * environment variable, a file), and the step is a run. Only the words before the user's own value
- * ("got ...") or GitHub's message are rewritten.
- */
-export function forCommandLine(message: string, names: Record<string, string>): string {
-  const cut = message.search(/\bgot |GitHub said:/)
-  const head = cut < 0 ? message : message.slice(0, cut)
-  let translated = head
-  for (const [input, name] of Object.entries(names)) {
-    translated = translated.replace(new RegExp(`\\b[Ii]nputs? "${input}"|"${input}"`, 'g'), name)
-  }
-  const options = INPUT_OPTIONS.map((option) => option.name)
-    .filter((name) => !(name in names))
-    .join('|')
-  translated = translated
-    .replace(/\bthis step\b/g, 'this run')
-    .replace(/\bInput "/g, 'Option "')
-    .replace(/\bInputs "/g, 'Options "')
-    .replace(/\binputs "/g, 'options "')
-    .replace(new RegExp(`"(${options})"`, 'g'), '--$1')
-  return translated + (cut < 0 ? '' : message.slice(cut))
 }

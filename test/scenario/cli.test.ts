@@ -335,7 +335,7 @@ describe('--help and --version', () => {
       assert.match(
         run.stdout,
         new RegExp(`^  --${input} `, 'm'),
-        `--help does not list --${input}: add it to INPUT_OPTIONS in src/command.ts`,
+        `--help does not list --${input}: add it to INPUT_OPTIONS in src/command-options.ts`,
       )
     }
     for (const text of [
