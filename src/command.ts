@@ -4,7 +4,10 @@
 // belong on a host, and it would slow start-up.
 import { closeSync, openSync, readSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { DEFAULTS, DURATION_FORMS, InputError, parseInputs, type Config, type Scope } from './inputs.js'
+import { DEFAULTS, parseInputs, type Config } from './inputs.js'
+import { InputError } from './input-values.js'
+import type { Scope } from './scope.js'
+import { DURATION_FORMS } from './duration.js'
 import { MintError, mintToken, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'

@@ -1,6 +1,6 @@
 // One-line explanations of a failed mint: what went wrong and what to do about it.
 import { type Outcome, SECONDARY_LIMIT_FLOOR_MS, type WaitReason } from './policy.js'
-import type { Scope } from './inputs.js'
+import type { Scope } from './scope.js'
 import { formatMs } from './github.js'
 import type { AttemptFailure, RetryError } from './retry.js'
 

@@ -1,7 +1,8 @@
 // The action's entry point: read inputs, mint, publish masked outputs. Collaborators are passed
 // in so the whole flow runs the same way from the bundle and from tests.
 import * as actionsCore from '@actions/core'
-import { type Config, InputError, parseInputs } from './inputs.js'
+import { type Config, parseInputs } from './inputs.js'
+import { InputError } from './input-values.js'
 import { MintError, mintToken, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 import { BatchFailed, mintRunners } from './jit/batch.js'
