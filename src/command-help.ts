@@ -1,5 +1,5 @@
 // The command's --help: the option table, where secrets come from, what it prints and how it exits.
-import { DURATION_FORMS } from './inputs.js'
+import { DURATION_FORMS } from './duration.js'
 import { APP_ENV, EXIT, FLAGS, INPUT_OPTIONS, KEY_FILE_OPTION, PROGRAM, TOKEN_ENV, optionDefault } from './command-options.js'
 
 export function helpText(): string {

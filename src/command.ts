@@ -4,7 +4,9 @@
 // belong on a host, and it would slow start-up. The option table is in command-options.ts, the
 // help in command-help.ts; command-line.ts reads argv and the environment, and words messages
 // for the command line.
-import { InputError, parseInputs, type Config, type Scope } from './inputs.js'
+import { parseInputs, type Config } from './inputs.js'
+import { InputError } from './input-values.js'
+import type { Scope } from './scope.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'

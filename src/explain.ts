@@ -1,18 +1,12 @@
 // One-line explanations of a failed mint: what went wrong and what to do about it.
 import { type Outcome, SECONDARY_LIMIT_FLOOR_MS, type WaitReason } from './policy.js'
-import type { Scope } from './inputs.js'
+import { type Scope, scopeName } from './scope.js'
 import { formatMs } from './github.js'
 import type { AttemptFailure, RetryError } from './retry.js'
 
+/** The scope as messages name it: "repository o/r", "organization acme", "enterprise big". */
 export function describeScope(scope: Scope): string {
-  switch (scope.kind) {
-    case 'repository':
-      return `repository ${scope.owner}/${scope.repo}`
-    case 'organization':
-      return `organization ${scope.name}`
-    case 'enterprise':
-      return `enterprise ${scope.name}`
-  }
+  return `${scope.kind} ${scopeName(scope)}`
 }
 
 /** The permission a token needs to manage self-hosted runners at this scope. */

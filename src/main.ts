@@ -1,7 +1,8 @@
 // The action's entry point: read inputs, mint, publish masked outputs. Collaborators are passed
 // in so the whole flow runs the same way from the bundle and from tests.
 import * as actionsCore from '@actions/core'
-import { type Config, InputError, parseInputs } from './inputs.js'
+import { type Config, parseInputs } from './inputs.js'
+import { InputError } from './input-values.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
 import { BatchFailed, mintRunners } from './jit/batch.js'
@@ -28,9 +29,7 @@ export const LEDGER_STATE = 'ledger'
  */
 export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: MintDeps & JitDeps = {}): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
-  const githubToken = core.getInput('github-token')
-  if (githubToken.trim()) core.setSecret(githubToken.trim())
-  maskPrivateKey(core)
+  maskCredentials(core)
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
   core.saveState('isPost', 'true')
   let config: Config
@@ -152,8 +151,13 @@ function serverRow(version: string | undefined): [string, string][] {
   return version ? [['GitHub Enterprise Server', version]] : []
 }
 
-/** Masks every line of a GitHub App's private key (the runner masks line by line), before any request. */
-export function maskPrivateKey(core: Pick<Core, 'getInput' | 'setSecret'>): void {
+/**
+ * Masks the caller's credentials before any request: the github-token, and every line of a GitHub
+ * App's private key (the runner masks line by line).
+ */
+export function maskCredentials(core: Pick<Core, 'getInput' | 'setSecret'>): void {
+  const githubToken = core.getInput('github-token').trim()
+  if (githubToken) core.setSecret(githubToken)
   for (const line of privateKeySecrets(core.getInput('private-key'))) core.setSecret(line)
 }
 

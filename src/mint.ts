@@ -1,6 +1,7 @@
 // Minting: which endpoint to call for a scope and token type, what counts as a good answer,
 // and the retry loop around it. Reports progress through `log`; never logs the token.
-import { type Config, type Scope } from './inputs.js'
+import type { Config } from './inputs.js'
+import type { Scope } from './scope.js'
 import { type ApiResponse, NetworkError, send } from './github.js'
 import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retry, systemClock } from './retry.js'

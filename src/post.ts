@@ -14,14 +14,12 @@ import { Ledger } from './jit/ledger.js'
 import type { LedgerEntry } from './jit/ledger.js'
 import { describeRemoval } from './jit/report.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/session.js'
-import { type Core, LEDGER_STATE, appDeps, maskPrivateKey } from './main.js'
+import { type Core, LEDGER_STATE, appDeps, maskCredentials } from './main.js'
 import { withInstallationToken } from './app.js'
 
 /** The post step; with no arguments it uses the real toolkit, as @github/local-action calls it (as `run`). */
 export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
-  const githubToken = core.getInput('github-token')
-  if (githubToken.trim()) core.setSecret(githubToken.trim())
-  maskPrivateKey(core)
+  maskCredentials(core)
   try {
     const saved = core.getState(LEDGER_STATE)
     if (!saved) return

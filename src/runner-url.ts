@@ -1,6 +1,6 @@
 // The URL a runner registers against (`config.sh --url`) for the scope a token was minted for, on
 // the server the token was minted on. Pure: the API URL and GITHUB_SERVER_URL in, a URL out.
-import type { Scope } from './inputs.js'
+import type { Scope } from './scope.js'
 
 /**
  * The web server behind an API URL. Where the API URL names its server unambiguously, that wins

@@ -8,6 +8,15 @@
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' }
 
+/**
+ * Whether the text holds a control character. Inputs that go into a request or a log as they are
+ * (labels, a runner group's name, a work folder) refuse them, for the same reason.
+ */
+export function hasControlCharacter(text: string): boolean {
+  // search() ignores the g flag's lastIndex, which would make test() stateful.
+  return text.search(CONTROL) !== -1
+}
+
 /** The text with every control character shown as an escape: `\n`, `\r`, `\t`, else `\xHH`. */
 export function escapeControls(text: string): string {
   return text.replace(CONTROL, (c) => NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)

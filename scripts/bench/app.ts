@@ -6,7 +6,8 @@
 import { GitHubStandIn, type RecordedRequest } from '../../test/support/github-stand-in.js'
 import { StandInApp } from '../../test/support/github-app.js'
 import { runAction } from '../../test/support/run-action.js'
-import { DEFAULTS, parseDuration } from '../../src/inputs.js'
+import { DEFAULTS } from '../../src/inputs.js'
+import { parseDuration } from '../../src/duration.js'
 
 export type Credential = 'token' | 'app'
 /** Where the burst of 502s begins: nowhere, at the step's first request, or at its first token request. */

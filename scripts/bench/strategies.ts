@@ -1,6 +1,7 @@
 // The strategies the benchmark puts side by side. Every wait is scaled by the same factor so a
 // run takes seconds; the action's own rows follow DEFAULTS, so a change of defaults shows here.
-import { DEFAULTS, parseDuration } from '../../src/inputs.js'
+import { DEFAULTS } from '../../src/inputs.js'
+import { parseDuration } from '../../src/duration.js'
 import { JITTER_MODES, type Jitter } from '../../src/policy.js'
 
 export type Client =

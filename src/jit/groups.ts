@@ -3,7 +3,7 @@
 // (paginated, 100 a page), through the retry loop and under the step's deadline. Names match as
 // the runner's own config.sh --runnergroup matches them (ordinal, ignoring case); an exact match wins.
 import type { Config } from '../inputs.js'
-import { shown } from '../inputs.js'
+import { shown } from '../input-values.js'
 import { type ApiResponse, NetworkError, send } from '../github.js'
 import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp } from '../explain.js'

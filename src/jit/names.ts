@@ -1,6 +1,12 @@
 // The names of the runners a step registers, and the body of the request that registers one.
-import type { JitInputs } from '../inputs.js'
-import { MAX_RUNNER_NAME, NAME_SUFFIX_LENGTH } from '../inputs.js'
+import type { JitInputs } from './inputs.js'
+
+/** GitHub's limit on a runner's name. */
+export const MAX_RUNNER_NAME = 64
+/** With count > 1 each name is the prefix, a hyphen and this many characters. */
+export const NAME_SUFFIX_LENGTH = 6
+/** The longest prefix that leaves room for "-" and the suffix. */
+export const MAX_NAME_PREFIX = MAX_RUNNER_NAME - 1 - NAME_SUFFIX_LENGTH
 
 const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 
@@ -17,7 +23,7 @@ export function runnerNames(
   const runId = /^\d+$/.test(env.GITHUB_RUN_ID ?? '') ? env.GITHUB_RUN_ID : undefined
   const attempt = /^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : undefined
   const generated = ['jit', runId, runId && attempt].filter(Boolean).join('-')
-  const prefix = (jit.runnerName ?? generated).slice(0, MAX_RUNNER_NAME - 1 - NAME_SUFFIX_LENGTH)
+  const prefix = (jit.runnerName ?? generated).slice(0, MAX_NAME_PREFIX)
   const names = new Set<string>()
   while (names.size < jit.count) {
     let suffix = ''

@@ -5,7 +5,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import fc from 'fast-check'
-import { InputError, parseInputs } from '../../src/inputs.js'
+import { parseInputs } from '../../src/inputs.js'
+import { InputError } from '../../src/input-values.js'
 import { propertyOptions } from '../support/property.js'
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { describeScope, explainFailure, explainGiveUp, explainStop, outcomeLabel, requiredPermission } from '../../src/explain.js'
 import { type AttemptFailure, RetryError } from '../../src/retry.js'
-import type { Scope } from '../../src/inputs.js'
+import type { Scope } from '../../src/scope.js'
 import type { Outcome } from '../../src/policy.js'
 
 const repo: Scope = { kind: 'repository', owner: 'o', repo: 'r' }

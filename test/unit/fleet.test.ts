@@ -3,7 +3,8 @@
 // parts that talk to GitHub against the loopback stand-in with a fake clock, so waits are exact.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { type Config, InputError, parseInputs } from '../../src/inputs.js'
+import { type Config, parseInputs } from '../../src/inputs.js'
+import { InputError } from '../../src/input-values.js'
 import { spreadDelayMs, waitSpread } from '../../src/spread.js'
 import { explainJitUnsupported, parseServerVersion, predatesJit } from '../../src/ghes.js'
 import { type CoreLimit, checkRateBudget, judgeBudget, parseCoreLimit, requestsNeeded } from '../../src/rate-budget.js'

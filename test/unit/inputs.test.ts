@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { DEFAULTS, InputError, TYPE_SPECIFIC, isLoopback, parseDuration, parseInputs, shown } from '../../src/inputs.js'
+import { DEFAULTS, TYPE_SPECIFIC, parseInputs } from '../../src/inputs.js'
+import { InputError, isLoopback, shown } from '../../src/input-values.js'
+import { parseDuration } from '../../src/duration.js'
 
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
 const base = { 'github-token': 'ghs_x', repository: 'octo/repo' }

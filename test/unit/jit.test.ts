@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { InputError, parseInputs, parseLabels } from '../../src/inputs.js'
+import { parseInputs } from '../../src/inputs.js'
+import { InputError } from '../../src/input-values.js'
+import { parseLabels } from '../../src/jit/inputs.js'
 import { jitBody, runnerNames } from '../../src/jit/names.js'
 import { neverConnected, parseJitBody } from '../../src/jit/runners.js'
 

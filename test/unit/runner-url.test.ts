@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runnerUrl, serverUrl } from '../../src/runner-url.js'
-import type { Scope } from '../../src/inputs.js'
+import type { Scope } from '../../src/scope.js'
 
 const repository: Scope = { kind: 'repository', owner: 'octo-org', repo: 'octo-repo' }
 const organization: Scope = { kind: 'organization', name: 'octo-org' }
