@@ -4,6 +4,7 @@
 // in the command line's words.
 import { closeSync, openSync, readSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { appGiven } from './credentials.js'
 import { APP_ENV, FLAGS, INPUT_OPTIONS, KEY_FILE_OPTION, REFUSED_OPTIONS, TOKEN_ENV, optionDefault } from './command-options.js'
 
 export class UsageError extends Error {}
@@ -61,7 +62,8 @@ export function commandInputs(
   const appId = appIdOption || appIdEnv || ''
   const keyFile = values[KEY_FILE_OPTION.name] as string | undefined
   const privateKey = keyFile !== undefined ? readKeyFile(keyFile) : (env[APP_ENV.key] ?? '')
-  const app = Boolean(appId || privateKey.trim())
+  // The same rule as parseCredentials: without App credentials, a token is needed.
+  const app = appGiven(appId, privateKey)
   const names: Record<string, string> = {
     'app-id': appIdOption ? '--app-id' : appIdEnv ? APP_ENV.id : `${APP_ENV.id} (or --app-id)`,
     'private-key': keyFile !== undefined ? `the key in --${KEY_FILE_OPTION.name}` : APP_ENV.key,

@@ -6,7 +6,7 @@
 // for the command line.
 import { parseInputs, type Config } from './inputs.js'
 import { InputError } from './input-values.js'
-import type { Scope } from './scope.js'
+import { scopeName } from './scope.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
@@ -149,11 +149,7 @@ function resultJson(minted: MintedToken, config: Config, env: NodeJS.ProcessEnv)
 function describeTarget(config: Config, env: NodeJS.ProcessEnv): { scope: string; target: string; runner_url: string } {
   return {
     scope: config.scope.kind,
-    target: target(config.scope),
+    target: scopeName(config.scope),
     runner_url: runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL),
   }
-}
-
-function target(scope: Scope): string {
-  return scope.kind === 'repository' ? `${scope.owner}/${scope.repo}` : scope.name
 }
