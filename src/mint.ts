@@ -2,11 +2,10 @@
 // and the retry loop around it. Reports progress through `log`; never logs the token.
 import type { Config } from './inputs.js'
 import type { Scope } from './scope.js'
-import { type ApiResponse, NetworkError, send } from './github.js'
+import { type ApiResponse, NetworkError, formatMs, send } from './github.js'
 import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retry, systemClock } from './retry.js'
 import { WAIT_REASONS, describeScope, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
-import { formatMs } from './github.js'
 import { escapeControls } from './server-text.js'
 import { waitSpread } from './spread.js'
 import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
