@@ -7,7 +7,7 @@ import type { Config, Scope } from './inputs.js'
 import { CallFailed, type CallLimits, MintError, type MintDeps, parseTokenBody, retryCall, scopePath } from './mint.js'
 import { describeScope, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { systemClock } from './retry.js'
-import { formatMs } from './github.js'
+import { formatMs } from './duration.js'
 import { waitSpread } from './spread.js'
 
 /** GitHub App credentials, as the inputs give them (checked, the key parsed). */

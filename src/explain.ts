@@ -1,7 +1,7 @@
 // One-line explanations of a failed mint: what went wrong and what to do about it.
 import { type Outcome, SECONDARY_LIMIT_FLOOR_MS, type WaitReason } from './policy.js'
 import type { Scope } from './inputs.js'
-import { formatMs } from './github.js'
+import { formatMs } from './duration.js'
 import type { AttemptFailure, RetryError } from './retry.js'
 
 export function describeScope(scope: Scope): string {

@@ -1,11 +1,12 @@
 // Minting: which endpoint to call for a scope and token type, what counts as a good answer,
 // and the retry loop around it. Reports progress through `log`; never logs the token.
 import { type Config, type Scope } from './inputs.js'
-import { type ApiResponse, NetworkError, send } from './github.js'
+import { type ApiResponse, send } from './github.js'
+import { NetworkError } from './network-error.js'
 import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retry, systemClock } from './retry.js'
 import { WAIT_REASONS, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
-import { formatMs } from './github.js'
+import { formatMs } from './duration.js'
 import { escapeControls } from './server-text.js'
 import { waitSpread } from './spread.js'
 import { ENTERPRISE_VERSION_HEADER } from './ghes.js'

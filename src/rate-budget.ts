@@ -3,7 +3,9 @@
 // having spent the rest of the hour's limit of a token other automation may share. GET /rate_limit
 // costs nothing against that limit. The check is advisory: if it cannot be made, the batch runs.
 import type { Config } from './inputs.js'
-import { NetworkError, formatMs, send } from './github.js'
+import { send } from './github.js'
+import { NetworkError } from './network-error.js'
+import { formatMs } from './duration.js'
 import { MintError, githubMessage } from './mint.js'
 import type { Clock } from './retry.js'
 import { parseHttpDate } from './policy.js'

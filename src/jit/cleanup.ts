@@ -2,7 +2,7 @@
 // and the post step. Only a runner that carries the step's ownership label and never connected is
 // deleted; each outcome is counted as what it is, and only a confirmed absence leaves the ledger.
 import type { ApiResponse } from '../github.js'
-import { formatMs } from '../github.js'
+import { formatMs } from '../duration.js'
 import type { Outcome } from '../policy.js'
 import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../retry.js'
 import { explainFailure } from '../explain.js'

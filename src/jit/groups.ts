@@ -4,7 +4,8 @@
 // the runner's own config.sh --runnergroup matches them (ordinal, ignoring case); an exact match wins.
 import type { Config } from '../inputs.js'
 import { shown } from '../inputs.js'
-import { type ApiResponse, NetworkError, send } from '../github.js'
+import { type ApiResponse, send } from '../github.js'
+import { NetworkError } from '../network-error.js'
 import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
 import { MintError, failureLine, responseOutcome, scopePath } from '../mint.js'
