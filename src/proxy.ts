@@ -36,10 +36,15 @@ export function collectSockets<T>(open: () => T): { value: T; sockets: Set<Socke
   }
 }
 
-/** The proxy http-client will use for a URL, as host:port (never its credentials), and where it was set. */
+/**
+ * The proxy http-client will use for a URL: its scheme and host:port, where it was set, and
+ * whether that URL holds credentials (never the credentials themselves).
+ */
 export interface Proxy {
+  scheme: string
   host: string
   variable: string
+  hasCredentials: boolean
 }
 
 export function proxyOf(url: string): Proxy | undefined {
@@ -48,7 +53,8 @@ export function proxyOf(url: string): Proxy | undefined {
   // http-client reads the lower-case name first, as curl does.
   const lower = url.startsWith('https:') ? 'https_proxy' : 'http_proxy'
   const variable = process.env[lower] ? lower : lower.toUpperCase()
-  return { host: new URL(proxy).host, variable }
+  const parsed = new URL(proxy)
+  return { scheme: parsed.protocol, host: parsed.host, variable, hasCredentials: parsed.username !== '' || parsed.password !== '' }
 }
 
 // The tunnel agent's words for a tunnel it could not open: "cause=..." (the proxy could not be
@@ -57,13 +63,15 @@ const TUNNEL_FAILED = /^tunneling socket could not be established, (?:cause=(.*)
 
 /**
  * What a request through `proxy` threw, as a NetworkError that names the proxy: a failure to open
- * the tunnel is the proxy's (EPROXY), any other network error says it went through the proxy.
+ * the tunnel is the proxy's (EPROXY; EPROXYAUTH for a 407, which no retry can change), any other
+ * network error says it went through the proxy.
  */
 export function viaProxy(error: unknown, proxy: Proxy, target: string): NetworkError {
   const named = `the proxy ${proxy.host} from ${proxy.variable}`
   const tunnel = error instanceof NetworkError ? null : TUNNEL_FAILED.exec(error instanceof Error ? error.message : String(error))
   if (tunnel) {
     const [, cause, status] = tunnel
+    if (status === '407') return new NetworkError('EPROXYAUTH', `${named} refused the tunnel to ${target}: ${credentialsRefused(proxy)}`)
     if (status) return new NetworkError('EPROXY', `${named} refused the tunnel to ${target} (HTTP ${status})`)
     const code = /\b(E[A-Z_]+)\b/.exec(cause ?? '')?.[1]
     return new NetworkError('EPROXY', `could not connect to ${named}: ${code ? describeCode(code) : 'the tunnel failed'}`)
@@ -72,4 +80,11 @@ export function viaProxy(error: unknown, proxy: Proxy, target: string): NetworkE
   // A refused redirect or a cancellation is not the proxy's doing.
   if (network instanceof RedirectError || /^E(ABORTED|CANCELED)$/.test(network.code)) return network
   return new NetworkError(network.code, `${network.message}, through ${named}`)
+}
+
+/** What a 407 means for this proxy URL: the credentials in it are wrong, or it has none. */
+function credentialsRefused({ scheme, host, variable, hasCredentials }: Proxy): string {
+  const status = 'HTTP 407 Proxy Authentication Required'
+  if (hasCredentials) return `it did not accept the credentials in ${variable} (${status}); check the user name and password in ${variable}`
+  return `it requires credentials (${status}) and ${variable} has none; check the credentials in ${variable} (${scheme}//USER:PASSWORD@${host})`
 }
