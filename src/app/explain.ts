@@ -3,7 +3,7 @@
 import type { Config } from '../inputs.js'
 import type { AppCredentials } from '../app.js'
 import type { CallFailed } from '../mint.js'
-import { describeScope, explainFailure } from '../explain.js'
+import { describeScope, explainFailure, githubSaid } from '../explain.js'
 import { permissionText } from './endpoints.js'
 import type { AppCall } from './installation.js'
 
@@ -11,7 +11,7 @@ export function explainAppFailure(what: AppCall, error: CallFailed, config: Conf
   const outcome = error.retryError.failure.outcome
   const target = describeScope(config.scope)
   if (outcome.kind === 'response') {
-    const said = outcome.message ? ` GitHub said: "${outcome.message}".` : ''
+    const said = githubSaid(outcome.message)
     if (outcome.status === 401) {
       return `GitHub rejected the App's JWT (401): check that "app-id" (${app.appId}) is the App's ID or client ID, that "private-key" is one of that App's current keys, and that this machine's clock is right.${said}`
     }

@@ -5,7 +5,7 @@ import type { ApiResponse } from '../github.js'
 import { formatMs } from '../duration.js'
 import type { Outcome } from '../policy.js'
 import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../retry.js'
-import { explainFailure } from '../explain.js'
+import { explainFailure, githubSaid } from '../explain.js'
 import { failureLine, responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
 import type { LedgerEntry } from './ledger.js'
@@ -154,9 +154,10 @@ function removalLine(failure: AttemptFailure, notListed: boolean, last: LastSeen
 function removalError(failure: AttemptFailure | undefined, session: Session, last: LastSeen): string {
   if (!failure) return 'the cleanup deadline came before the next request'
   const { outcome } = failure
-  const said = outcome.kind === 'response' && outcome.message ? ` GitHub said: "${outcome.message}".` : ''
   const refused = outcome.kind === 'response' && outcome.status === 422
-  const why = refused ? `GitHub refused to delete it (422).${said}` : explainFailure(outcome, session.config.scope, last.detail)
+  const why = refused
+    ? `GitHub refused to delete it (422).${githubSaid(outcome.message)}`
+    : explainFailure(outcome, session.config.scope, last.detail)
   const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
   if (failure.stop === 'deadline') return `the next wait (${formatMs(failure.waitMs ?? 0)}) would pass the cleanup deadline. ${why}${id}`
   if (failure.stop === 'aborted') return `stopped at the cleanup deadline. ${why}${id}`

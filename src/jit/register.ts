@@ -8,7 +8,7 @@ import type { ApiResponse } from '../github.js'
 import type { Outcome } from '../policy.js'
 import { type AttemptResult, RetryError, retry } from '../retry.js'
 import type { SharedRetryBudget } from '../limiter.js'
-import { explainFailure, explainGiveUp } from '../explain.js'
+import { explainFailure, explainGiveUp, githubSaid } from '../explain.js'
 import { explainJitUnsupported } from '../ghes.js'
 import { failureLine, responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
@@ -139,8 +139,7 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
     return `GitHub answered ${outcome.status} but not with the documented {runner, encoded_jit_config} body.`
   }
   if (outcome.kind === 'response' && outcome.status === 422) {
-    const said = outcome.message ? ` GitHub said: "${outcome.message}".` : ''
-    return `GitHub could not process the runner (422): check "labels", "runner-group-id" and "work-folder", and that self-hosted runners are allowed here.${said}`
+    return `GitHub could not process the runner (422): check "labels", "runner-group-id" and "work-folder", and that self-hosted runners are allowed here.${githubSaid(outcome.message)}`
   }
   return explainJitUnsupported(outcome) ?? explainFailure(outcome, config.scope, detail)
 }
