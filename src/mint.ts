@@ -23,7 +23,10 @@ export interface MintDeps {
   clock?: Clock
   random?: () => number
   log?: (line: string) => void
-  /** Cancels the mint (SIGINT, SIGTERM): the request in flight is torn down and no retry follows. */
+  /**
+   * The step's cancellation, aborted with 'SIGINT' or 'SIGTERM' as its reason: the request in
+   * flight is torn down and no retry follows.
+   */
   signal?: AbortSignal
   /** Every attempt, for the step summary; `detail` is a network error's text, `call` which call it was when not the mint. */
   onAttempt?: (record: ReportedAttempt) => void

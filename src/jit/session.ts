@@ -5,25 +5,19 @@ import { type ApiResponse, send } from '../github.js'
 import { NetworkError } from '../network-error.js'
 import { formatMs } from '../duration.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
-import { type Clock, type ReportedAttempt, type RetryOptions, latestStart, systemClock } from '../retry.js'
+import { type Clock, type RetryOptions, latestStart, systemClock } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
-import { responseOutcome, scopePath } from '../mint.js'
+import { type MintDeps, responseOutcome, scopePath } from '../mint.js'
 import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
 import type { Deadline } from './deadline.js'
 import type { Ledger } from './ledger.js'
 
-export interface JitDeps {
-  clock?: Clock
-  random?: () => number
-  log?: (line: string) => void
+/** What a mint takes, and what only a JIT step needs besides. */
+export interface JitDeps extends MintDeps {
   /** Called with every encoded_jit_config the moment it arrives, before anything else sees it. */
   mask?: (secret: string) => void
   /** The step's ledger (its ownership label, persisted as the caller chooses); else an unsaved one. */
   ledger?: Ledger
-  /** Aborted with 'SIGINT' or 'SIGTERM' as its reason when the step is cancelled. */
-  signal?: AbortSignal
-  /** Every attempt at registering a runner, for the step summary. */
-  onAttempt?: (record: ReportedAttempt) => void
   /** Where the batch's limiter and budget stand at the end, for the log and the benchmark. */
   onStats?: (stats: BatchStats) => void
 }
