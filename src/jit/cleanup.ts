@@ -9,9 +9,9 @@ import { explainFailure, githubSaid } from '../explain.js'
 import { failureLine, responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
 import type { LedgerEntry } from './ledger.js'
-import { type LastSeen, findByName } from './lookup.js'
+import { findByName } from './lookup.js'
 import { type ListedRunner, asRunner, safeJson, whySpared } from './runners.js'
-import { Halted, type Session, networkOutcome } from './session.js'
+import { Halted, type LastSeen, type Session } from './session.js'
 
 /** How long the rollback of a failed batch and the post step may take at most. */
 export const CLEANUP_TIMEOUT_MS = 60_000
@@ -71,17 +71,8 @@ async function removeOne(
   let notListed = false
   let notListedSince: number | undefined
   const done = (verdict: Verdict): AttemptResult<Verdict> => ({ value: verdict, outcome: { kind: 'response', status: 200, headers: {} } })
-  const call = async (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> => {
-    try {
-      const response = await session.request(method, `${session.base}/${id}`, { timeoutMs, deadline })
-      last.requestId = response.headers['x-github-request-id']
-      return response
-    } catch (error) {
-      const { outcome, detail } = networkOutcome(error)
-      last.detail = detail
-      return { outcome }
-    }
-  }
+  const call = (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> =>
+    session.exchange(method, `${session.base}/${id}`, { timeoutMs, deadline }, last)
   /** GET by id: the runner, or a verdict (404: gone), or an outcome to retry. */
   const look = async (id: number, timeoutMs: number): Promise<ListedRunner | AttemptResult<Verdict>> => {
     const looked = await call('GET', id, timeoutMs)

@@ -63,6 +63,12 @@ function signalOf(result: { value?: ApiResponse; error?: unknown }, rateLimited:
 /** The phase was halted (the batch failed elsewhere, the step was cancelled) before this request was sent. */
 export class Halted extends Error {}
 
+/** What the latest request of an attempt showed, for its log line and its error. */
+export interface LastSeen {
+  requestId?: string
+  detail?: string
+}
+
 export interface RequestOptions {
   timeoutMs: number
   deadline: Deadline
@@ -130,6 +136,28 @@ export class Session {
     }
   }
 
+  /**
+   * request(), recording in `last` what it showed (GitHub's request id, or a network error's
+   * text): the answer, or the outcome of a request that got none.
+   */
+  async exchange(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    options: RequestOptions,
+    last: LastSeen,
+  ): Promise<ApiResponse | { outcome: Outcome }> {
+    try {
+      const response = await this.request(method, url, options)
+      last.requestId = response.headers['x-github-request-id']
+      return response
+    } catch (error) {
+      // Anything but a NetworkError (Halted, a bug) propagates.
+      if (!(error instanceof NetworkError)) throw error
+      last.detail = error.message
+      return { outcome: { kind: 'network', code: error.code } }
+    }
+  }
+
   /** A rate limit holds the whole step, not just the request that was told. True when it was one. */
   private notePause(response: ApiResponse | undefined): boolean {
     if (!response || (response.status !== 429 && response.status !== 403)) return false
@@ -152,10 +180,4 @@ export class Session {
         outcome.kind === 'network' && outcome.code === 'EDEADLINE' ? { action: 'fail' } : decide(outcome, now, earlier401s),
     }
   }
-}
-
-/** Turns a thrown NetworkError into an outcome; anything else is a bug and propagates. */
-export function networkOutcome(error: unknown): { outcome: Outcome; detail: string } {
-  if (!(error instanceof NetworkError)) throw error
-  return { outcome: { kind: 'network', code: error.code }, detail: error.message }
 }
