@@ -10,15 +10,13 @@ import { failureLine, responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
 import type { LedgerEntry } from './ledger.js'
 import { findByName } from './lookup.js'
-import { type ListedRunner, asRunner, safeJson, whySpared } from './runners.js'
+import { type ListedRunner, type SpareReason, asRunner, safeJson, whySpared } from './runners.js'
 import { Halted, type LastSeen, type Session } from './session.js'
 
 /** How long the rollback of a failed batch and the post step may take at most. */
 export const CLEANUP_TIMEOUT_MS = 60_000
 /** A name not listed is looked up again, with backoff, for this long: a listing can lag behind a registration. */
 export const LISTING_PATIENCE_MS = 10_000
-
-export type SpareReason = 'online' | 'busy' | 'not ours'
 
 export interface Removal {
   /** GitHub confirmed the delete (204). */

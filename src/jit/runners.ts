@@ -8,12 +8,6 @@ export interface JitRunner {
   encodedJitConfig: string
 }
 
-/** A runner this step may have registered: the id once GitHub told us, else only the name. */
-export interface RunnerRef {
-  id?: number
-  name: string
-}
-
 export interface ListedRunner {
   id: number
   name: string
@@ -63,12 +57,14 @@ export function carriesLabel(runner: ListedRunner, label: string): boolean {
   return runner.labels.some((l) => l.name.toLowerCase() === label.toLowerCase())
 }
 
+/** Why a runner is left alone: it is not this step's, or a host holds it. */
+export type SpareReason = 'not ours' | 'busy' | 'online'
+
 /** Why a runner is left alone, or undefined when it is ours and never connected. */
-export function whySpared(runner: ListedRunner, label: string): 'not ours' | 'busy' | 'online' | undefined {
+export function whySpared(runner: ListedRunner, label: string): SpareReason | undefined {
   if (!carriesLabel(runner, label)) return 'not ours'
-  if (runner.busy) return 'busy'
-  if (runner.status !== 'offline') return 'online'
-  return undefined
+  if (neverConnected(runner)) return undefined
+  return runner.busy ? 'busy' : 'online'
 }
 
 export function safeJson(text: string): unknown {
