@@ -8,6 +8,7 @@ import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retr
 import { WAIT_REASONS, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './duration.js'
 import { escapeControls } from './server-text.js'
+import { parseJson } from './json.js'
 import { waitSpread } from './spread.js'
 import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
 
@@ -61,26 +62,16 @@ export function tokenUrl(config: Pick<Config, 'apiUrl' | 'scope' | 'type'>): str
 
 /** The documented body: `{token, expires_at}`, both non-empty strings. */
 export function parseTokenBody(body: string): { token: string; expiresAt: string } | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  const { token, expires_at: expiresAt } = (parsed ?? {}) as Record<string, unknown>
+  const { token, expires_at: expiresAt } = (parseJson(body) ?? {}) as Record<string, unknown>
   if (typeof token !== 'string' || !token || typeof expiresAt !== 'string' || !expiresAt) return undefined
   return { token, expiresAt }
 }
 
 /** GitHub's error `message`, if the body has one: at most 200 characters, control characters escaped. */
 export function githubMessage(body: string): string | undefined {
-  try {
-    const message = (JSON.parse(body) as { message?: unknown })?.message
-    if (typeof message === 'string' && message.trim()) return escapeControls([...message.trim()].slice(0, 200).join(''))
-  } catch {
-    // Not JSON: a proxy's HTML page, say. Nothing worth quoting.
-  }
-  return undefined
+  // Not JSON (a proxy's HTML page, say), or no message: nothing worth quoting.
+  const message = (parseJson(body) as { message?: unknown } | undefined)?.message
+  return typeof message === 'string' && message.trim() ? escapeControls([...message.trim()].slice(0, 200).join('')) : undefined
 }
 
 export function responseOutcome(response: ApiResponse, validBody?: boolean): Outcome {

@@ -2,6 +2,7 @@
 // looked up, what the token request asks for, and what the lookup's answer holds.
 import type { Scope } from '../inputs.js'
 import { scopePath } from '../mint.js'
+import { parseJson } from '../json.js'
 
 /** Where the App's installation for the target is found (never called for an enterprise: see inputs). */
 export function installationUrl(apiUrl: string, scope: Scope): string {
@@ -23,10 +24,6 @@ export function permissionText(scope: Scope): string {
 
 /** The installation's id from the lookup's 200 body. */
 export function parseInstallation(body: string): number | undefined {
-  try {
-    const id = (JSON.parse(body) as { id?: unknown })?.id
-    return Number.isSafeInteger(id) && (id as number) > 0 ? (id as number) : undefined
-  } catch {
-    return undefined
-  }
+  const id = (parseJson(body) as { id?: unknown } | undefined)?.id
+  return Number.isSafeInteger(id) && (id as number) > 0 ? (id as number) : undefined
 }

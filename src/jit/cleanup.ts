@@ -10,7 +10,8 @@ import { failureLine, responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
 import type { LedgerEntry } from './ledger.js'
 import { findByName } from './lookup.js'
-import { type ListedRunner, type SpareReason, asRunner, safeJson, whySpared } from './runners.js'
+import { type ListedRunner, type SpareReason, asRunner, whySpared } from './runners.js'
+import { parseJson } from '../json.js'
 import { Halted, type LastSeen, type Session } from './session.js'
 
 /** How long the rollback of a failed batch and the post step may take at most. */
@@ -77,7 +78,7 @@ async function removeOne(
     if ('outcome' in looked) return looked
     if (looked.status === 404) return done({ kind: 'gone' })
     if (looked.status !== 200) return { outcome: responseOutcome(looked) }
-    return asRunner(safeJson(looked.body)) ?? { outcome: responseOutcome(looked, false) }
+    return asRunner(parseJson(looked.body)) ?? { outcome: responseOutcome(looked, false) }
   }
   const spareOrDelete = async (runner: ListedRunner, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
     const why = whySpared(runner, ledger.label)

@@ -1,6 +1,7 @@
 // GitHub's runner objects as this action reads them: the 201 of generate-jitconfig, a page of a
 // listing, one runner; and the questions asked of a runner before deleting it (is it ours, did it
 // ever connect).
+import { parseJson } from '../json.js'
 
 export interface JitRunner {
   id: number
@@ -27,12 +28,7 @@ export function asRunner(value: unknown): ListedRunner | undefined {
 
 /** The 201 body of generate-jitconfig: `{runner: {id, name, ...}, encoded_jit_config}`. */
 export function parseJitBody(body: string): JitRunner | undefined {
-  let parsed: Record<string, unknown>
-  try {
-    parsed = (JSON.parse(body) ?? {}) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
+  const parsed = (parseJson(body) ?? {}) as Record<string, unknown>
   const runner = asRunner(parsed.runner)
   const config = parsed.encoded_jit_config
   if (!runner || typeof config !== 'string' || !config) return undefined
@@ -41,7 +37,7 @@ export function parseJitBody(body: string): JitRunner | undefined {
 
 /** One page of `GET .../actions/runners`: `{total_count, runners: [...]}`. */
 export function parseRunnerPage(body: string): { totalCount: number; runners: ListedRunner[] } | undefined {
-  const parsed = (safeJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }
+  const parsed = (parseJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }
   if (!Array.isArray(parsed.runners) || !Number.isSafeInteger(parsed.total_count)) return undefined
   const runners = parsed.runners.map(asRunner)
   return runners.every(Boolean) ? { totalCount: parsed.total_count as number, runners: runners as ListedRunner[] } : undefined
@@ -65,12 +61,4 @@ export function whySpared(runner: ListedRunner, label: string): SpareReason | un
   if (!carriesLabel(runner, label)) return 'not ours'
   if (neverConnected(runner)) return undefined
   return runner.busy ? 'busy' : 'online'
-}
-
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
 }
