@@ -5,10 +5,9 @@
 // GitHub are in app/: the installation token (installation.ts), its revocation (revoke.ts).
 import { type KeyObject, createPrivateKey } from 'node:crypto'
 import type { Config } from './inputs.js'
-import { MintError, type MintDeps } from './mint.js'
+import { MintError, type MintDeps, spreadFirstRequest } from './mint.js'
 import { systemClock } from './retry.js'
 import { formatMs } from './duration.js'
-import { waitSpread } from './spread.js'
 import { createInstallationToken } from './app/installation.js'
 import { revokeInstallationToken } from './app/revoke.js'
 import { StepBudget } from './app/step-budget.js'
@@ -103,8 +102,7 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   const clock = deps.clock ?? systemClock
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
   // The start spread comes before the first request, the installation lookup; the work gets none.
-  await waitSpread(config.spreadMs, { clock, random: deps.random ?? Math.random, log: deps.log ?? (() => {}), signal: deps.signal })
-  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+  await spreadFirstRequest(config.spreadMs, deps)
   const installation = await createInstallationToken(config, app, deps, budget)
   let handedOverMs = config.timeoutMs
   try {

@@ -172,15 +172,23 @@ export async function retryCall<T>(
   }
 }
 
+/**
+ * The start spread of a step that mints (with a token, or an App's installation token first),
+ * inside a deadline already running. Cancelled during the wait, the step ends before its first request.
+ */
+export async function spreadFirstRequest(spreadMs: number | undefined, deps: MintDeps): Promise<void> {
+  const { clock = systemClock, random = Math.random, log = () => {}, signal } = deps
+  await waitSpread(spreadMs, { clock, random, log, signal })
+  if (signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+}
+
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
   const clock = deps.clock ?? systemClock
-  const log = deps.log ?? (() => {})
   const random = deps.random ?? Math.random
   let serverVersion: string | undefined
   // The step's deadline starts now; the start spread is spent inside it.
   const deadlineMs = clock.now() + config.timeoutMs
-  await waitSpread(config.spreadMs, { clock, random, log, signal: deps.signal })
-  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+  await spreadFirstRequest(config.spreadMs, deps)
 
   try {
     const { value, attempts } = await retryCall(
