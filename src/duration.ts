@@ -1,5 +1,6 @@
-// Durations as the inputs and the command's options take them: a bare number of seconds, or
-// numbers with units. Pure: text in, milliseconds out.
+// Durations: read as the inputs and the command's options take them (a bare number of seconds, or
+// numbers with units), and written as a log line or a message shows them ("850ms", "1.5s", "2m",
+// "1m30s"). Pure: text in, milliseconds out, and back.
 
 const NUMBER = String.raw`(\d+(?:\.\d+)?|\.\d+)`
 // Numbers with units, each unit at most once and largest first: "1h30m", "2m30s", "1s500ms".
@@ -25,3 +26,14 @@ export function parseDuration(text: string): number | undefined {
 /** The longest duration any input accepts: a GitHub-hosted job's own limit. */
 export const MAX_DURATION = '6h'
 export const MAX_DURATION_MS = parseDuration(MAX_DURATION)!
+
+/** How a duration reads in a log line or a message. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`
+  // Rounded to whole seconds first, so 119.6 s reads "2m", not "1m60s".
+  const total = Math.round(ms / 1000)
+  const minutes = Math.floor(total / 60)
+  const seconds = total % 60
+  return seconds ? `${minutes}m${seconds}s` : `${minutes}m`
+}

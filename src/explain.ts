@@ -1,7 +1,7 @@
 // One-line explanations of a failed mint: what went wrong and what to do about it.
 import { type Outcome, SECONDARY_LIMIT_FLOOR_MS, type WaitReason } from './policy.js'
 import { type Scope, scopeName } from './scope.js'
-import { formatMs } from './github.js'
+import { formatMs } from './duration.js'
 import type { AttemptFailure, RetryError } from './retry.js'
 
 /** The scope as messages name it: "repository o/r", "organization acme", "enterprise big". */
@@ -19,6 +19,16 @@ export function requiredPermission(scope: Scope): string {
     case 'enterprise':
       return 'a classic token with the "manage_runners:enterprise" scope'
   }
+}
+
+/**
+ * GitHub's own message, quoted after ours: ` GitHub said: "...".`, or '' when there is none. A
+ * message that ends its own sentence (". ! ?", perhaps before a closing quote or bracket) gets no
+ * second full stop.
+ */
+export function githubSaid(message: string | undefined): string {
+  if (!message) return ''
+  return ` GitHub said: "${message}"${/[.!?…]["')\]]*$/u.test(message) ? '' : '.'}`
 }
 
 /** A wait's reason as the log and the step summary say it. */
@@ -46,7 +56,7 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
     return `Could not reach GitHub: ${detail ?? outcome.code}.`
   }
   const { status, headers, message } = outcome
-  const said = message ? ` GitHub said: "${message}".` : ''
+  const said = githubSaid(message)
   if (status >= 200 && status < 300) {
     return `GitHub answered ${status} but not with the documented token body; no token was produced.`
   }
@@ -100,7 +110,7 @@ export function explainGiveUp(error: RetryError, why: string, timeoutMs: number,
   const found = rateLimit(failure)
   const limit = found && doing ? `while ${doing}, ${found}` : found
   if (!limit) return `${explainStop(failure.stop, attempts, failure.waitMs, timeoutMs)} ${last} ${why}`
-  const said = failure.outcome.kind === 'response' && failure.outcome.message ? ` GitHub said: "${failure.outcome.message}".` : ''
+  const said = failure.outcome.kind === 'response' ? githubSaid(failure.outcome.message) : ''
   if (failure.stop === 'deadline') {
     return `Gave up after ${attempts} attempt(s): ${limit}, and the ${formatMs(timeoutMs)} "timeout" ends before that. ${last} ${NOT_PERMISSION} wait for it to lift, or raise "timeout" to cover the wait.${said}`
   }

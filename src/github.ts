@@ -1,8 +1,11 @@
 // A thin client for GitHub's REST API: one request, bounded in time and size, with the token
-// sent only to the API's own origin. It does not retry; retry.ts does.
-import { subscribe } from 'node:diagnostics_channel'
+// sent only to the API's own origin. It does not retry; retry.ts does. What goes wrong is a
+// NetworkError (network-error.ts); what a proxy adds, proxy.ts handles.
 import type { Socket } from 'node:net'
-import { HttpClient, getProxyUrl, type HttpClientResponse } from '@actions/http-client'
+import { HttpClient, type HttpClientResponse } from '@actions/http-client'
+import { formatMs } from './duration.js'
+import { NetworkError, RedirectError, asNetworkError } from './network-error.js'
+import { collectSockets, proxyOf, viaProxy } from './proxy.js'
 import { escapeControls } from './server-text.js'
 
 export const USER_AGENT = 'mint-runner-token'
@@ -25,23 +28,6 @@ export interface ApiResponse {
   /** Header values with their control characters escaped: whatever prints one prints data. */
   headers: Record<string, string | undefined>
   body: string
-}
-
-/** A request that did not produce an HTTP answer. `code` is Node's error code or our own. */
-export class NetworkError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-/** A redirect we refuse to follow: to another origin it would carry the token elsewhere. */
-export class RedirectError extends NetworkError {
-  constructor(message: string) {
-    super('EREDIRECT', message)
-  }
 }
 
 export async function send(request: ApiRequest): Promise<ApiResponse> {
@@ -73,35 +59,6 @@ function redirectTarget(location: string, from: string): URL {
   }
 }
 
-// Every socket opened while a request is being set up, whatever the agent. http-client's proxy
-// agent (the tunnel package, for https_proxy) opens its CONNECT socket where neither dispose()
-// nor the request can reach it: a request timed out while the proxy held the CONNECT kept the
-// process alive until the proxy gave up. Node announces each new client socket on this channel,
-// synchronously, inside the call that opens it.
-let opening: Set<Socket> | undefined
-subscribe('net.client.socket', (message) => opening?.add((message as { socket: Socket }).socket))
-
-// tunnel builds the Proxy-Authorization header with the deprecated Buffer() (DEP0005); from the
-// bundle, Node prints a warning about it that tells a user nothing. Only that warning, only while
-// a request is being set up, is dropped.
-const emitWarning = process.emitWarning
-process.emitWarning = function (this: unknown, ...args: unknown[]): void {
-  const code = typeof args[1] === 'object' ? (args[1] as { code?: unknown } | null)?.code : args[2]
-  if (opening && code === 'DEP0005') return
-  return (emitWarning as (...a: unknown[]) => void).apply(process, args)
-} as typeof process.emitWarning
-
-/** Calls `open` and returns what it returned and the sockets it opened. */
-export function collectSockets<T>(open: () => T): { value: T; sockets: Set<Socket> } {
-  const sockets = new Set<Socket>()
-  opening = sockets
-  try {
-    return { value: open(), sockets }
-  } finally {
-    opening = undefined
-  }
-}
-
 /** One HTTP exchange. The timeout covers the whole exchange, body included, not just idle time. */
 async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
   if (request.signal?.aborted) throw new NetworkError('ECANCELED', 'cancelled before sending')
@@ -121,20 +78,7 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
     for (const socket of sockets) socket.destroy()
     client.dispose()
   }
-  let timer: NodeJS.Timeout | undefined
-  let onAbort = (): void => {}
-  const cutShort = new Promise<never>((_, reject) => {
-    const stop = (error: NetworkError): void => {
-      tearDown()
-      reject(error)
-    }
-    timer = setTimeout(
-      () => stop(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`)),
-      request.timeoutMs,
-    )
-    onAbort = () => stop(new NetworkError('EABORTED', 'cancelled while waiting for the answer'))
-    request.signal?.addEventListener('abort', onAbort, { once: true })
-  })
+  const limit = cutShort(request, tearDown)
   const exchange = async (): Promise<ApiResponse> => {
     const headers: Record<string, string> = {
       accept: 'application/vnd.github+json',
@@ -151,13 +95,40 @@ async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
     return { status: response.message.statusCode ?? 0, headers: flatten(response.message.headers), body }
   }
   try {
-    return await Promise.race([exchange(), cutShort])
+    return await Promise.race([exchange(), limit.reached])
   } catch (error) {
-    throw viaProxy(asNetworkError(error), proxy, new URL(request.url).host)
+    throw proxy ? viaProxy(error, proxy, new URL(request.url).host) : asNetworkError(error)
   } finally {
-    clearTimeout(timer)
-    request.signal?.removeEventListener('abort', onAbort)
+    limit.clear()
     tearDown()
+  }
+}
+
+/**
+ * What ends an exchange early: its timeout, or the request's signal. Either tears the request
+ * down and rejects `reached`; `clear` removes the timer and the listener once the exchange is over.
+ */
+function cutShort(request: ApiRequest, tearDown: () => void): { reached: Promise<never>; clear: () => void } {
+  let timer: NodeJS.Timeout | undefined
+  let onAbort = (): void => {}
+  const reached = new Promise<never>((_, reject) => {
+    const stop = (error: NetworkError): void => {
+      tearDown()
+      reject(error)
+    }
+    timer = setTimeout(
+      () => stop(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`)),
+      request.timeoutMs,
+    )
+    onAbort = () => stop(new NetworkError('EABORTED', 'cancelled while waiting for the answer'))
+    request.signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  return {
+    reached,
+    clear: () => {
+      clearTimeout(timer)
+      request.signal?.removeEventListener('abort', onAbort)
+    },
   }
 }
 
@@ -171,37 +142,6 @@ const bareIpv6Host = {
   },
   canHandleAuthentication: () => false,
   handleAuthentication: () => Promise.reject(new Error('not an authentication handler')),
-}
-
-/** The proxy http-client will use for `url`, as host:port (never its credentials), and where it was set. */
-interface Proxy {
-  host: string
-  variable: string
-}
-
-function proxyOf(url: string): Proxy | undefined {
-  const proxy = getProxyUrl(url)
-  if (!proxy) return undefined
-  // http-client reads the lower-case name first, as curl does.
-  const lower = url.startsWith('https:') ? 'https_proxy' : 'http_proxy'
-  const variable = process.env[lower] ? lower : lower.toUpperCase()
-  return { host: new URL(proxy).host, variable }
-}
-
-// The tunnel agent reports every failure to open a tunnel as ECONNRESET "tunneling socket could
-// not be established, cause=..." or "statusCode=...": the proxy's failure, not GitHub's.
-const TUNNEL_FAILED = /^tunneling socket could not be established, (?:cause=(.*)|statusCode=(\d+))/s
-
-/** A network error through a proxy names the proxy; a failure to open the tunnel says it was the proxy. */
-function viaProxy(error: NetworkError, proxy: Proxy | undefined, target: string): NetworkError {
-  // A refused redirect or a cancellation is not the proxy's doing.
-  if (!proxy || error instanceof RedirectError || /^E(ABORTED|CANCELED)$/.test(error.code)) return error
-  const named = `the proxy ${proxy.host} from ${proxy.variable}`
-  if (error.code !== 'EPROXY') return new NetworkError(error.code, `${error.message}, through ${named}`)
-  const [, cause, status] = TUNNEL_FAILED.exec(error.message) ?? []
-  if (status) return new NetworkError('EPROXY', `${named} refused the tunnel to ${target} (HTTP ${status})`)
-  const code = /\b(E[A-Z_]+)\b/.exec(cause ?? '')?.[1]
-  return new NetworkError('EPROXY', `could not connect to ${named}: ${code ? describeCode(code) : 'the tunnel failed'}`)
 }
 
 async function readLimited(response: HttpClientResponse): Promise<string> {
@@ -224,38 +164,4 @@ function flatten(headers: Record<string, string | string[] | undefined>): Record
     if (value !== undefined) flat[name] = escapeControls(Array.isArray(value) ? value.join(', ') : value)
   }
   return flat
-}
-
-function asNetworkError(error: unknown): NetworkError {
-  if (error instanceof NetworkError) return error
-  const code = (error as NodeJS.ErrnoException)?.code
-  const message = error instanceof Error ? error.message : String(error)
-  if (/Request timeout/.test(message)) return new NetworkError('ETIMEDOUT', 'the connection went idle')
-  if (TUNNEL_FAILED.test(message)) return new NetworkError('EPROXY', message)
-  return new NetworkError(code ?? 'ENETWORK', code ? describeCode(code) : escapeControls(message))
-}
-
-const CODE_TEXT: Record<string, string> = {
-  ECONNRESET: 'connection reset',
-  ECONNREFUSED: 'connection refused',
-  EPIPE: 'connection closed while sending',
-  ETIMEDOUT: 'timed out',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed temporarily',
-  UND_ERR_SOCKET: 'connection closed',
-  ECONNABORTED: 'connection aborted',
-}
-
-function describeCode(code: string): string {
-  return CODE_TEXT[code] ?? code
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`
-  // Rounded to whole seconds first, so 119.6 s reads "2m", not "1m60s".
-  const total = Math.round(ms / 1000)
-  const minutes = Math.floor(total / 60)
-  const seconds = total % 60
-  return seconds ? `${minutes}m${seconds}s` : `${minutes}m`
 }

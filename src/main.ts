@@ -27,7 +27,7 @@ export const LEDGER_STATE = 'ledger'
  * The action. With no arguments it uses the real toolkit, as @github/local-action calls it; tests
  * pass their own collaborators.
  */
-export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: MintDeps & JitDeps = {}): Promise<void> {
+export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
   maskCredentials(core)
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).

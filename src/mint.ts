@@ -2,11 +2,14 @@
 // and the retry loop around it. Reports progress through `log`; never logs the token.
 import type { Config } from './inputs.js'
 import type { Scope } from './scope.js'
-import { type ApiResponse, NetworkError, formatMs, send } from './github.js'
+import { type ApiResponse, send } from './github.js'
+import { NetworkError } from './network-error.js'
 import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retry, systemClock } from './retry.js'
 import { WAIT_REASONS, describeScope, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
+import { formatMs } from './duration.js'
 import { escapeControls } from './server-text.js'
+import { parseJson } from './json.js'
 import { waitSpread } from './spread.js'
 import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
 
@@ -22,7 +25,10 @@ export interface MintDeps {
   clock?: Clock
   random?: () => number
   log?: (line: string) => void
-  /** Cancels the mint (SIGINT, SIGTERM): the request in flight is torn down and no retry follows. */
+  /**
+   * The step's cancellation, aborted with 'SIGINT' or 'SIGTERM' as its reason: the request in
+   * flight is torn down and no retry follows.
+   */
   signal?: AbortSignal
   /** Every attempt, for the step summary; `detail` is a network error's text, `call` which call it was when not the mint. */
   onAttempt?: (record: ReportedAttempt) => void
@@ -57,26 +63,16 @@ export function tokenUrl(config: Pick<Config, 'apiUrl' | 'scope' | 'type'>): str
 
 /** The documented body: `{token, expires_at}`, both non-empty strings. */
 export function parseTokenBody(body: string): { token: string; expiresAt: string } | undefined {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return undefined
-  }
-  const { token, expires_at: expiresAt } = (parsed ?? {}) as Record<string, unknown>
+  const { token, expires_at: expiresAt } = (parseJson(body) ?? {}) as Record<string, unknown>
   if (typeof token !== 'string' || !token || typeof expiresAt !== 'string' || !expiresAt) return undefined
   return { token, expiresAt }
 }
 
 /** GitHub's error `message`, if the body has one: at most 200 characters, control characters escaped. */
 export function githubMessage(body: string): string | undefined {
-  try {
-    const message = (JSON.parse(body) as { message?: unknown })?.message
-    if (typeof message === 'string' && message.trim()) return escapeControls([...message.trim()].slice(0, 200).join(''))
-  } catch {
-    // Not JSON: a proxy's HTML page, say. Nothing worth quoting.
-  }
-  return undefined
+  // Not JSON (a proxy's HTML page, say), or no message: nothing worth quoting.
+  const message = (parseJson(body) as { message?: unknown } | undefined)?.message
+  return typeof message === 'string' && message.trim() ? escapeControls([...message.trim()].slice(0, 200).join('')) : undefined
 }
 
 export function responseOutcome(response: ApiResponse, validBody?: boolean): Outcome {
@@ -187,15 +183,23 @@ export function mintedLine(config: Pick<Config, 'type' | 'scope'>, minted: Minte
   return `Minted a ${config.type} token for ${describeScope(config.scope)}; it expires at ${minted.expiresAt} (${minted.attempts} attempt(s)).`
 }
 
+/**
+ * The start spread of a step that mints (with a token, or an App's installation token first),
+ * inside a deadline already running. Cancelled during the wait, the step ends before its first request.
+ */
+export async function spreadFirstRequest(spreadMs: number | undefined, deps: MintDeps): Promise<void> {
+  const { clock = systemClock, random = Math.random, log = () => {}, signal } = deps
+  await waitSpread(spreadMs, { clock, random, log, signal })
+  if (signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+}
+
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
   const clock = deps.clock ?? systemClock
-  const log = deps.log ?? (() => {})
   const random = deps.random ?? Math.random
   let serverVersion: string | undefined
   // The step's deadline starts now; the start spread is spent inside it.
   const deadlineMs = clock.now() + config.timeoutMs
-  await waitSpread(config.spreadMs, { clock, random, log, signal: deps.signal })
-  if (deps.signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+  await spreadFirstRequest(config.spreadMs, deps)
 
   try {
     const { value, attempts } = await retryCall(

@@ -38,9 +38,9 @@ const FLOOR: Decision = { action: 'retry', why: 'rate-limit-floor', minimumMs: S
 const TRANSIENT_STATUSES = new Set([408, 500, 502, 503, 504])
 
 // Network failures that no retry can fix: the host does not resolve, TLS says it is not GitHub,
-// or a redirect would take the token to another host.
+// a redirect would take the token to another host, or the proxy refuses our credentials (407).
 export const PERMANENT_NETWORK_CODES =
-  /^(ENOTFOUND|EREDIRECT|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
+  /^(ENOTFOUND|EREDIRECT|EPROXYAUTH|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
 
 /**
  * Decides what to do after an attempt. `wallNowMs` is the local wall clock (epoch ms); the answer's

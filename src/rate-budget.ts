@@ -3,10 +3,13 @@
 // having spent the rest of the hour's limit of a token other automation may share. GET /rate_limit
 // costs nothing against that limit. The check is advisory: if it cannot be made, the batch runs.
 import type { Config } from './inputs.js'
-import { NetworkError, formatMs, send } from './github.js'
+import { send } from './github.js'
+import { NetworkError } from './network-error.js'
+import { formatMs } from './duration.js'
 import { MintError, githubMessage } from './mint.js'
 import type { Clock } from './retry.js'
 import { parseHttpDate } from './policy.js'
+import { parseJson } from './json.js'
 
 /** One try, this long at most: the check must never hold up a batch it cannot judge. */
 export const RATE_CHECK_TIMEOUT_MS = 5000
@@ -33,12 +36,8 @@ export interface CoreLimit {
 
 /** `resources.core` of a GET /rate_limit answer; undefined when the body is not that. */
 export function parseCoreLimit(body: string): CoreLimit | undefined {
-  let core: Record<string, unknown>
-  try {
-    core = ((JSON.parse(body) as { resources?: { core?: unknown } })?.resources?.core ?? {}) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
+  const parsed = parseJson(body) as { resources?: { core?: unknown } } | undefined
+  const core = (parsed?.resources?.core ?? {}) as Record<string, unknown>
   const { limit, remaining, reset } = core
   const whole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
   if (!whole(limit) || !whole(remaining) || !whole(reset)) return undefined

@@ -2,7 +2,7 @@
 // its own token, their first requests would all land together, and even perfect backoff cannot
 // avoid one failed request per client beyond what the server admits at once. A random wait before
 // the first request, uniform up to `spread`, turns that instant into a stream the server can take.
-import { formatMs } from './github.js'
+import { formatMs } from './duration.js'
 import type { Clock } from './retry.js'
 
 /** The wait before the first request: uniform in [0, spreadMs), from a `random` in [0, 1). */

@@ -3,7 +3,7 @@
 // headers of the last answer. It holds no secret: no token, no config, only chosen headers. Cells
 // are escaped here, since @actions/core writes table cells into the HTML as they are.
 import type * as actionsCore from '@actions/core'
-import { formatMs } from './github.js'
+import { formatMs } from './duration.js'
 import { WAIT_REASONS, outcomeLabel } from './explain.js'
 import type { ReportedAttempt } from './retry.js'
 import { escapeControls, escapeHtml } from './server-text.js'

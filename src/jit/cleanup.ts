@@ -2,23 +2,22 @@
 // and the post step. Only a runner that carries the step's ownership label and never connected is
 // deleted; each outcome is counted as what it is, and only a confirmed absence leaves the ledger.
 import type { ApiResponse } from '../github.js'
-import { formatMs } from '../github.js'
+import { formatMs } from '../duration.js'
 import type { Outcome } from '../policy.js'
 import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../retry.js'
-import { explainFailure } from '../explain.js'
+import { explainFailure, githubSaid } from '../explain.js'
 import { failureLine, responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
 import type { LedgerEntry } from './ledger.js'
-import { type LastSeen, findByName } from './lookup.js'
-import { type ListedRunner, asRunner, safeJson, whySpared } from './runners.js'
-import { Halted, type Session, networkOutcome } from './session.js'
+import { findByName } from './lookup.js'
+import { type ListedRunner, type SpareReason, asRunner, whySpared } from './runners.js'
+import { parseJson } from '../json.js'
+import { Halted, type LastSeen, type Session } from './session.js'
 
 /** How long the rollback of a failed batch and the post step may take at most. */
 export const CLEANUP_TIMEOUT_MS = 60_000
 /** A name not listed is looked up again, with backoff, for this long: a listing can lag behind a registration. */
 export const LISTING_PATIENCE_MS = 10_000
-
-export type SpareReason = 'online' | 'busy' | 'not ours'
 
 export interface Removal {
   /** GitHub confirmed the delete (204). */
@@ -71,24 +70,15 @@ async function removeOne(
   let notListed = false
   let notListedSince: number | undefined
   const done = (verdict: Verdict): AttemptResult<Verdict> => ({ value: verdict, outcome: { kind: 'response', status: 200, headers: {} } })
-  const call = async (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> => {
-    try {
-      const response = await session.request(method, `${session.base}/${id}`, { timeoutMs, deadline })
-      last.requestId = response.headers['x-github-request-id']
-      return response
-    } catch (error) {
-      const { outcome, detail } = networkOutcome(error)
-      last.detail = detail
-      return { outcome }
-    }
-  }
+  const call = (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> =>
+    session.exchange(method, `${session.base}/${id}`, { timeoutMs, deadline }, last)
   /** GET by id: the runner, or a verdict (404: gone), or an outcome to retry. */
   const look = async (id: number, timeoutMs: number): Promise<ListedRunner | AttemptResult<Verdict>> => {
     const looked = await call('GET', id, timeoutMs)
     if ('outcome' in looked) return looked
     if (looked.status === 404) return done({ kind: 'gone' })
     if (looked.status !== 200) return { outcome: responseOutcome(looked) }
-    return asRunner(safeJson(looked.body)) ?? { outcome: responseOutcome(looked, false) }
+    return asRunner(parseJson(looked.body)) ?? { outcome: responseOutcome(looked, false) }
   }
   const spareOrDelete = async (runner: ListedRunner, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
     const why = whySpared(runner, ledger.label)
@@ -154,9 +144,10 @@ function removalLine(failure: AttemptFailure, notListed: boolean, last: LastSeen
 function removalError(failure: AttemptFailure | undefined, session: Session, last: LastSeen): string {
   if (!failure) return 'the cleanup deadline came before the next request'
   const { outcome } = failure
-  const said = outcome.kind === 'response' && outcome.message ? ` GitHub said: "${outcome.message}".` : ''
   const refused = outcome.kind === 'response' && outcome.status === 422
-  const why = refused ? `GitHub refused to delete it (422).${said}` : explainFailure(outcome, session.config.scope, last.detail)
+  const why = refused
+    ? `GitHub refused to delete it (422).${githubSaid(outcome.message)}`
+    : explainFailure(outcome, session.config.scope, last.detail)
   const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
   if (failure.stop === 'deadline') return `the next wait (${formatMs(failure.waitMs ?? 0)}) would pass the cleanup deadline. ${why}${id}`
   if (failure.stop === 'aborted') return `stopped at the cleanup deadline. ${why}${id}`

@@ -4,10 +4,12 @@
 // the runner's own config.sh --runnergroup matches them (ordinal, ignoring case); an exact match wins.
 import type { Config } from '../inputs.js'
 import { shown } from '../input-values.js'
-import { type ApiResponse, NetworkError, send } from '../github.js'
+import { type ApiResponse, send } from '../github.js'
+import { NetworkError } from '../network-error.js'
 import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
 import { MintError, failureLine, responseOutcome, scopePath } from '../mint.js'
+import { parseJson } from '../json.js'
 
 export const GROUPS_PER_PAGE = 100
 /** Pages read at most (5,000 groups): a server that keeps sending full pages must not hold the step. */
@@ -26,12 +28,7 @@ export function groupsUrl(config: Pick<Config, 'apiUrl' | 'scope'>, page: number
 
 /** One page of the listing: `{total_count, runner_groups: [{id, name, ...}]}`; undefined when it is not that. */
 export function parseGroupPage(body: string): { totalCount: number; groups: RunnerGroup[] } | undefined {
-  let parsed: { total_count?: unknown; runner_groups?: unknown }
-  try {
-    parsed = (JSON.parse(body) ?? {}) as typeof parsed
-  } catch {
-    return undefined
-  }
+  const parsed = (parseJson(body) ?? {}) as { total_count?: unknown; runner_groups?: unknown }
   const { total_count: totalCount, runner_groups: listed } = parsed
   if (!Number.isSafeInteger(totalCount) || (totalCount as number) < 0 || !Array.isArray(listed)) return undefined
   const groups: RunnerGroup[] = []

@@ -3,6 +3,7 @@
 // not exist. The action persists it as state at every change (core.saveState appends to the
 // GITHUB_STATE file synchronously), so a step killed at any moment leaves the post step a list.
 import { randomInt } from 'node:crypto'
+import { parseJson } from '../json.js'
 
 export interface LedgerEntry {
   name: string
@@ -127,12 +128,7 @@ export class Ledger {
    * ours to trust (no valid label): then nothing can be proven ours and nothing is deleted.
    */
   static fromState(text: string): Ledger | undefined {
-    let saved: Partial<SavedLedger>
-    try {
-      saved = (JSON.parse(text) ?? {}) as Partial<SavedLedger>
-    } catch {
-      return undefined
-    }
+    const saved = (parseJson(text) ?? {}) as Partial<SavedLedger>
     if (typeof saved.label !== 'string' || !LABEL.test(saved.label) || !Array.isArray(saved.runners)) return undefined
     const ledger = new Ledger(saved.label)
     for (const runner of saved.runners) {

@@ -5,7 +5,7 @@ import type { Outcome } from '../policy.js'
 import { responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
 import { type ListedRunner, parseRunnerPage } from './runners.js'
-import { type Session, networkOutcome } from './session.js'
+import type { LastSeen, Session } from './session.js'
 
 const PER_PAGE = 100
 /** 10,000 runners: far more than a scope holds; a guard against a server whose pages never end. */
@@ -13,24 +13,11 @@ const MAX_PAGES = 100
 
 export type Found = { runner: ListedRunner } | { notListed: true } | { outcome: Outcome }
 
-/** What the latest request of a lookup showed, for the caller's log line. */
-export interface LastSeen {
-  requestId?: string
-  detail?: string
-}
-
 export async function findByName(session: Session, name: string, timeoutMs: number, deadline: Deadline, last: LastSeen): Promise<Found> {
   for (let page = 1; page <= MAX_PAGES; page++) {
     const url = `${session.base}?name=${encodeURIComponent(name)}&per_page=${PER_PAGE}&page=${page}`
-    let response
-    try {
-      response = await session.request('GET', url, { timeoutMs, deadline })
-    } catch (error) {
-      const { outcome, detail } = networkOutcome(error)
-      last.detail = detail
-      return { outcome }
-    }
-    last.requestId = response.headers['x-github-request-id']
+    const response = await session.exchange('GET', url, { timeoutMs, deadline }, last)
+    if ('outcome' in response) return response
     if (response.status !== 200) return { outcome: responseOutcome(response) }
     const listed = parseRunnerPage(response.body)
     if (!listed) return { outcome: responseOutcome(response, false) }

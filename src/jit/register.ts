@@ -4,18 +4,17 @@
 // our own runner: we look it up, and only if it carries this step's ownership label and never
 // connected do we delete it and register it again.
 import type { Config } from '../inputs.js'
-import type { ApiResponse } from '../github.js'
 import type { Outcome } from '../policy.js'
 import { type AttemptResult, RetryError, retry } from '../retry.js'
 import type { SharedRetryBudget } from '../limiter.js'
-import { explainFailure, explainGiveUp } from '../explain.js'
+import { explainFailure, explainGiveUp, githubSaid } from '../explain.js'
 import { explainJitUnsupported } from '../ghes.js'
 import { failureLine, responseOutcome } from '../mint.js'
 import type { Deadline } from './deadline.js'
 import { jitBody } from './names.js'
 import { type JitRunner, parseJitBody, whySpared } from './runners.js'
-import { type LastSeen, findByName } from './lookup.js'
-import { Halted, type Session, networkOutcome, unknownOutcome } from './session.js'
+import { findByName } from './lookup.js'
+import { Halted, type LastSeen, type Session, unknownOutcome } from './session.js'
 
 /** Registers one runner under `name`, retrying through the shared budget; recovers our own 409s. */
 export async function mintOne(name: string, session: Session, budget: SharedRetryBudget, deadline: Deadline): Promise<JitRunner> {
@@ -41,17 +40,12 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
 
   /** One generate-jitconfig request; after our own leftover is deleted, one more straight away. */
   async function register(timeoutMs: number, mayReclaim: boolean): Promise<AttemptResult<JitRunner>> {
-    let response: ApiResponse
-    try {
-      const onSend = (): void => ledger.sending(name)
-      response = await session.request('POST', `${session.base}/generate-jitconfig`, { timeoutMs, deadline, body, onSend })
-    } catch (error) {
-      const { outcome, detail } = networkOutcome(error)
-      last.detail = detail
-      settle(outcome)
-      return { outcome }
+    const onSend = (): void => ledger.sending(name)
+    const response = await session.exchange('POST', `${session.base}/generate-jitconfig`, { timeoutMs, deadline, body, onSend }, last)
+    if ('outcome' in response) {
+      settle(response.outcome)
+      return response
     }
-    last.requestId = response.headers['x-github-request-id']
     if (response.status >= 200 && response.status < 300) {
       const runner = parseJitBody(response.body)
       if (!runner) {
@@ -97,15 +91,8 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
     session.log(
       `Runner "${name}" (id ${runner.id}) was registered by an attempt whose answer was lost; deleting it and registering it again.`,
     )
-    let deleted: ApiResponse
-    try {
-      deleted = await session.request('DELETE', `${session.base}/${runner.id}`, { timeoutMs, deadline })
-    } catch (error) {
-      const { outcome, detail } = networkOutcome(error)
-      last.detail = detail
-      return { outcome }
-    }
-    last.requestId = deleted.headers['x-github-request-id']
+    const deleted = await session.exchange('DELETE', `${session.base}/${runner.id}`, { timeoutMs, deadline }, last)
+    if ('outcome' in deleted) return deleted
     if (deleted.status !== 204 && deleted.status !== 404) return { outcome: responseOutcome(deleted) }
     ledger.gone(name)
     return 'deleted'
@@ -139,8 +126,7 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
     return `GitHub answered ${outcome.status} but not with the documented {runner, encoded_jit_config} body.`
   }
   if (outcome.kind === 'response' && outcome.status === 422) {
-    const said = outcome.message ? ` GitHub said: "${outcome.message}".` : ''
-    return `GitHub could not process the runner (422): check "labels", "runner-group-id" and "work-folder", and that self-hosted runners are allowed here.${said}`
+    return `GitHub could not process the runner (422): check "labels", "runner-group-id" and "work-folder", and that self-hosted runners are allowed here.${githubSaid(outcome.message)}`
   }
   return explainJitUnsupported(outcome) ?? explainFailure(outcome, config.scope, detail)
 }

@@ -1,17 +1,12 @@
 // GitHub's runner objects as this action reads them: the 201 of generate-jitconfig, a page of a
 // listing, one runner; and the questions asked of a runner before deleting it (is it ours, did it
 // ever connect).
+import { parseJson } from '../json.js'
 
 export interface JitRunner {
   id: number
   name: string
   encodedJitConfig: string
-}
-
-/** A runner this step may have registered: the id once GitHub told us, else only the name. */
-export interface RunnerRef {
-  id?: number
-  name: string
 }
 
 export interface ListedRunner {
@@ -33,12 +28,7 @@ export function asRunner(value: unknown): ListedRunner | undefined {
 
 /** The 201 body of generate-jitconfig: `{runner: {id, name, ...}, encoded_jit_config}`. */
 export function parseJitBody(body: string): JitRunner | undefined {
-  let parsed: Record<string, unknown>
-  try {
-    parsed = (JSON.parse(body) ?? {}) as Record<string, unknown>
-  } catch {
-    return undefined
-  }
+  const parsed = (parseJson(body) ?? {}) as Record<string, unknown>
   const runner = asRunner(parsed.runner)
   const config = parsed.encoded_jit_config
   if (!runner || typeof config !== 'string' || !config) return undefined
@@ -47,7 +37,7 @@ export function parseJitBody(body: string): JitRunner | undefined {
 
 /** One page of `GET .../actions/runners`: `{total_count, runners: [...]}`. */
 export function parseRunnerPage(body: string): { totalCount: number; runners: ListedRunner[] } | undefined {
-  const parsed = (safeJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }
+  const parsed = (parseJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }
   if (!Array.isArray(parsed.runners) || !Number.isSafeInteger(parsed.total_count)) return undefined
   const runners = parsed.runners.map(asRunner)
   return runners.every(Boolean) ? { totalCount: parsed.total_count as number, runners: runners as ListedRunner[] } : undefined
@@ -63,18 +53,12 @@ export function carriesLabel(runner: ListedRunner, label: string): boolean {
   return runner.labels.some((l) => l.name.toLowerCase() === label.toLowerCase())
 }
 
-/** Why a runner is left alone, or undefined when it is ours and never connected. */
-export function whySpared(runner: ListedRunner, label: string): 'not ours' | 'busy' | 'online' | undefined {
-  if (!carriesLabel(runner, label)) return 'not ours'
-  if (runner.busy) return 'busy'
-  if (runner.status !== 'offline') return 'online'
-  return undefined
-}
+/** Why a runner is left alone: it is not this step's, or a host holds it. */
+export type SpareReason = 'not ours' | 'busy' | 'online'
 
-export function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
+/** Why a runner is left alone, or undefined when it is ours and never connected. */
+export function whySpared(runner: ListedRunner, label: string): SpareReason | undefined {
+  if (!carriesLabel(runner, label)) return 'not ours'
+  if (neverConnected(runner)) return undefined
+  return runner.busy ? 'busy' : 'online'
 }

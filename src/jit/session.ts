@@ -1,27 +1,23 @@
 // What the requests of one JIT step share: the API base and token, the limiter (requests in
 // flight, rate-limit pauses), the deadline checks, and the ledger of runners it may have registered.
 import type { Config } from '../inputs.js'
-import { type ApiResponse, NetworkError, formatMs, send } from '../github.js'
+import { type ApiResponse, send } from '../github.js'
+import { NetworkError } from '../network-error.js'
+import { formatMs } from '../duration.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
-import { type Clock, type ReportedAttempt, type RetryOptions, latestStart, systemClock } from '../retry.js'
+import { type Clock, type RetryOptions, latestStart, systemClock } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
-import { responseOutcome, scopePath } from '../mint.js'
+import { type MintDeps, responseOutcome, scopePath } from '../mint.js'
 import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
 import type { Deadline } from './deadline.js'
 import type { Ledger } from './ledger.js'
 
-export interface JitDeps {
-  clock?: Clock
-  random?: () => number
-  log?: (line: string) => void
+/** What a mint takes, and what only a JIT step needs besides. */
+export interface JitDeps extends MintDeps {
   /** Called with every encoded_jit_config the moment it arrives, before anything else sees it. */
   mask?: (secret: string) => void
   /** The step's ledger (its ownership label, persisted as the caller chooses); else an unsaved one. */
   ledger?: Ledger
-  /** Aborted with 'SIGINT' or 'SIGTERM' as its reason when the step is cancelled. */
-  signal?: AbortSignal
-  /** Every attempt at registering a runner, for the step summary. */
-  onAttempt?: (record: ReportedAttempt) => void
   /** Where the batch's limiter and budget stand at the end, for the log and the benchmark. */
   onStats?: (stats: BatchStats) => void
 }
@@ -66,6 +62,12 @@ function signalOf(result: { value?: ApiResponse; error?: unknown }, rateLimited:
 
 /** The phase was halted (the batch failed elsewhere, the step was cancelled) before this request was sent. */
 export class Halted extends Error {}
+
+/** What the latest request of an attempt showed, for its log line and its error. */
+export interface LastSeen {
+  requestId?: string
+  detail?: string
+}
 
 export interface RequestOptions {
   timeoutMs: number
@@ -134,6 +136,28 @@ export class Session {
     }
   }
 
+  /**
+   * request(), recording in `last` what it showed (GitHub's request id, or a network error's
+   * text): the answer, or the outcome of a request that got none.
+   */
+  async exchange(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    options: RequestOptions,
+    last: LastSeen,
+  ): Promise<ApiResponse | { outcome: Outcome }> {
+    try {
+      const response = await this.request(method, url, options)
+      last.requestId = response.headers['x-github-request-id']
+      return response
+    } catch (error) {
+      // Anything but a NetworkError (Halted, a bug) propagates.
+      if (!(error instanceof NetworkError)) throw error
+      last.detail = error.message
+      return { outcome: { kind: 'network', code: error.code } }
+    }
+  }
+
   /** A rate limit holds the whole step, not just the request that was told. True when it was one. */
   private notePause(response: ApiResponse | undefined): boolean {
     if (!response || (response.status !== 429 && response.status !== 403)) return false
@@ -156,10 +180,4 @@ export class Session {
         outcome.kind === 'network' && outcome.code === 'EDEADLINE' ? { action: 'fail' } : decide(outcome, now, earlier401s),
     }
   }
-}
-
-/** Turns a thrown NetworkError into an outcome; anything else is a bug and propagates. */
-export function networkOutcome(error: unknown): { outcome: Outcome; detail: string } {
-  if (!(error instanceof NetworkError)) throw error
-  return { outcome: { kind: 'network', code: error.code }, detail: error.message }
 }

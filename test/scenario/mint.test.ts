@@ -520,6 +520,29 @@ describe('not retried', () => {
     { status: 410, expect: /gone \(410\)/ },
     { status: 422, expect: /could not process.*\(422\)/ },
   ]
+  test("GitHub's message is quoted with one full stop, whether or not it ends a sentence itself", async () => {
+    const cases = [
+      { status: 404, message: 'Not Found', quoted: 'GitHub said: "Not Found". (GitHub request id' },
+      { status: 422, message: 'Validation Failed.', quoted: 'GitHub said: "Validation Failed." (GitHub request id' },
+      { status: 400, message: 'Is this JSON?', quoted: 'GitHub said: "Is this JSON?" (GitHub request id' },
+    ]
+    for (const { status, message, quoted } of cases) {
+      github.faults.push({ status, body: { message } })
+      const run = await mint()
+      assert.equal(run.exitCode, 1)
+      assert.ok(errorLine(run).includes(quoted), errorLine(run))
+      assert.doesNotMatch(errorLine(run), /[.?]"\./)
+    }
+    // A rate limit past the timeout quotes GitHub last, at the end of the line.
+    github.faults.push({
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600) },
+      body: { message: 'API rate limit exceeded for user ID 1.' },
+    })
+    const limited = await mint({ timeout: '1m' })
+    assert.match(errorLine(limited), / GitHub said: "API rate limit exceeded for user ID 1\."$/)
+  })
+
   for (const { status, expect } of permanent) {
     test(`${status} fails after one request with a clear message`, async () => {
       github.faults.push({ status, body: { message: `stand-in says ${status}` } }, { status: 201 })

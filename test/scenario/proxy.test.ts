@@ -139,6 +139,47 @@ describe('a proxy that fails', () => {
     assert.equal(github.requests.length, 0)
   })
 
+  test('a 407 (wrong proxy credentials) fails at once, naming the proxy and saying to check the credentials', async () => {
+    const wrong = proxyUrl.replace(CREDENTIALS, 'proxy-user:proxy-Wrong-4567')
+    const run = await runAction(
+      { 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl, ...RETRY, 'max-attempts': '4' },
+      behindProxy(wrong),
+    )
+    assert.equal(run.exitCode, 1, run.stdout + run.stderr)
+    assert.equal(proxy.connects.length, 1, 'a 407 is not retried')
+    assert.equal(github.requests.length, 0)
+    assert.equal(run.outputs.attempts, '1')
+    const error = run.lines.find((line) => line.startsWith('::error::')) ?? ''
+    assert.match(
+      error,
+      /^::error::Could not reach GitHub: the proxy 127\.0\.0\.1:\d+ from https_proxy refused the tunnel to stand-in\.test:\d+: it did not accept the credentials in https_proxy \(HTTP 407 Proxy Authentication Required\); check the user name and password in https_proxy\.$/,
+    )
+    assert.match(run.stdout, /Attempt 1\/4 failed: EPROXYAUTH \(.*\); not retrying\./)
+    assert.doesNotMatch(run.stdout + run.stderr + run.summary, /proxy-Wrong|proxy-Secret|proxy-user/)
+  })
+
+  test('the command: a 407 when https_proxy has no credentials fails at once and says to add them', async () => {
+    const bare = proxyUrl.replace(`${CREDENTIALS}@`, '')
+    const run = await runCli(
+      [
+        '--repository',
+        'octo-org/octo-repo',
+        '--api-url',
+        apiUrl,
+        ...Object.entries({ ...RETRY, 'max-attempts': '4' }).flatMap(([name, value]) => [`--${name}`, value]),
+      ],
+      { GITHUB_TOKEN: TOKEN, ...behindProxy(bare) },
+    )
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.equal(proxy.connects.length, 1, 'a 407 is not retried')
+    assert.equal(proxy.connects[0].proxyAuthorization, undefined)
+    assert.match(
+      run.stderr,
+      /the proxy 127\.0\.0\.1:\d+ from https_proxy refused the tunnel to stand-in\.test:\d+: it requires credentials \(HTTP 407 Proxy Authentication Required\) and https_proxy has none; check the credentials in https_proxy \(http:\/\/USER:PASSWORD@127\.0\.0\.1:\d+\)\./,
+    )
+    assert.equal(run.stdout, '')
+  })
+
   test('a proxy that refuses the tunnel is named with its status', async () => {
     proxy.plan.push(403)
     const run = await runCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--max-attempts', '1'], {

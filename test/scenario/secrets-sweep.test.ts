@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { runAction } from '../support/run-action.js'
-import { appJwt, readPrivateKey } from '../../src/app.js'
+import { readPrivateKey } from '../../src/app.js'
+import { appJwt } from '../../src/app/jwt.js'
 
 const TOKEN = 'ghp_SweepCallerToken0123456789abcdef'
 let dir: string

@@ -1,21 +1,12 @@
-// GitHub App authentication (src/app.ts): the key, the JWT, and the flow from App credentials to
+// GitHub App authentication (src/app.ts, src/app/): the key, the JWT, and the flow from App credentials to
 // an installation token against the loopback stand-in, with an injected clock so the shared
 // deadline and attempt budget can be driven exactly.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, verify } from 'node:crypto'
-import {
-  JWT_BACKDATE_S,
-  JWT_LIFETIME_S,
-  accessTokenBody,
-  appJwt,
-  installationUrl,
-  parseInstallation,
-  privateKeySecrets,
-  readPrivateKey,
-  unescapePem,
-  withInstallationToken,
-} from '../../src/app.js'
+import { privateKeySecrets, readPrivateKey, unescapePem, withInstallationToken } from '../../src/app.js'
+import { JWT_BACKDATE_S, JWT_LIFETIME_S, appJwt } from '../../src/app/jwt.js'
+import { accessTokenBody, installationUrl, parseInstallation } from '../../src/app/endpoints.js'
 import { type Config, parseInputs } from '../../src/inputs.js'
 import { MintError, mintToken } from '../../src/mint.js'
 import { run } from '../../src/main.js'

@@ -1,7 +1,15 @@
 // The one-line explanations a user reads when a mint fails.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { describeScope, explainFailure, explainGiveUp, explainStop, outcomeLabel, requiredPermission } from '../../src/explain.js'
+import {
+  describeScope,
+  explainFailure,
+  explainGiveUp,
+  explainStop,
+  githubSaid,
+  outcomeLabel,
+  requiredPermission,
+} from '../../src/explain.js'
 import { type AttemptFailure, RetryError } from '../../src/retry.js'
 import type { Scope } from '../../src/scope.js'
 import type { Outcome } from '../../src/policy.js'
@@ -44,6 +52,20 @@ describe('explain', () => {
       'Could not reach GitHub: connection refused.',
     )
     assert.equal(explainFailure({ kind: 'network', code: 'ECONNREFUSED' }, repo), 'Could not reach GitHub: ECONNREFUSED.')
+  })
+
+  test("GitHub's message is quoted with exactly one full stop", () => {
+    assert.equal(githubSaid(undefined), '')
+    assert.equal(githubSaid(''), '')
+    assert.equal(githubSaid('Not Found'), ' GitHub said: "Not Found".')
+    assert.equal(githubSaid('Bad credentials.'), ' GitHub said: "Bad credentials."')
+    assert.equal(githubSaid('Slow down!'), ' GitHub said: "Slow down!"')
+    assert.equal(githubSaid('Is this JSON?'), ' GitHub said: "Is this JSON?"')
+    assert.equal(githubSaid('Wait…'), ' GitHub said: "Wait…"')
+    assert.equal(githubSaid('See the docs (link.)'), ' GitHub said: "See the docs (link.)"')
+    assert.equal(githubSaid('Name "x" is "taken."'), ' GitHub said: "Name "x" is "taken.""')
+    assert.equal(githubSaid('Version 1.2'), ' GitHub said: "Version 1.2".')
+    assert.equal(githubSaid('Odd: "quoted"'), ' GitHub said: "Odd: "quoted"".')
   })
 
   test('each status, with what GitHub said', () => {

@@ -18,7 +18,7 @@ import {
   unknownGroupMessage,
 } from '../../src/jit/groups.js'
 import { MintError, mintToken } from '../../src/mint.js'
-import { formatMs } from '../../src/github.js'
+import { formatMs } from '../../src/duration.js'
 import { mintRunners } from '../../src/jit/batch.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { GitHubContract } from '../support/github-contract.js'

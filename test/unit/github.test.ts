@@ -2,7 +2,10 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { NetworkError, RedirectError, collectSockets, formatMs, send } from '../../src/github.js'
+import { send } from '../../src/github.js'
+import { NetworkError, RedirectError } from '../../src/network-error.js'
+import { collectSockets } from '../../src/proxy.js'
+import { formatMs } from '../../src/duration.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 

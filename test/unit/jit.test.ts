@@ -4,7 +4,7 @@ import { parseInputs } from '../../src/inputs.js'
 import { InputError } from '../../src/input-values.js'
 import { parseLabels } from '../../src/jit/inputs.js'
 import { jitBody, runnerNames } from '../../src/jit/names.js'
-import { neverConnected, parseJitBody } from '../../src/jit/runners.js'
+import { neverConnected, parseJitBody, whySpared } from '../../src/jit/runners.js'
 
 /** A random source that plays `values` in a loop. */
 function sequence(...values: number[]): () => number {
@@ -163,5 +163,21 @@ describe('generate-jitconfig shapes', () => {
     assert.equal(neverConnected({ status: 'offline', busy: false }), true)
     assert.equal(neverConnected({ status: 'online', busy: false }), false)
     assert.equal(neverConnected({ status: 'offline', busy: true }), false)
+  })
+  test('a runner is spared unless it carries the label (any case) and never connected', () => {
+    const runner = (status: string, busy: boolean, labels = ['self-hosted', 'mrt-abcdefghij']) => ({
+      id: 1,
+      name: 'r',
+      status,
+      busy,
+      labels: labels.map((name) => ({ name })),
+    })
+    assert.equal(whySpared(runner('offline', false), 'mrt-abcdefghij'), undefined)
+    assert.equal(whySpared(runner('offline', false, ['MRT-ABCDEFGHIJ']), 'mrt-abcdefghij'), undefined)
+    assert.equal(whySpared(runner('offline', true), 'mrt-abcdefghij'), 'busy')
+    assert.equal(whySpared(runner('online', true), 'mrt-abcdefghij'), 'busy')
+    assert.equal(whySpared(runner('online', false), 'mrt-abcdefghij'), 'online')
+    assert.equal(whySpared(runner('offline', false, ['self-hosted']), 'mrt-abcdefghij'), 'not ours')
+    assert.equal(whySpared(runner('online', true, ['self-hosted']), 'mrt-abcdefghij'), 'not ours')
   })
 })

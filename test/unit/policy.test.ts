@@ -49,6 +49,11 @@ describe('decide', () => {
     }
   })
 
+  test("a proxy's 407 (EPROXYAUTH) is permanent; its other failures to open a tunnel (EPROXY) are retried", () => {
+    assert.deepEqual(decide({ kind: 'network', code: 'EPROXYAUTH' }, NOW), { action: 'fail' })
+    assert.deepEqual(decide({ kind: 'network', code: 'EPROXY' }, NOW), { action: 'retry', why: 'backoff' })
+  })
+
   test('2xx is 200 to 299', () => {
     assert.deepEqual(decide(response(299, {}, undefined, true), NOW), { action: 'succeed' })
     assert.deepEqual(decide(response(299, {}, undefined, false), NOW), { action: 'retry', why: 'backoff' })
