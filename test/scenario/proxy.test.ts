@@ -52,6 +52,16 @@ function behindProxy(httpsProxy = proxyUrl): Record<string, string> {
 
 const RETRY = { 'attempt-timeout': '1s', 'initial-delay': '10ms', 'max-delay': '50ms' }
 
+/** The command, minting through the proxy with quick retries; killed if it outlives KILL_AFTER_MS. */
+function mintWithTheCommand(): ReturnType<typeof runCli> {
+  const retry = Object.entries(RETRY).flatMap(([name, value]) => [`--${name}`, value])
+  return runCli(
+    ['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, ...retry],
+    { GITHUB_TOKEN: TOKEN, ...behindProxy() },
+    { timeoutMs: KILL_AFTER_MS },
+  )
+}
+
 describe('through a CONNECT proxy', () => {
   test('the action mints through the tunnel, with the proxy credentials and no deprecation warning', async () => {
     const run = await runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl }, behindProxy())
@@ -87,17 +97,7 @@ describe('through a CONNECT proxy', () => {
 
   test('the command: a CONNECT the proxy holds times out, attempt 2 mints, and the process exits at once', async () => {
     proxy.plan.push('hold')
-    const run = await runCli(
-      [
-        '--repository',
-        'octo-org/octo-repo',
-        '--api-url',
-        apiUrl,
-        ...Object.entries(RETRY).flatMap(([name, value]) => [`--${name}`, value]),
-      ],
-      { GITHUB_TOKEN: TOKEN, ...behindProxy() },
-      { timeoutMs: KILL_AFTER_MS },
-    )
+    const run = await mintWithTheCommand()
     assert.equal(run.exitCode, 0, run.stderr)
     assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
     const lingered = run.endedAt! - run.lastStdoutAt!
@@ -107,17 +107,7 @@ describe('through a CONNECT proxy', () => {
 
   test('an answer that never comes through an open tunnel times out too, and the process exits at once', async () => {
     github.faults.push({ hang: true })
-    const run = await runCli(
-      [
-        '--repository',
-        'octo-org/octo-repo',
-        '--api-url',
-        apiUrl,
-        ...Object.entries(RETRY).flatMap(([name, value]) => [`--${name}`, value]),
-      ],
-      { GITHUB_TOKEN: TOKEN, ...behindProxy() },
-      { timeoutMs: KILL_AFTER_MS },
-    )
+    const run = await mintWithTheCommand()
     assert.equal(run.exitCode, 0, run.stderr)
     assert.equal(github.requests.length, 2)
     const lingered = run.endedAt! - run.lastStdoutAt!
