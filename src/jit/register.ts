@@ -126,7 +126,10 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
     return `GitHub answered ${outcome.status} but not with the documented {runner, encoded_jit_config} body.`
   }
   if (outcome.kind === 'response' && outcome.status === 422) {
-    return `GitHub could not process the runner (422): check "labels", "runner-group-id" and "work-folder", and that self-hosted runners are allowed here.${githubSaid(outcome.message)}`
+    const group = config.jit!.runnerGroup
+      ? `"runner-group" (${config.jit!.runnerGroup})`
+      : `"runner-group-id" (${config.jit!.runnerGroupId})`
+    return `GitHub could not process the runner (422): check "labels", ${group} and "work-folder", and that self-hosted runners are allowed here.${githubSaid(outcome.message)}`
   }
   return explainJitUnsupported(outcome) ?? explainFailure(outcome, config.scope, detail)
 }

@@ -174,7 +174,7 @@ describe('batches are all or nothing', () => {
     assert.deepEqual(github.runners, [])
     assert.match(
       errorLine(run),
-      /1 of 10 runners could not be registered\. Runner "batch-[a-z0-9]{6}": GitHub could not process the runner \(422\)/,
+      /1 of 10 runners could not be registered\. Runner "batch-[a-z0-9]{6}": GitHub could not process the runner \(422\): check "labels", "runner-group-id" \(1\) and "work-folder"/,
     )
     assert.match(errorLine(run), /Rollback: deleted (all )?\d+ \(batch-/)
     assert.doesNotMatch(errorLine(run), /post step/)
