@@ -109,9 +109,10 @@ async function removeOne(
     const found = await findByName(session, entry.name, timeoutMs, deadline, last)
     if ('runner' in found) return spareOrDelete(found.runner, timeoutMs)
     if ('outcome' in found) return found
-    notListed = true
     notListedSince ??= clock.now()
     if (clock.now() - notListedSince >= LISTING_PATIENCE_MS) return done({ kind: 'unknown' })
+    // Only now: while it is set, every outcome is retried, and the verdict above must end the loop.
+    notListed = true
     return { outcome: NOT_LISTED }
   }
 
