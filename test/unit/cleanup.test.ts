@@ -1,0 +1,292 @@
+// The cleanup of a JIT step (src/jit/cleanup.ts, lookup.ts, report.ts): what is deleted, what is
+// spared and why, what stays in the ledger, and the words of the report. The real modules against
+// the loopback stand-in, with a fake clock so every wait is on record and takes no time.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Config } from '../../src/inputs.js'
+import { ConcurrencyLimiter } from '../../src/limiter.js'
+import { CLEANUP_TIMEOUT_MS, LISTING_PATIENCE_MS, type Removal, removeRunners } from '../../src/jit/cleanup.js'
+import { Deadline } from '../../src/jit/deadline.js'
+import { Ledger, type LedgerEntry } from '../../src/jit/ledger.js'
+import { describeRemoval, notConfirmedGone } from '../../src/jit/report.js'
+import { Session } from '../../src/jit/session.js'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+const TOKEN = 'ghp_CleanupUnitCallerToken0123456789'
+const LABEL = 'mrt-abcdefghij'
+const SCOPE = '/orgs/octo-org'
+const UNPROCESSABLE = (message: string) => ({ message, documentation_url: 'https://docs.github.com/rest', status: '422' })
+
+describe('removeRunners against the stand-in', () => {
+  const github = new GitHubStandIn({ acceptToken: TOKEN })
+  let apiUrl: string
+  useStandIn(github, (url) => (apiUrl = url))
+
+  const config = (overrides: Partial<Config> = {}): Config => ({
+    githubToken: TOKEN,
+    scope: { kind: 'organization', name: 'octo-org' },
+    type: 'jit',
+    apiUrl,
+    maxAttempts: 4,
+    initialDelayMs: 1000,
+    maxDelayMs: 30_000,
+    timeoutMs: 300_000,
+    attemptTimeoutMs: 5000,
+    jitter: 'none',
+    jit: { labels: ['self-hosted'], runnerGroupId: 1, workFolder: '_work', count: 1, cleanupOnFailure: true },
+    ...overrides,
+  })
+
+  /** A ledger holding `entries` (as the batch left it), and a cleanup session over it. */
+  function cleanup(entries: { name: string; id?: number }[], overrides: Partial<Config> = {}) {
+    const clock = new FakeClock(Date.now())
+    const ledger = new Ledger(LABEL)
+    for (const { name, id } of entries) {
+      ledger.sending(name)
+      if (id !== undefined) ledger.registered(name, id)
+    }
+    const lines: string[] = []
+    const limiter = new ConcurrencyLimiter({ initial: 4, max: 16, clock })
+    const session = new Session(config(overrides), { clock, random: () => 0.5, log: (line) => void lines.push(line) }, limiter, ledger)
+    const deadline = new Deadline(clock, clock.now() + CLEANUP_TIMEOUT_MS)
+    const run = (mode: 'rollback' | 'post'): Promise<Removal> => removeRunners(ledger.entries, mode, session, deadline)
+    return { clock, ledger, lines, deadline, run }
+  }
+  const ours = (name: string, state: { status?: 'online' | 'offline'; busy?: boolean } = {}) =>
+    github.register(SCOPE, name, { labels: ['self-hosted', LABEL], ...state })
+  const sent = () => github.requests.map((r) => `${r.method} ${r.path.replace(/^\/orgs\/octo-org\/actions\/runners/, '')}`)
+  const names = (entries: LedgerEntry[]) => entries.map((e) => e.name)
+
+  test('post: our runner that never connected is looked at by id, deleted, and leaves the ledger', async () => {
+    const runner = ours('a')
+    const { ledger, run } = cleanup([{ name: 'a', id: runner.id }])
+    const removal = await run('post')
+    assert.deepEqual(names(removal.deleted), ['a'])
+    assert.deepEqual(sent(), [`GET /${runner.id}`, `DELETE /${runner.id}`])
+    assert.deepEqual(ledger.entries, [])
+    assert.deepEqual(github.runners, [])
+    assert.equal(describeRemoval(removal), 'deleted 1 (a)')
+  })
+
+  test('post: a runner without our label, or one a host holds, is spared, not deleted, and stays in the ledger', async () => {
+    const theirs = github.register(SCOPE, 'theirs', { labels: ['self-hosted', 'mrt-0123456789'] })
+    const online = ours('online', { status: 'online' })
+    const busy = ours('busy', { status: 'online', busy: true })
+    const { ledger, run } = cleanup([
+      { name: 'theirs', id: theirs.id },
+      { name: 'online', id: online.id },
+      { name: 'busy', id: busy.id },
+    ])
+    const removal = await run('post')
+    assert.deepEqual(
+      removal.spared.map(({ entry, why }) => `${entry.name}: ${why}`),
+      ['theirs: not ours', 'online: online', 'busy: busy'],
+    )
+    assert.ok(!sent().some((line) => line.startsWith('DELETE')), sent().join(', '))
+    assert.equal(github.runners.length, 3)
+    assert.deepEqual(names(ledger.entries), ['theirs', 'online', 'busy'])
+    assert.equal(describeRemoval(removal), 'spared 3 (theirs: not ours, online: online, busy: busy)')
+    assert.deepEqual(notConfirmedGone(removal), ['theirs', 'online', 'busy'])
+  })
+
+  test('post: a runner GitHub no longer has (404 by id) is already gone, and leaves the ledger', async () => {
+    const { ledger, run } = cleanup([{ name: 'ran-its-job', id: 4242 }])
+    const removal = await run('post')
+    assert.deepEqual(names(removal.gone), ['ran-its-job'])
+    assert.deepEqual(sent(), ['GET /4242'])
+    assert.deepEqual(ledger.entries, [])
+    assert.equal(describeRemoval(removal), 'already gone 1 (ran-its-job)')
+  })
+
+  test('rollback: a runner whose id came from our own 201 is deleted at once, without a look', async () => {
+    const a = ours('a')
+    const b = ours('b')
+    const { ledger, run } = cleanup([
+      { name: 'a', id: a.id },
+      { name: 'b', id: b.id },
+    ])
+    const removal = await run('rollback')
+    assert.deepEqual(sent().sort(), [`DELETE /${a.id}`, `DELETE /${b.id}`])
+    assert.deepEqual(names(removal.deleted).sort(), ['a', 'b'])
+    assert.deepEqual(ledger.entries, [])
+    assert.match(describeRemoval(removal), /^deleted all 2 \((a, b|b, a)\)$/)
+  })
+
+  test('post: a name without an id is found in the listing, on a later page, and deleted', async () => {
+    github.ignoresNameFilter = true
+    for (let i = 0; i < 150; i++) github.register(SCOPE, `other-${i}`)
+    const runner = ours('Lost-Answer')
+    const { ledger, run } = cleanup([{ name: 'lost-answer' }])
+    const removal = await run('post')
+    assert.deepEqual(names(removal.deleted), ['lost-answer'])
+    assert.deepEqual(sent(), [
+      'GET ?name=lost-answer&per_page=100&page=1',
+      'GET ?name=lost-answer&per_page=100&page=2',
+      `DELETE /${runner.id}`,
+    ])
+    assert.deepEqual(ledger.entries, [])
+  })
+
+  test('post: every page read, the name on none: looked at again with backoff until the attempts end, then "not found"', async () => {
+    github.ignoresNameFilter = true
+    for (let i = 0; i < 120; i++) github.register(SCOPE, `other-${i}`)
+    const { clock, ledger, lines, run } = cleanup([{ name: 'never-listed' }])
+    const removal = await run('post')
+    assert.deepEqual(names(removal.unknown), ['never-listed'])
+    assert.deepEqual(removal.deleted, [])
+    // Each look reads both pages and stops there (the second has no "next").
+    const look = ['GET ?name=never-listed&per_page=100&page=1', 'GET ?name=never-listed&per_page=100&page=2']
+    assert.deepEqual(sent(), [...look, ...look, ...look, ...look])
+    assert.deepEqual(clock.sleeps, [1000, 2000, 4000])
+    assert.deepEqual(lines, [
+      'Removing runner "never-listed": not listed (a listing can lag behind a registration); looking again in 1s.',
+      'Removing runner "never-listed": not listed (a listing can lag behind a registration); looking again in 2s.',
+      'Removing runner "never-listed": not listed (a listing can lag behind a registration); looking again in 4s.',
+      'Removing runner "never-listed": not listed (a listing can lag behind a registration); not looking again.',
+    ])
+    assert.deepEqual(names(ledger.entries), ['never-listed'], 'not found is not gone')
+    assert.equal(describeRemoval(removal), 'not found 1 (never-listed)')
+    assert.deepEqual(notConfirmedGone(removal), ['never-listed'])
+  })
+
+  test('post: with attempts to spare, a name not listed is looked for during LISTING_PATIENCE_MS, no longer', async () => {
+    const { clock, removal } = await (async () => {
+      const c = cleanup([{ name: 'never-listed' }], { maxAttempts: 10 })
+      return { clock: c.clock, removal: await c.run('post') }
+    })()
+    assert.deepEqual(names(removal.unknown), ['never-listed'])
+    // Looks at 0, 1, 3 and 7 s miss it; the look at 15 s is past the 10 s of patience: no more waits.
+    assert.equal(LISTING_PATIENCE_MS, 10_000)
+    assert.deepEqual(clock.sleeps, [1000, 2000, 4000, 8000])
+    assert.equal(github.requests.length, 5)
+  })
+
+  test('post: a listing that lags behind the registration is waited for, then the runner deleted', async () => {
+    ours('late')
+    github.listingLagMs = 60_000
+    const { clock, run } = cleanup([{ name: 'late' }])
+    // The stand-in's lag runs on real time: the first look misses the runner, the second finds it.
+    let looks = 0
+    github.options.onRequest = () => void (++looks === 2 && (github.listingLagMs = 0))
+    const removal = await run('post').finally(() => (github.options.onRequest = undefined))
+    assert.deepEqual(names(removal.deleted), ['late'])
+    assert.deepEqual(clock.sleeps, [1000])
+  })
+
+  test('a DELETE refused with 422: a fresh look tells a busy runner (spared) from one that cannot be deleted (failed)', async () => {
+    const busy = ours('busy', { status: 'online', busy: true })
+    const stuck = ours('stuck')
+    const { ledger, run } = cleanup([{ name: 'busy', id: busy.id }])
+    github.faults.push({ method: 'DELETE', status: 422, body: UNPROCESSABLE('Bad request - Runner is still running a job') })
+    const first = await run('rollback')
+    assert.deepEqual(
+      first.spared.map(({ entry, why }) => `${entry.name}: ${why}`),
+      ['busy: busy'],
+    )
+    assert.deepEqual(names(ledger.entries), ['busy'])
+
+    github.requests.length = 0
+    const second = cleanup([{ name: 'stuck', id: stuck.id }])
+    github.faults.push({ method: 'DELETE', status: 422, body: UNPROCESSABLE('Validation Failed') })
+    const removal = await second.run('rollback')
+    assert.deepEqual(sent(), [`DELETE /${stuck.id}`, `GET /${stuck.id}`])
+    assert.equal(removal.failed.length, 1)
+    assert.match(
+      removal.failed[0].error,
+      /^GitHub refused to delete it \(422\)\. GitHub said: "Validation Failed"\. \(GitHub request id STAND-IN:\w+\)$/,
+    )
+    assert.deepEqual(removal.deleted, [])
+    assert.deepEqual(names(second.ledger.entries), ['stuck'])
+    assert.match(
+      describeRemoval(removal),
+      /^could not delete 1 \(stuck: GitHub refused to delete it \(422\)\. GitHub said: "Validation Failed"\. \(GitHub request id STAND-IN:\w+\)\)$/,
+    )
+  })
+
+  test('a DELETE refused with 422 for a runner gone by the time we look: already gone', async () => {
+    const { ledger, run } = cleanup([{ name: 'vanished', id: 5150 }])
+    github.faults.push({ method: 'DELETE', status: 422, body: UNPROCESSABLE('Validation Failed') })
+    const removal = await run('rollback')
+    assert.deepEqual(sent(), ['DELETE /5150', 'GET /5150'])
+    assert.deepEqual(names(removal.gone), ['vanished'])
+    assert.deepEqual(ledger.entries, [])
+  })
+
+  test('a 502 is retried with backoff and said so; the delete then counts', async () => {
+    const runner = ours('a')
+    const { clock, lines, run } = cleanup([{ name: 'a', id: runner.id }])
+    github.faults.push({ method: 'DELETE', status: 502, offContract: "a gateway's page" })
+    const removal = await run('rollback')
+    assert.deepEqual(names(removal.deleted), ['a'])
+    assert.deepEqual(clock.sleeps, [1000])
+    assert.equal(lines.length, 1)
+    assert.match(lines[0], /^Removing runner "a": Attempt 1\/4 failed: HTTP 502 \[request id STAND-IN:\w+\]; retrying in 1s\.$/)
+  })
+
+  test('an error on every attempt: could not delete, after the attempts, with the reason and the request id', async () => {
+    const runner = ours('a')
+    const { ledger, run } = cleanup([{ name: 'a', id: runner.id }])
+    for (let i = 0; i < 4; i++) github.faults.push({ method: 'DELETE', status: 500, body: { message: 'Server Error' } })
+    const removal = await run('rollback')
+    assert.equal(github.requests.length, 4)
+    assert.equal(removal.failed.length, 1)
+    assert.match(removal.failed[0].error, /^gave up after 4 attempt\(s\)\. .*\(GitHub request id STAND-IN:\w+\)$/)
+    assert.match(removal.failed[0].error, /GitHub said: "Server Error"/)
+    assert.deepEqual(names(ledger.entries), ['a'])
+    assert.deepEqual(notConfirmedGone(removal), ['a'])
+  })
+
+  test('a wait GitHub asks for that would pass the cleanup deadline: stopped at once, said so', async () => {
+    const runner = ours('a')
+    const { clock, run } = cleanup([{ name: 'a', id: runner.id }])
+    github.faults.push({ method: 'DELETE', status: 429, headers: { 'retry-after': '120' }, body: { message: 'slow down' } })
+    const removal = await run('rollback')
+    assert.equal(github.requests.length, 1)
+    assert.deepEqual(clock.sleeps, [])
+    assert.equal(removal.failed.length, 1)
+    assert.match(removal.failed[0].error, /^the next wait \(2m\) would pass the cleanup deadline\. /)
+  })
+
+  test('a cleanup halted before it starts sends nothing and says the deadline came first', async () => {
+    const runner = ours('a')
+    const { deadline, ledger, run } = cleanup([{ name: 'a', id: runner.id }])
+    deadline.halt()
+    const removal = await run('rollback')
+    assert.deepEqual(github.requests, [])
+    assert.deepEqual(
+      removal.failed.map(({ entry, error }) => `${entry.name}: ${error}`),
+      ['a: the cleanup deadline came before the next request'],
+    )
+    assert.deepEqual(names(ledger.entries), ['a'])
+  })
+})
+
+describe('describeRemoval: every outcome counted and named apart', () => {
+  const entry = (name: string): LedgerEntry => ({ name, maybe: false, handedOver: false })
+  const empty = (): Removal => ({ deleted: [], gone: [], spared: [], unknown: [], failed: [] })
+
+  test('a mix, in a fixed order; "all" only when every one of several was deleted', () => {
+    const removal: Removal = {
+      deleted: [entry('a'), entry('b')],
+      gone: [entry('c')],
+      spared: [{ entry: entry('d'), why: 'online' }],
+      unknown: [entry('e')],
+      failed: [
+        { entry: entry('f'), error: 'gave up after 4 attempt(s). HTTP 500.' },
+        { entry: entry('g'), error: 'stopped' },
+      ],
+    }
+    assert.equal(
+      describeRemoval(removal),
+      'deleted 2 (a, b); already gone 1 (c); spared 1 (d: online); not found 1 (e); could not delete 2 (f: gave up after 4 attempt(s). HTTP 500; g: stopped)',
+    )
+    assert.deepEqual(notConfirmedGone(removal), ['d', 'e', 'f', 'g'])
+    assert.equal(describeRemoval({ ...empty(), deleted: [entry('a'), entry('b')] }), 'deleted all 2 (a, b)')
+    assert.equal(describeRemoval({ ...empty(), deleted: [entry('a')] }), 'deleted 1 (a)')
+    assert.equal(describeRemoval({ ...empty(), deleted: [entry('a')], gone: [entry('b')] }), 'deleted 1 (a); already gone 1 (b)')
+    assert.equal(describeRemoval(empty()), '')
+    assert.deepEqual(notConfirmedGone({ ...empty(), deleted: [entry('a')], gone: [entry('b')] }), [])
+  })
+})
