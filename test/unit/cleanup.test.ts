@@ -232,8 +232,10 @@ describe('removeRunners against the stand-in', () => {
     const removal = await run('rollback')
     assert.equal(github.requests.length, 4)
     assert.equal(removal.failed.length, 1)
-    assert.match(removal.failed[0].error, /^gave up after 4 attempt\(s\)\. .*\(GitHub request id STAND-IN:\w+\)$/)
-    assert.match(removal.failed[0].error, /GitHub said: "Server Error"/)
+    assert.match(
+      removal.failed[0].error,
+      /^gave up after 4 attempt\(s\)\. GitHub answered 500\. GitHub said: "Server Error"\. \(GitHub request id STAND-IN:\w+\)$/,
+    )
     assert.deepEqual(names(ledger.entries), ['a'])
     assert.deepEqual(notConfirmedGone(removal), ['a'])
   })
@@ -260,6 +262,102 @@ describe('removeRunners against the stand-in', () => {
       ['a: the cleanup deadline came before the next request'],
     )
     assert.deepEqual(names(ledger.entries), ['a'])
+  })
+  test('rollback: a name without an id (its answer was lost) is looked up by name first, then deleted by id', async () => {
+    const runner = ours('lost')
+    const { ledger, run } = cleanup([{ name: 'lost' }])
+    const removal = await run('rollback')
+    assert.deepEqual(sent(), ['GET ?name=lost&per_page=100&page=1', `DELETE /${runner.id}`])
+    assert.deepEqual(names(removal.deleted), ['lost'])
+    assert.deepEqual(ledger.entries, [])
+  })
+
+  test('rollback: a DELETE answered 404 (the runner is gone already) leaves the ledger as gone, not deleted', async () => {
+    const { ledger, run } = cleanup([{ name: 'done', id: 777 }])
+    const removal = await run('rollback')
+    assert.deepEqual(sent(), ['DELETE /777'])
+    assert.deepEqual(names(removal.gone), ['done'])
+    assert.deepEqual(removal.deleted, [])
+    assert.deepEqual(ledger.entries, [])
+  })
+
+  test('a reset connection or a 500 on the look, a reset on the delete: each retried, then the delete counts', async () => {
+    const runner = ours('a')
+    const { clock, lines, run } = cleanup([{ name: 'a', id: runner.id }])
+    github.faults.push(
+      { method: 'GET', reset: true },
+      { method: 'GET', status: 500, body: { message: 'Server Error' } },
+      { method: 'DELETE', reset: true },
+    )
+    const removal = await run('post')
+    assert.deepEqual(names(removal.deleted), ['a'])
+    const id = runner.id
+    assert.deepEqual(sent(), [`GET /${id}`, `GET /${id}`, `GET /${id}`, `DELETE /${id}`, `GET /${id}`, `DELETE /${id}`])
+    assert.deepEqual(clock.sleeps, [1000, 2000, 4000])
+    assert.equal(lines.length, 3)
+    assert.match(lines[1], /^Removing runner "a": Attempt 2\/4 failed: HTTP 500 \[request id STAND-IN:\w+\]; retrying in 2s\.$/)
+  })
+
+  test('a look by id whose body is not a runner is retried like any unreadable answer', async () => {
+    const runner = ours('a')
+    const { run } = cleanup([{ name: 'a', id: runner.id }])
+    github.faults.push({ method: 'GET', status: 200, body: { id: runner.id }, offContract: 'a runner object cut short' })
+    const removal = await run('post')
+    assert.deepEqual(names(removal.deleted), ['a'])
+    assert.deepEqual(sent(), [`GET /${runner.id}`, `GET /${runner.id}`, `DELETE /${runner.id}`])
+  })
+
+  test('a lookup by name that fails (403) is not "not found": the runner could not be removed, and says why', async () => {
+    const { ledger, run } = cleanup([{ name: 'hidden' }])
+    github.faults.push({
+      method: 'GET',
+      status: 403,
+      body: { message: 'Must have admin rights to Repository.', documentation_url: 'https://docs.github.com/rest' },
+    })
+    const removal = await run('post')
+    assert.deepEqual(sent(), ['GET ?name=hidden&per_page=100&page=1'])
+    assert.deepEqual(removal.unknown, [])
+    assert.equal(removal.failed.length, 1)
+    assert.match(removal.failed[0].error, /^The token may not manage self-hosted runners for organization octo-org \(403\)/)
+    assert.deepEqual(names(ledger.entries), ['hidden'])
+  })
+
+  test('a lookup without a Link header pages by total_count: a second page only when the first did not hold them all', async () => {
+    const page = (runners: object[], total: number) => ({
+      handle: (_req: unknown, res: import('node:http').ServerResponse) => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ total_count: total, runners }))
+      },
+      offContract: 'a listing without Link headers',
+    })
+    const other = (id: number) => ({ id, name: `other-${id}`, os: 'linux', status: 'offline', busy: false, labels: [] })
+    const { run } = cleanup([{ name: 'x' }], { maxAttempts: 1 })
+    github.faults.push(page([other(1), other(2)], 150), page([other(3)], 150))
+    const removal = await run('post')
+    assert.deepEqual(sent(), ['GET ?name=x&per_page=100&page=1', 'GET ?name=x&per_page=100&page=2'])
+    assert.deepEqual(names(removal.unknown), ['x'])
+
+    github.requests.length = 0
+    const single = cleanup([{ name: 'y' }], { maxAttempts: 1 })
+    github.faults.push(page([other(1), other(2)], 2))
+    await single.run('post')
+    assert.deepEqual(sent(), ['GET ?name=y&per_page=100&page=1'])
+
+    github.requests.length = 0
+    const empty = cleanup([{ name: 'z' }], { maxAttempts: 1 })
+    github.faults.push(page([], 150))
+    await empty.run('post')
+    assert.deepEqual(sent(), ['GET ?name=z&per_page=100&page=1'], 'an empty page ends the listing, whatever total_count says')
+  })
+
+  test('a cleanup halted while it waits to retry: stopped at the cleanup deadline, with what the last answer was', async () => {
+    const runner = ours('a')
+    const { deadline, run } = cleanup([{ name: 'a', id: runner.id }])
+    github.faults.push({ method: 'DELETE', status: 502, offContract: "a gateway's page" })
+    github.options.onRequest = () => deadline.halt()
+    const removal = await run('rollback').finally(() => (github.options.onRequest = undefined))
+    assert.equal(removal.failed.length, 1)
+    assert.match(removal.failed[0].error, /^stopped at the cleanup deadline\. /)
   })
 })
 
@@ -288,5 +386,20 @@ describe('describeRemoval: every outcome counted and named apart', () => {
     assert.equal(describeRemoval({ ...empty(), deleted: [entry('a')], gone: [entry('b')] }), 'deleted 1 (a); already gone 1 (b)')
     assert.equal(describeRemoval(empty()), '')
     assert.deepEqual(notConfirmedGone({ ...empty(), deleted: [entry('a')], gone: [entry('b')] }), [])
+    // "all" counts every outcome: two deleted among more is never "all".
+    for (const rest of [
+      { gone: [entry('c')] },
+      { spared: [{ entry: entry('c'), why: 'busy' as const }] },
+      { unknown: [entry('c')] },
+      { failed: [{ entry: entry('c'), error: 'x' }] },
+      { spared: [{ entry: entry('c'), why: 'busy' as const }], unknown: [entry('d')] },
+      { gone: [entry('c')], unknown: [entry('d')], failed: [{ entry: entry('e'), error: 'x' }] },
+    ]) {
+      assert.match(
+        describeRemoval({ ...empty(), deleted: [entry('a'), entry('b')], ...rest }),
+        /^deleted 2 \(a, b\); /,
+        JSON.stringify(rest),
+      )
+    }
   })
 })

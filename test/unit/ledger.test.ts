@@ -99,7 +99,26 @@ describe('Ledger', () => {
     for (const text of ['', 'nope', '[]', '{"runners":[]}', '{"label":"mine","runners":[]}', `{"label":"${LABEL}"}`]) {
       assert.equal(Ledger.fromState(text), undefined, text)
     }
-    const read = Ledger.fromState(`{"label":"${LABEL}","runners":[{"name":""},{"id":3},{"name":"ok","id":-1},null]}`)!
-    assert.deepEqual(read.entries, [{ name: 'ok', id: undefined, maybe: true, handedOver: false }])
+    const read = Ledger.fromState(
+      `{"label":"${LABEL}","runners":[{"name":""},{"id":3},{"name":"ok","id":-1},{"name":"zero","id":0},null]}`,
+    )!
+    assert.deepEqual(read.entries, [
+      { name: 'ok', id: undefined, maybe: true, handedOver: false },
+      { name: 'zero', id: undefined, maybe: true, handedOver: false },
+    ])
+  })
+
+  test('only a whole ownership label is trusted: not one inside a longer text, nor one in a list', () => {
+    for (const label of [`x${LABEL}`, `${LABEL}x`, `${LABEL}\n`]) {
+      assert.equal(Ledger.fromState(JSON.stringify({ label, runners: [] })), undefined, label)
+    }
+    assert.equal(Ledger.fromState(JSON.stringify({ label: [LABEL], runners: [] })), undefined)
+  })
+
+  test('handing over a name the ledger does not hold changes nothing', () => {
+    const { ledger } = recorded()
+    ledger.sending('a')
+    ledger.handOver(['never-sent'])
+    assert.deepEqual(ledger.entries, [{ name: 'a', maybe: false, handedOver: false }])
   })
 })
