@@ -106,6 +106,18 @@ describe('mintRunners against the stand-in', () => {
     )
   })
 
+  test('our own leftover whose delete GitHub refuses (422): the failure says so, not that the inputs are wrong', async () => {
+    const w = world()
+    github.faults.push({ method: 'POST', dropAnswer: 502 }, { method: 'DELETE', status: 422, body: UNPROCESSABLE('Runner is busy') })
+    const error = await mintRunners(config({ runnerName: 'fixed' }), {}, w.deps).catch((e: unknown) => e)
+    assert.ok(error instanceof BatchFailed)
+    assert.match(
+      error.message,
+      /The runner name "fixed" is taken \(409\) by runner \d+, this step's own from an attempt whose answer was lost, and GitHub answered 422 to deleting it\. GitHub said: "Runner is busy"\./,
+    )
+    assert.doesNotMatch(error.message, /check "labels"/)
+  })
+
   test("a fixed name another job's runner holds: a 409 with nothing of ours at stake fails at once, and their runner stays", async () => {
     const w = world()
     const theirs = github.register(SCOPE, 'shared-name', { labels: ['self-hosted', 'mrt-0123456789'] })
