@@ -119,7 +119,10 @@ async function removeOne(
   try {
     const { value } = await retry(attempt, {
       ...options,
-      decide: (outcome, now, earlier401s) => (notListed ? { action: 'retry', why: 'backoff' } : options.decide!(outcome, now, earlier401s)),
+      // A look that did not list the name is looked at again; the verdict 'unknown', once patience
+      // runs out, is an answer like any other and ends the loop.
+      decide: (outcome, now, earlier401s) =>
+        outcome === NOT_LISTED ? { action: 'retry', why: 'backoff' } : options.decide!(outcome, now, earlier401s),
       onFailure: (failure) => session.log(`Removing runner "${entry.name}": ${removalLine(failure, notListed, last)}`),
     })
     return value

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Config } from '../../src/inputs.js'
 import { ConcurrencyLimiter } from '../../src/limiter.js'
-import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from '../../src/jit/cleanup.js'
+import { CLEANUP_TIMEOUT_MS, LISTING_PATIENCE_MS, type Removal, removeRunners } from '../../src/jit/cleanup.js'
 import { Deadline } from '../../src/jit/deadline.js'
 import { Ledger } from '../../src/jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from '../../src/jit/report.js'
@@ -368,6 +368,41 @@ describe('the lookup by name', () => {
     const removal = await h.remove('post')
     assert.deepEqual(outcome(removal), { ...NONE, deleted: ['gpu runner+1'] })
     assert.deepEqual(sent(), [`GET ${RUNNERS}?name=gpu%20runner%2B1&per_page=100&page=1`, `DELETE ${RUNNERS}/${runner.id}`])
+  })
+
+  test('a listing that lags: not found, looked for again with backoff for 10 s, then "not found" and kept in the ledger', async () => {
+    const h = harness({ config: { maxAttempts: 100 } })
+    github.listingLagMs = 3_600_000 // never listed within the test
+    const runner = ours('r-1')
+    h.record('r-1')
+    const removal = await h.remove('post')
+    assert.deepEqual(outcome(removal), { ...NONE, unknown: ['r-1'] })
+    // 1 + 2 + 4 = 7 s of looking; the fourth look, at 7 s, is not yet 10 s after the first; the fifth (at 15 s) is.
+    assert.deepEqual(h.clock.sleeps, [1000, 2000, 4000, 8000])
+    assert.equal(github.requests.length, 5)
+    assert.ok(github.requests.every((r) => r.method === 'GET' && r.path === `${RUNNERS}?name=r-1&per_page=100&page=1`))
+    assert.deepEqual(h.log, [
+      'Removing runner "r-1": not listed (a listing can lag behind a registration); looking again in 1s.',
+      'Removing runner "r-1": not listed (a listing can lag behind a registration); looking again in 2s.',
+      'Removing runner "r-1": not listed (a listing can lag behind a registration); looking again in 4s.',
+      'Removing runner "r-1": not listed (a listing can lag behind a registration); looking again in 8s.',
+    ])
+    assert.deepEqual(names(h.ledger.entries), ['r-1'])
+    assert.deepEqual(names(github.runners), [runner.name])
+    assert.equal(describeRemoval(removal), 'not found 1 (r-1)')
+    assert.deepEqual(notConfirmedGone(removal), ['r-1'])
+  })
+
+  test('patience is LISTING_PATIENCE_MS exactly: a look at 10 s after the first is the last', async () => {
+    assert.equal(LISTING_PATIENCE_MS, 10_000)
+    // Fixed 5 s waits (initial = max): looks at 0, 5, 10 s; the one at 10 s gives up.
+    const h = harness({ config: { maxAttempts: 100, initialDelayMs: 5000, maxDelayMs: 5000 } })
+    github.listingLagMs = 3_600_000
+    ours('r-1')
+    h.record('r-1')
+    assert.deepEqual(outcome(await h.remove('post')), { ...NONE, unknown: ['r-1'] })
+    assert.deepEqual(h.clock.sleeps, [5000, 5000])
+    assert.equal(github.requests.length, 3)
   })
 
   test('a listing that catches up: found on a later look, then deleted', async () => {
