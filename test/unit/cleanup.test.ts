@@ -242,6 +242,58 @@ describe('what a DELETE answers', () => {
     assert.deepEqual(h.ledger.entries, [])
   })
 
+  test('422 for a runner still offline and idle: could not delete, not retried, said as GitHub said it; kept', async () => {
+    const h = harness()
+    const runner = ours('r-1')
+    h.record('r-1', runner.id)
+    github.faults.push({
+      status: 422,
+      method: 'DELETE',
+      headers: { 'x-github-request-id': 'REQ:422' },
+      body: { message: 'Runner cannot be deleted', documentation_url: 'x' },
+    })
+    const removal = await h.remove('rollback')
+    const error = 'GitHub refused to delete it (422). GitHub said: "Runner cannot be deleted". (GitHub request id REQ:422)'
+    assert.deepEqual(outcome(removal), { ...NONE, failed: [`r-1: ${error}`] })
+    assert.deepEqual(sent(), [`DELETE ${RUNNERS}/${runner.id}`, `GET ${RUNNERS}/${runner.id}`])
+    assert.deepEqual(h.log, [`Removing runner "r-1": Attempt 1/4 failed: HTTP 422 [request id REQ:422]; not retrying.`])
+    assert.deepEqual(names(github.runners), ['r-1'])
+    assert.deepEqual(names(h.ledger.entries), ['r-1'])
+    assert.equal(describeRemoval(removal), `could not delete 1 (r-1: ${error})`)
+  })
+
+  test('422, and the look again fails or shows no runner: the refusal is what is reported', async () => {
+    for (const fault of [
+      { status: 502, method: 'GET' as const },
+      { reset: true as const, method: 'GET' as const },
+      { status: 200, method: 'GET' as const, body: { id: 'x' }, offContract: 'a runner without its fields' },
+    ]) {
+      github.faults.length = 0
+      github.requests.length = 0
+      const h = harness()
+      h.record('r-1', ours('r-1').id)
+      github.faults.push(
+        {
+          status: 422,
+          method: 'DELETE',
+          headers: { 'x-github-request-id': 'REQ:422' },
+          body: { message: 'Unprocessable Entity', documentation_url: 'x' },
+        },
+        fault,
+      )
+      const removal = await h.remove('rollback')
+      const what = JSON.stringify(fault)
+      assert.deepEqual(
+        outcome(removal),
+        { ...NONE, failed: ['r-1: GitHub refused to delete it (422). GitHub said: "Unprocessable Entity". (GitHub request id REQ:422)'] },
+        what,
+      )
+      // The line names the refused request, not the look after it (nor its network error).
+      assert.deepEqual(h.log, ['Removing runner "r-1": Attempt 1/4 failed: HTTP 422 [request id REQ:422]; not retrying.'], what)
+      assert.equal(github.requests.length, 2)
+    }
+  })
+
   test('5xx is retried with backoff, logged with its request id, then deleted', async () => {
     const h = harness()
     const runner = ours('r-1')
