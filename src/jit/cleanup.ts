@@ -113,9 +113,10 @@ async function removeOne(
     const found = await findByName(session, entry.name, timeoutMs, deadline, last)
     if ('runner' in found) return spareOrDelete(found.runner, timeoutMs)
     if ('outcome' in found) return found
-    notListed = true
     notListedSince ??= clock.now()
     if (clock.now() - notListedSince >= LISTING_PATIENCE_MS) return done({ kind: 'unknown' })
+    // Only now: while it is set, every outcome is retried, and the verdict above must end the loop.
+    notListed = true
     return { outcome: NOT_LISTED }
   }
 
@@ -123,10 +124,7 @@ async function removeOne(
   try {
     const { value } = await retry(attempt, {
       ...options,
-      // A look that did not list the name is looked at again; the verdict 'unknown', once patience
-      // runs out, is an answer like any other and ends the loop.
-      decide: (outcome, now, earlier401s) =>
-        outcome === NOT_LISTED ? { action: 'retry', why: 'backoff' } : options.decide!(outcome, now, earlier401s),
+      decide: (outcome, now, earlier401s) => (notListed ? { action: 'retry', why: 'backoff' } : options.decide!(outcome, now, earlier401s)),
       onFailure: (failure) => session.log(`Removing runner "${entry.name}": ${removalLine(failure, notListed, last)}`),
     })
     return value

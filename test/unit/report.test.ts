@@ -1,5 +1,6 @@
-// The words of a removal's report: each outcome counted and named apart, "deleted" only for a
-// confirmed delete, "all" only when every runner was, and which runners may still exist.
+// The words of a removal's report over every mix of outcomes: each counted and named apart,
+// "deleted" only for a confirmed delete, and which runners may still exist. (A fixed mix and
+// "all" are in cleanup.test.ts.)
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Removal } from '../../src/jit/cleanup.js'
@@ -46,48 +47,6 @@ describe('describeRemoval', () => {
     )
     assert.equal(describeRemoval(removal({ unknown: ['a', 'b'] })), 'not found 2 (a, b)')
     assert.equal(describeRemoval(removal({ failed: [['a', 'GitHub answered 502.']] })), 'could not delete 1 (a: GitHub answered 502)')
-  })
-
-  test('"deleted all N" only when more than one runner was, and every one of them was deleted', () => {
-    assert.equal(describeRemoval(removal({ deleted: ['a', 'b'] })), 'deleted all 2 (a, b)')
-    assert.equal(describeRemoval(removal({ deleted: ['a', 'b', 'c'] })), 'deleted all 3 (a, b, c)')
-    assert.equal(describeRemoval(removal({ deleted: ['a'] })), 'deleted 1 (a)')
-    assert.equal(describeRemoval(removal({ deleted: ['a', 'b'], gone: ['c'] })), 'deleted 2 (a, b); already gone 1 (c)')
-    // Whichever two other outcomes there are besides, it is never "all".
-    const others: Counts[] = [{ gone: ['x'] }, { spared: [['y', 'busy']] }, { unknown: ['z'] }, { failed: [['w', 'e']] }]
-    for (const [i, one] of others.entries()) {
-      for (const two of others.slice(i + 1)) {
-        const text = describeRemoval(removal({ deleted: ['a', 'b'], ...one, ...two }))
-        assert.match(text, /^deleted 2 \(a, b\); /, text)
-      }
-    }
-  })
-
-  test('every outcome at once: in order, separated by "; "; a failure loses only its final full stop', () => {
-    assert.equal(
-      describeRemoval(
-        removal({
-          deleted: ['d1', 'd2'],
-          gone: ['g'],
-          spared: [
-            ['s1', 'not ours'],
-            ['s2', 'online'],
-          ],
-          unknown: ['u'],
-          failed: [
-            ['f1', 'gave up after 2 attempt(s). GitHub answered 502. GitHub said: "Bad Gateway". (GitHub request id R:1)'],
-            ['f2', 'the cleanup deadline came before the next request'],
-          ],
-        }),
-      ),
-      'deleted 2 (d1, d2); already gone 1 (g); spared 2 (s1: not ours, s2: online); not found 1 (u); ' +
-        'could not delete 2 (f1: gave up after 2 attempt(s). GitHub answered 502. GitHub said: "Bad Gateway". (GitHub request id R:1); ' +
-        'f2: the cleanup deadline came before the next request)',
-    )
-  })
-
-  test('nothing to report: an empty line', () => {
-    assert.equal(describeRemoval(removal({})), '')
   })
 
   test('for every mix of outcomes, each runner is named once, and only a confirmed delete is called deleted', () => {
