@@ -93,3 +93,11 @@ test('a second bringForward replaces the first timer: dispose() then cancels eve
   await sleep(300)
   assert.equal(deadline.stop.aborted, false)
 })
+
+test('brought forward to the time it already has: nothing changes, no stop is set', async () => {
+  const clock = new FakeClock()
+  const deadline = new Deadline(clock, clock.now())
+  deadline.bringForward(clock.now())
+  await sleep(50)
+  assert.equal(deadline.stop.aborted, false)
+})
