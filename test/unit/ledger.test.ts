@@ -122,3 +122,40 @@ describe('Ledger', () => {
     assert.deepEqual(ledger.entries, [{ name: 'a', maybe: false, handedOver: false }])
   })
 })
+
+describe('Ledger, the edges', () => {
+  test('gone or refused for a name not in the ledger saves nothing', () => {
+    const { ledger, saves } = recorded()
+    ledger.sending('a')
+    ledger.gone('never')
+    ledger.refused('never')
+    ledger.registered('never', 3)
+    assert.equal(saves.length, 1)
+  })
+
+  test('a saved id must be a positive safe integer; otherwise the entry is kept without one', () => {
+    const read = Ledger.fromState(
+      `{"label":"${LABEL}","runners":[{"name":"zero","id":0},{"name":"one","id":1},{"name":"half","id":1.5},{"name":"text","id":"7"},{"name":"huge","id":9007199254740993}]}`,
+    )!
+    assert.deepEqual(
+      read.entries.map((e) => [e.name, e.id]),
+      [
+        ['zero', undefined],
+        ['one', 1],
+        ['half', undefined],
+        ['text', undefined],
+        ['huge', undefined],
+      ],
+    )
+  })
+
+  test('only handed_over: true counts as handed over', () => {
+    const read = Ledger.fromState(`{"label":"${LABEL}","runners":[{"name":"a","handed_over":"yes"},{"name":"b","handed_over":true}]}`)!
+    assert.deepEqual(
+      read.notHandedOver.map((e) => e.name),
+      ['a'],
+    )
+    assert.equal(read.get('b')?.handedOver, true)
+    assert.equal(read.get('c'), undefined)
+  })
+})
