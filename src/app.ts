@@ -6,7 +6,7 @@
 import { type KeyObject, createPrivateKey } from 'node:crypto'
 import type { Config } from './inputs.js'
 import { MintError, type MintDeps, spreadFirstRequest } from './mint.js'
-import { systemClock } from './retry.js'
+import { latestStart, systemClock } from './retry.js'
 import { formatMs } from './duration.js'
 import { createInstallationToken } from './app/installation.js'
 import { revokeInstallationToken } from './app/revoke.js'
@@ -107,7 +107,8 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   let handedOverMs = config.timeoutMs
   try {
     const leftMs = budget.deadlineMs - clock.now()
-    if (leftMs <= 0) {
+    // As for a retry: too little left for a useful attempt is as good as none.
+    if (clock.now() > latestStart(budget.deadlineMs, config)) {
       throw new MintError(`The "timeout" ran out after the installation token was made, before the ${config.type} call could start.`, 0)
     }
     const { maxAttempts } = budget.limits()

@@ -32,8 +32,12 @@ export interface ApiResponse {
 
 export async function send(request: ApiRequest): Promise<ApiResponse> {
   let url = request.url
+  // One limit for the request and every redirect it follows: hops do not each get it afresh.
+  const endMs = performance.now() + request.timeoutMs
   for (let hop = 0; ; hop++) {
-    const response = await sendOnce({ ...request, url })
+    const leftMs = hop === 0 ? request.timeoutMs : Math.floor(endMs - performance.now())
+    if (leftMs <= 0) throw new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}, redirects included`)
+    const response = await sendOnce({ ...request, url, timeoutMs: leftMs })
     const location = response.headers.location
     if (![301, 302, 307, 308].includes(response.status) || !location) return response
     const next = redirectTarget(location, url)

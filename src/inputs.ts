@@ -18,9 +18,6 @@ import {
 import { type Scope, parseScope } from './scope.js'
 import { type JitInputs, MAX_RUNNERS, parseLabels, parseRunnerGroup, parseRunnerName, parseWorkFolder } from './jit/inputs.js'
 
-// app.ts imports Scope from here; it is being refactored on another branch, so it is left alone.
-export type { Scope }
-
 export const TOKEN_TYPES = ['registration', 'remove', 'jit'] as const
 export type TokenType = (typeof TOKEN_TYPES)[number]
 

@@ -128,7 +128,7 @@ export class CallFailed extends Error {
 /** Runs one call through the retry loop; throws CallFailed when it gives up. Never logs a token. */
 export async function retryCall<T>(
   call: RetriedCall<T>,
-  backoff: Pick<Config, 'initialDelayMs' | 'maxDelayMs' | 'jitter' | 'attemptTimeoutMs'>,
+  backoff: Pick<Config, 'initialDelayMs' | 'maxDelayMs' | 'jitter' | 'attemptTimeoutMs' | 'timeoutMs'>,
   limits: CallLimits,
   deps: MintDeps = {},
 ): Promise<{ value: T; attempts: number }> {
@@ -158,6 +158,7 @@ export async function retryCall<T>(
         maxDelayMs: backoff.maxDelayMs,
         jitter: backoff.jitter,
         attemptTimeoutMs: backoff.attemptTimeoutMs,
+        timeoutMs: backoff.timeoutMs,
         ...limits,
         clock: deps.clock ?? systemClock,
         random: deps.random ?? Math.random,

@@ -77,13 +77,16 @@ function decideResponse(outcome: Extract<Outcome, { kind: 'response' }>, nowMs: 
   return TRANSIENT_STATUSES.has(status) ? BACKOFF : { action: 'fail' }
 }
 
+/** The latest epoch second a Date can hold: a reset beyond it is unreadable, not a wait. */
+export const LATEST_EPOCH_S = 8_640_000_000_000
+
 /** GitHub's rate-limit rules, in its documented order; undefined when the answer is no rate limit. */
 function rateLimitWait(outcome: Extract<Outcome, { kind: 'response' }>, nowMs: number): Decision | undefined {
   // A readable retry-after outranks the other signals; decide() applies it (0: our own backoff).
   if (parseRetryAfter(outcome.headers['retry-after'], nowMs) !== undefined) return BACKOFF
   if (outcome.headers['x-ratelimit-remaining'] === '0') {
     const reset = Number(outcome.headers['x-ratelimit-reset'])
-    if (Number.isFinite(reset) && reset > 0) {
+    if (Number.isFinite(reset) && reset > 0 && reset <= LATEST_EPOCH_S) {
       const untilReset = reset * 1000 - nowMs
       return untilReset > 0 ? { action: 'retry', why: 'rate-limit-reset', askedMs: untilReset } : BACKOFF
     }

@@ -8,7 +8,7 @@ import { NetworkError } from './network-error.js'
 import { formatMs } from './duration.js'
 import { MintError, githubMessage } from './mint.js'
 import type { Clock } from './retry.js'
-import { parseHttpDate } from './policy.js'
+import { LATEST_EPOCH_S, parseHttpDate } from './policy.js'
 import { parseJson } from './json.js'
 
 /** One try, this long at most: the check must never hold up a batch it cannot judge. */
@@ -40,7 +40,7 @@ export function parseCoreLimit(body: string): CoreLimit | undefined {
   const core = (parsed?.resources?.core ?? {}) as Record<string, unknown>
   const { limit, remaining, reset } = core
   const whole = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
-  if (!whole(limit) || !whole(remaining) || !whole(reset)) return undefined
+  if (!whole(limit) || !whole(remaining) || !whole(reset) || reset > LATEST_EPOCH_S) return undefined
   return { limit, remaining, resetMs: reset * 1000 }
 }
 

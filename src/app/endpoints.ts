@@ -1,6 +1,6 @@
 // The two endpoints that turn a GitHub App into an installation token: where the installation is
 // looked up, what the token request asks for, and what the lookup's answer holds.
-import type { Scope } from '../inputs.js'
+import type { Scope } from '../scope.js'
 import { scopePath } from '../mint.js'
 import { parseJson } from '../json.js'
 

@@ -10,6 +10,8 @@ import { appStep, explainAppFailure } from './explain.js'
 import { accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
 import { appJwt } from './jwt.js'
 import type { StepBudget } from './step-budget.js'
+import { latestStart, systemClock } from '../retry.js'
+import { formatMs } from '../duration.js'
 
 /** Which App call: the installation lookup, or the installation token. */
 export type AppCall = 'lookup' | 'token'
@@ -36,7 +38,15 @@ export async function createInstallationToken(
     return token
   }
   let installationId = app.installationId
+  const clock = deps.clock ?? systemClock
   const call = async <T>(what: AppCall, run: () => Promise<{ value: T; attempts: number }>): Promise<T> => {
+    // Not started with too little time left for a useful attempt: a token made then could not be revoked in time.
+    if (clock.now() > latestStart(budget.deadlineMs, config)) {
+      throw new MintError(
+        `The "timeout" (${formatMs(config.timeoutMs)}) ran out before ${appStep(what, config, app)} could start.`,
+        budget.attempts,
+      )
+    }
     try {
       const { value, attempts } = await run()
       budget.spend(attempts)

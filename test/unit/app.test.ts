@@ -330,6 +330,25 @@ describe('from App credentials to a token', () => {
     assert.equal(error.attempts, 4)
   })
 
+  test('a lookup that ends with too little of the timeout left: no token is made (none that could not be revoked)', async () => {
+    const clock = new FakeClock()
+    // The lookup's answer comes 59.5 s into a 1m timeout: under a second left, less than a useful attempt.
+    github.options.onRequest = (request) => {
+      if (request.path.endsWith('/installation')) clock.time += 59_500
+    }
+    try {
+      const error = await withInstallationToken(config({ timeout: '1m' }), { clock }, async () => ({ attempts: 1 })).catch(
+        (e: unknown) => e,
+      )
+      assert.ok(error instanceof MintError)
+      assert.equal(error.message, 'The "timeout" (1m) ran out before making an installation token for organization octo-org could start.')
+      assert.equal(error.attempts, 1)
+      assert.deepEqual(calls(), ['GET /orgs/octo-org/installation'])
+    } finally {
+      github.options.onRequest = undefined
+    }
+  })
+
   test('the timeout running out with the token just made fails before the mint, and the token is revoked', async () => {
     const clock = new FakeClock()
     github.options.onRequest = (request) => {

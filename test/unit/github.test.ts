@@ -80,6 +80,26 @@ describe('send', () => {
     assert.equal(error.message, 'GitHub redirected to a location that is not a URL')
   })
 
+  test("redirects share the request's one limit: a slow redirect loop ends at it, not at six times it", async () => {
+    const slowRedirect = {
+      handle: (_req: unknown, res: import('node:http').ServerResponse) =>
+        void setTimeout(() => {
+          res.writeHead(307, { location: PATH })
+          res.end()
+        }, 300),
+      offContract: 'a slow redirect',
+    }
+    github.faults.push(...Array.from({ length: 6 }, () => slowRedirect))
+    const started = performance.now()
+    const error = await failure(post(undefined, 800))
+    const took = performance.now() - started
+    assert.ok(error instanceof NetworkError, String(error))
+    assert.equal(error.code, 'ETIMEDOUT')
+    // Time is the behaviour: the limit is 800 ms; six hops of 300 ms would take 1.8 s.
+    assert.ok(took < 1500, `took ${Math.round(took)} ms`)
+    assert.ok(github.requests.length <= 3, `${github.requests.length} requests`)
+  })
+
   test('a redirect without a location is the answer', async () => {
     github.faults.push({ status: 304, offContract: 'a 304 with a body' })
     assert.equal((await post()).status, 304)

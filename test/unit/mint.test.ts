@@ -116,6 +116,15 @@ describe('mintToken', () => {
     return { result, log, clock }
   }
 
+  test('a short timeout keeps back only a tenth of itself for the last attempt, as a JIT step does', async () => {
+    // 2s timeout, a 1.2s wait: the retry starts with 0.8s left, more than the 0.2s a useful attempt needs here.
+    github.faults.push({ status: 502 })
+    const { result, clock } = await mintWith({ timeoutMs: 2000, initialDelayMs: 1200, maxDelayMs: 1200 })
+    assert.ok(!(result instanceof Error), String(result))
+    assert.equal((result as { attempts: number }).attempts, 2)
+    assert.deepEqual(clock.sleeps, [1200])
+  })
+
   test('mints with one POST to the endpoint, the token per request', async () => {
     const { result, log } = await mintWith()
     assert.deepEqual(result, { token: github.minted.at(-1), expiresAt: (result as { expiresAt: string }).expiresAt, attempts: 1 })

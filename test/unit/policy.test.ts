@@ -119,6 +119,15 @@ describe('decide', () => {
     }
   })
 
+  test('remaining 0 with a reset past what a date can hold is unreadable: the minute floor, not a crash', () => {
+    for (const reset of ['99999999999999', '8640000000001']) {
+      const headers = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }
+      assert.deepEqual(decide(response(403, headers), NOW), { action: 'retry', why: 'rate-limit-floor', minimumMs: 60_000 }, reset)
+    }
+    const latest = { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '8640000000000' }
+    assert.equal((decide(response(403, latest), NOW) as { why?: string }).why, 'rate-limit-reset')
+  })
+
   test('a readable retry-after of 0 outranks the other signals: our own backoff, no floor', () => {
     const signals = { 'retry-after': '0', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW / 1000 + 100) }
     assert.deepEqual(decide(response(403, signals, 'You have exceeded a secondary rate limit'), NOW), { action: 'retry', why: 'backoff' })

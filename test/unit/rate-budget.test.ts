@@ -17,6 +17,9 @@ test('resources.core: none left is a reading (0 is a count); a negative count is
   const body = (remaining: number) => JSON.stringify({ resources: { core: { limit: 5000, remaining, reset: 1_700_000_100 } } })
   assert.deepEqual(parseCoreLimit(body(0)), { limit: 5000, remaining: 0, resetMs: 1_700_000_100_000 })
   assert.equal(parseCoreLimit(body(-1)), undefined)
+  const reset = (value: number) => JSON.stringify({ resources: { core: { limit: 5000, remaining: 1, reset: value } } })
+  assert.equal(parseCoreLimit(reset(9e12)), undefined, 'past what a date can hold: unreadable, so the check is skipped')
+  assert.equal(parseCoreLimit(reset(8_640_000_000_000))?.resetMs, 8_640_000_000_000_000)
 })
 
 describe('checkRateBudget against the stand-in', () => {
