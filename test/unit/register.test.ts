@@ -271,6 +271,13 @@ describe('mintOne: a lost answer, then 409', () => {
     assert.equal(r.session.attempts, 3)
   })
 
+  test("a delete that gets no answer: the line names no request id, not the lookup's", async () => {
+    github.faults.push({ dropAnswer: 502 }, { method: 'DELETE', reset: true })
+    const r = await register('r1')
+    registered(r.result)
+    assert.equal(r.lines[2], 'Runner "r1": Attempt 2/4 failed: ECONNRESET (connection reset); retrying in 2s.')
+  })
+
   test('a lookup that fails is retried with the attempt', async () => {
     github.faults.push({ dropAnswer: 502 }, { method: 'GET', status: 502, headers: rid('REQ:GET') })
     const r = await register('r1')

@@ -190,6 +190,10 @@ describe('Session', () => {
     const response = await r.session.exchange('GET', url(), { timeoutMs: 5000, deadline: r.deadline }, last)
     assert.equal('status' in response && response.status, 503)
     assert.deepEqual(last, { requestId: 'REQ:9' })
+    // A request of the same attempt that gets no answer has no request id: the earlier one is dropped.
+    github.faults.push({ reset: true })
+    await r.session.exchange('GET', url(), { timeoutMs: 5000, deadline: r.deadline }, last)
+    assert.deepEqual(last, { detail: 'connection reset' })
     r.deadline.halt()
     await assert.rejects(r.session.exchange('GET', url(), { timeoutMs: 5000, deadline: r.deadline }, {}), Halted)
   })
