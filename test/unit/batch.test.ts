@@ -184,6 +184,49 @@ describe('mintRunners', () => {
     assert.deepEqual(b.stats, [{ requests: 5, attempts: 3, retriesGranted: 0, retriesRefused: 0, lowestLimit: 3, highestLimit: 3 }])
   })
 
+  test('two runners refused: the first failure is the one reported', async () => {
+    const release = github.hold()
+    void github.whenRequests(2, (r) => r.method === 'POST').then(release)
+    github.faults.push(
+      { method: 'POST', ...REFUSED },
+      { method: 'POST', status: 422, body: { message: 'Second', documentation_url: DOCS } },
+    )
+    const b = await batch({ runnerName: 'b', count: 2 })
+    const error = batchFailed(b.result)
+    const first = JSON.parse(arrivals.find((a) => a.call === JIT)!.body).name as string
+    assert.match(
+      error.message,
+      new RegExp(`^2 of 2 runners could not be registered\\. Runner "${first}": .*GitHub said: "Invalid labels"\\.`),
+    )
+    assert.equal(error.rollback, undefined)
+  })
+
+  test('a failure halts the batch: a runner waiting to retry does not try again', async () => {
+    const release = github.hold()
+    void github.whenRequests(2, (r) => r.method === 'POST').then(release)
+    github.faults.push({ method: 'POST', ...REFUSED }, { method: 'POST', status: 502 })
+    const b = await batch({ runnerName: 'b', count: 2 })
+    const error = batchFailed(b.result)
+    const [refused, other] = arrivals.filter((a) => a.call === JIT).map((a) => JSON.parse(a.body).name as string)
+    assert.match(
+      error.message,
+      new RegExp(`^1 of 2 runners could not be registered\\. Runner "${refused}": GitHub could not process the runner \\(422\\)`),
+    )
+    assert.deepEqual(calls().filter((c) => c === JIT).length, 2)
+    assert.equal(error.attempts, 2)
+    // The 502 may have registered the other: looked for by name, never found.
+    assert.deepEqual(
+      error.rollback?.unknown.map((e) => e.name),
+      [other],
+    )
+  })
+
+  test('a failed batch without onStats: still a BatchFailed', async () => {
+    github.faults.push(REFUSED)
+    const b = await batch({ runnerName: 'solo' }, {}, { onStats: undefined })
+    assert.match(batchFailed(b.result).message, /^Runner "solo": GitHub could not process the runner \(422\)/)
+  })
+
   test('one runner that fails: its own message, and no rollback when the ledger holds nothing', async () => {
     github.faults.push(REFUSED)
     const b = await batch({ runnerName: 'solo' })
@@ -320,6 +363,25 @@ describe('mintRunners', () => {
         },
       )
       assert.equal(deletes, 3)
+    })
+
+    test('a cancellation of the batch: time spent before the rollback starts counts against the grace period', async () => {
+      const stop = new AbortController()
+      const clock = new FakeClock()
+      github.faults.push({ method: 'POST', lateAnswer: 60_000 })
+      for (let i = 0; i < 20; i++) github.faults.push({ method: 'DELETE', status: 502 })
+      hooks.onArrival = (request) => {
+        if (request.method === 'POST') stop.abort('SIGINT')
+      }
+      // 3 s pass between the cancellation and the rollback (the torn-down attempt's log line).
+      const log = (line: string) => {
+        if (line.includes('EABORTED')) clock.time += 3000
+      }
+      const b = await batch({ runnerName: 'solo' }, { maxAttempts: 20 }, { signal: stop.signal, clock, log })
+      const error = batchFailed(b.result)
+      // 3 s left: attempts at 3 and 4 s after the cancellation; the next (2 s later) would pass 6 s.
+      assert.equal(calls().filter((c) => c.startsWith('DELETE')).length, 2)
+      assert.match(error.rollback!.failed[0].error, /^the next wait \(2s\) would pass the cleanup deadline\./)
     })
 
     test('a cancellation of the batch: the grace period from the moment it came', async () => {

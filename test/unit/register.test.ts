@@ -22,6 +22,7 @@ beforeEach(() => {
 const DOCS = 'https://docs.github.com/rest/actions/self-hosted-runners'
 const RUNNERS = `${REPO}/actions/runners`
 const JIT = `POST ${RUNNERS}/generate-jitconfig`
+const REFUSED = { status: 422, body: { message: 'Invalid', documentation_url: DOCS } }
 const byName = (name: string) => `GET ${RUNNERS}?name=${name}&per_page=100&page=1`
 const calls = () => arrivals.map((a) => a.call)
 const ledgers = () => arrivals.map((a) => runnersOf(a.ledger))
@@ -213,6 +214,21 @@ describe('mintOne: a definite error answer', () => {
     assert.deepEqual(runnersOf(r.ledger.toState()), [])
   })
 
+  test('a 3xx is no registration and no body to judge: not retried, the entry out', async () => {
+    github.faults.push({ status: 300, headers: rid('REQ:300'), offContract: 'a 300 without a location' })
+    const r = await register('r1')
+    assert.equal(failed(r.result).message, 'Runner "r1": GitHub answered 300. GitHub said: "Multiple Choices". (GitHub request id REQ:300)')
+    assert.deepEqual(calls(), [JIT])
+    assert.equal(r.ledger.get('r1'), undefined)
+  })
+
+  test("the error keeps the retry loop's verdict as its cause", async () => {
+    github.faults.push(REFUSED)
+    const r = await register('r1')
+    const cause = failed(r.result).cause as { failure?: { stop?: string }; attempts?: number }
+    assert.deepEqual([cause?.failure?.stop, cause?.attempts], ['not-retryable', 1])
+  })
+
   test('any other refusal is explained for the scope', async () => {
     github.faults.push({ status: 403, body: { message: 'Forbidden' } })
     const r = await register('r1')
@@ -338,6 +354,39 @@ describe('mintOne: a lost answer, then 409', () => {
     assert.match(r.lines[2], /^Runner "r1": Attempt 2\/4 failed: HTTP 409 \[request id STAND-IN:\w+\]; retrying in 2s\.$/)
     assert.deepEqual(r.clock.sleeps, [1000, 2000])
     assert.equal(r.session.attempts, 3)
+    // The 409 is retried on our own backoff, and recorded so for the step summary.
+    assert.deepEqual(
+      r.attempts.map((a) => [a.attempt, a.outcome.kind === 'response' && a.outcome.status, a.why, a.succeeded]),
+      [
+        [1, 502, 'backoff', false],
+        [2, 409, 'backoff', false],
+        [3, 201, undefined, true],
+      ],
+    )
+  })
+
+  test('after a 409 not listed, the next attempt is judged afresh: a 422 then ends it', async () => {
+    github.faults.push({ method: 'POST', dropAnswer: 502 }, { method: 'POST', pass: true }, { method: 'POST', ...REFUSED })
+    github.listingLagMs = 3_600_000
+    const r = await register('r1')
+    assert.match(failed(r.result).message, /^Runner "r1": GitHub could not process the runner \(422\)/)
+    assert.deepEqual(calls(), [JIT, JIT, byName('r1'), JIT])
+    assert.equal(r.session.attempts, 3)
+  })
+
+  test("after a 409 not listed, a later attempt's failure is explained by its own answer, not the earlier note", async () => {
+    github.faults.push(
+      { method: 'POST', dropAnswer: 502 },
+      { method: 'POST', pass: true },
+      { method: 'POST', status: 503, headers: rid('REQ:3') },
+      { method: 'POST', status: 503, headers: rid('REQ:4') },
+    )
+    github.listingLagMs = 3_600_000
+    const r = await register('r1')
+    assert.equal(
+      failed(r.result).message,
+      'Runner "r1": Gave up after 4 attempt(s) ("max-attempts"). Last answer: HTTP 503 (GitHub request id REQ:4). GitHub answered 503. GitHub said: "Service Unavailable".',
+    )
   })
 
   test('never listed: the 409 is retried to the end, and the error says the step could not tell', async () => {

@@ -128,6 +128,13 @@ describe('Session', () => {
     assert.equal(r.session.requests, 0)
   })
 
+  test('exactly the margin left (1 s): the request is still sent', async () => {
+    const r = rig(jitConfig(apiUrl))
+    const deadline = new Deadline(r.clock, r.clock.now() + 1000)
+    const response = await r.session.request('GET', url(), { timeoutMs: 5000, deadline })
+    assert.equal(response.status, 200)
+  })
+
   test('a short timeout scales the margin down: 1 s left of a 5 s timeout still starts a request', async () => {
     const r = rig(jitConfig(apiUrl, {}, { timeoutMs: 5000 }))
     const deadline = new Deadline(r.clock, r.clock.now() + 600)
@@ -234,8 +241,12 @@ describe('Session', () => {
       assert.ok(waitedMs > 4000 && waitedMs <= 6000, `waited ${waitedMs}ms`)
     })
 
-    test('a 403 that is no rate limit, a 502: no pause', async () => {
-      for (const fault of [{ status: 403, body: { message: 'Forbidden', documentation_url: 'x' } }, { status: 502 }]) {
+    test("a 403 that is no rate limit, a 502, a 503's retry-after: no pause (that runner's own retry honours retry-after)", async () => {
+      for (const fault of [
+        { status: 403, body: { message: 'Forbidden', documentation_url: 'x' } },
+        { status: 502 },
+        { status: 503, headers: { 'retry-after': '3' } },
+      ]) {
         const { waitedMs } = await twoRequests(fault)
         assert.equal(waitedMs, 0, JSON.stringify(fault))
       }
@@ -283,6 +294,7 @@ describe('Session', () => {
     test('other answers: nothing (a 403 that is no rate limit, a 404, a 3xx, a 499)', async () => {
       assert.deepEqual(await limitsAfter({ status: 403, body: body(403) }), NEUTRAL)
       assert.deepEqual(await limitsAfter({ status: 404, body: body(404) }), NEUTRAL)
+      assert.deepEqual(await limitsAfter({ status: 300, offContract: 'a 300 without a location' }), NEUTRAL)
       assert.deepEqual(await limitsAfter({ status: 304, offContract: 'not modified' }), NEUTRAL)
       assert.deepEqual(await limitsAfter({ status: 499, offContract: 'a proxy code' }), NEUTRAL)
     })
