@@ -12,10 +12,8 @@ export const PAUSE_NAP_MS = 1000
 export interface LimiterOptions {
   /** The limit at the start. */
   initial: number
-  /** The limit never grows past this. */
+  /** The limit never grows past this (nor shrinks below one). */
   max: number
-  /** ...nor shrinks below this. */
-  min?: number
   /** For `pauseUntil`; without one, pauses are ignored. */
   clock?: Clock
 }
@@ -50,7 +48,6 @@ export interface Slot {
 
 export class ConcurrencyLimiter {
   private current: number
-  private readonly min: number
   private active = 0
   private readonly waiting: (() => void)[] = []
   // Bumped at every cut: the failures of requests sent before a cut are one congestion event,
@@ -63,8 +60,7 @@ export class ConcurrencyLimiter {
   highest: number
 
   constructor(private readonly options: LimiterOptions) {
-    this.min = Math.max(1, options.min ?? 1)
-    this.current = Math.min(Math.max(options.initial, this.min), options.max)
+    this.current = Math.min(Math.max(options.initial, 1), options.max)
     this.lowest = this.highest = this.limit
   }
 
@@ -134,7 +130,7 @@ export class ConcurrencyLimiter {
       // Additive increase: about +1 once a whole limit's worth of requests succeeded.
       this.current = Math.min(this.options.max, this.current + 1 / this.current)
     } else if (signal === 'overload' && slot.epoch === this.epoch) {
-      this.current = Math.max(this.min, this.current / 2)
+      this.current = Math.max(1, this.current / 2)
       this.epoch++
     }
     this.lowest = Math.min(this.lowest, this.limit)

@@ -40,7 +40,8 @@ export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = pr
     const clock = deps.clock ?? systemClock
     // With App credentials, an installation token of its own (none is ever saved in state), made
     // within the cleanup's bound and revoked afterwards.
-    const cleanup = { ...config, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) }
+    // The main step's start spread is not repeated: a cleanup has its minute, and no burst to join.
+    const cleanup = { ...config, spreadMs: undefined, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) }
     const removal = await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
       const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
       const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger)

@@ -63,8 +63,8 @@ export async function mintRunners(given: Config, env: Record<string, string | un
   const ledger = deps.ledger ?? new Ledger(newOwnershipLabel())
   const session = new Session(config, deps, limiter, ledger)
   const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock, backoff: config })
-  // Requests in flight are torn down only by a cancellation; a failure lets their answers arrive.
-  // Without a cancellation signal, a signal that never aborts: the batch's own stop must not tear them down.
+  // Requests in flight are torn down only by a cancellation (so never, without a signal to
+  // cancel by); a failure lets their answers arrive, and the rollback deletes by the ids they give.
   const batch = new Deadline(clock, deadlineMs, deps.signal ?? new AbortController().signal)
   let cancelledAt: number | undefined
   const onCancel = (): void => {

@@ -92,10 +92,14 @@ async function removeOne(
     if (deleted.status !== 422) return { outcome: responseOutcome(deleted) }
     // GitHub refuses to delete a runner that is running a job: look again to say which it is.
     const refused = responseOutcome(deleted)
+    const seen = { ...last }
     const runner = await look(id, timeoutMs)
-    if (!('id' in runner)) return 'value' in runner ? runner : { outcome: refused }
-    const why = whySpared(runner, ledger.label)
-    return why ? done({ kind: 'spared', why }) : { outcome: refused }
+    if ('value' in runner) return runner
+    const why = 'id' in runner ? whySpared(runner, ledger.label) : undefined
+    if (why) return done({ kind: 'spared', why })
+    // The refusal is reported with what its own request showed, not what the look showed.
+    last = seen
+    return { outcome: refused }
   }
 
   const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
@@ -109,9 +113,10 @@ async function removeOne(
     const found = await findByName(session, entry.name, timeoutMs, deadline, last)
     if ('runner' in found) return spareOrDelete(found.runner, timeoutMs)
     if ('outcome' in found) return found
-    notListed = true
     notListedSince ??= clock.now()
     if (clock.now() - notListedSince >= LISTING_PATIENCE_MS) return done({ kind: 'unknown' })
+    // Only now: while it is set, every outcome is retried, and the verdict above must end the loop.
+    notListed = true
     return { outcome: NOT_LISTED }
   }
 

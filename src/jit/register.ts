@@ -93,7 +93,11 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
     )
     const deleted = await session.exchange('DELETE', `${session.base}/${runner.id}`, { timeoutMs, deadline }, last)
     if ('outcome' in deleted) return deleted
-    if (deleted.status !== 204 && deleted.status !== 404) return { outcome: responseOutcome(deleted) }
+    if (deleted.status !== 204 && deleted.status !== 404) {
+      const refused = responseOutcome(deleted)
+      last.note = `The runner name "${name}" is taken (409) by runner ${runner.id}, this step's own from an attempt whose answer was lost, and GitHub answered ${deleted.status} to deleting it.${githubSaid(refused.kind === 'response' ? refused.message : undefined)}`
+      return { outcome: refused }
+    }
     ledger.gone(name)
     return 'deleted'
   }

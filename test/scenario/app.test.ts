@@ -248,6 +248,18 @@ describe('the action with GitHub App credentials', () => {
     assertJwtsGoodAndTokensRevoked()
   })
 
+  test('the post step spends no "spread": it cleans up at once, within its minute', async () => {
+    const inputs = appInputs({ type: 'jit', labels: 'self-hosted', 'runner-name': 'app-post' })
+    const main = await runAction(inputs)
+    assert.equal(main.exitCode, 0, main.stdout + main.stderr)
+    // The same inputs with a spread of minutes: the main step's wait, which the cleanup must not repeat.
+    const post = await runPost({ ...inputs, spread: '4m', timeout: '5m' }, main)
+    assert.equal(post.exitCode, 0, post.stdout)
+    assert.ok(!post.lines.some((l) => /"spread"|Waiting/.test(l)), post.stdout)
+    assert.ok(!post.lines.some((l) => l.startsWith('::warning::')), post.stdout)
+    assert.deepEqual(github.runners, [])
+  })
+
   test('SIGINT mid-batch: the rollback deletes with the installation token, which is then still revoked', async () => {
     // The access-token call passes; the four registrations are answered only after the signal.
     github.faults.push(

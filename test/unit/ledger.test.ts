@@ -99,7 +99,63 @@ describe('Ledger', () => {
     for (const text of ['', 'nope', '[]', '{"runners":[]}', '{"label":"mine","runners":[]}', `{"label":"${LABEL}"}`]) {
       assert.equal(Ledger.fromState(text), undefined, text)
     }
-    const read = Ledger.fromState(`{"label":"${LABEL}","runners":[{"name":""},{"id":3},{"name":"ok","id":-1},null]}`)!
-    assert.deepEqual(read.entries, [{ name: 'ok', id: undefined, maybe: true, handedOver: false }])
+    const read = Ledger.fromState(
+      `{"label":"${LABEL}","runners":[{"name":""},{"id":3},{"name":"ok","id":-1},{"name":"zero","id":0},null]}`,
+    )!
+    assert.deepEqual(read.entries, [
+      { name: 'ok', id: undefined, maybe: true, handedOver: false },
+      { name: 'zero', id: undefined, maybe: true, handedOver: false },
+    ])
+  })
+
+  test('only a whole ownership label is trusted: not one inside a longer text, nor one in a list', () => {
+    for (const label of [`x${LABEL}`, `${LABEL}x`, `${LABEL}\n`]) {
+      assert.equal(Ledger.fromState(JSON.stringify({ label, runners: [] })), undefined, label)
+    }
+    assert.equal(Ledger.fromState(JSON.stringify({ label: [LABEL], runners: [] })), undefined)
+  })
+
+  test('handing over a name the ledger does not hold changes nothing', () => {
+    const { ledger } = recorded()
+    ledger.sending('a')
+    ledger.handOver(['never-sent'])
+    assert.deepEqual(ledger.entries, [{ name: 'a', maybe: false, handedOver: false }])
+  })
+})
+
+describe('Ledger, the edges', () => {
+  test('gone or refused for a name not in the ledger saves nothing', () => {
+    const { ledger, saves } = recorded()
+    ledger.sending('a')
+    ledger.gone('never')
+    ledger.refused('never')
+    ledger.registered('never', 3)
+    assert.equal(saves.length, 1)
+  })
+
+  test('a saved id must be a positive safe integer; otherwise the entry is kept without one', () => {
+    const read = Ledger.fromState(
+      `{"label":"${LABEL}","runners":[{"name":"zero","id":0},{"name":"one","id":1},{"name":"half","id":1.5},{"name":"text","id":"7"},{"name":"huge","id":9007199254740993}]}`,
+    )!
+    assert.deepEqual(
+      read.entries.map((e) => [e.name, e.id]),
+      [
+        ['zero', undefined],
+        ['one', 1],
+        ['half', undefined],
+        ['text', undefined],
+        ['huge', undefined],
+      ],
+    )
+  })
+
+  test('only handed_over: true counts as handed over', () => {
+    const read = Ledger.fromState(`{"label":"${LABEL}","runners":[{"name":"a","handed_over":"yes"},{"name":"b","handed_over":true}]}`)!
+    assert.deepEqual(
+      read.notHandedOver.map((e) => e.name),
+      ['a'],
+    )
+    assert.equal(read.get('b')?.handedOver, true)
+    assert.equal(read.get('c'), undefined)
   })
 })

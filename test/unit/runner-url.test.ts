@@ -36,6 +36,11 @@ describe('serverUrl: the server behind an API URL', () => {
     ['https://api.github.com:8443', undefined, 'https://api.github.com:8443', 'api.github.com on another port is not github.com'],
     ['https://api.example.ghe.com.evil.test', undefined, 'https://api.example.ghe.com.evil.test', 'a host that only starts like GHE.com'],
     ['https://api.a.b.ghe.com', undefined, 'https://api.a.b.ghe.com', 'a deeper ghe.com name'],
+    ['https://myapi.octocorp.ghe.com', undefined, 'https://myapi.octocorp.ghe.com', 'a host that only ends like GHE.com'],
+    ['http://api.github.com', undefined, 'http://api.github.com', 'api.github.com without TLS is not github.com'],
+    ['https://api.github.com/proxied', undefined, 'https://api.github.com', 'api.github.com under a path is not github.com'],
+    ['https://ghes.example.com/api/v3//', 'https://github.com', 'https://ghes.example.com', 'GHES with trailing slashes'],
+    ['http://127.0.0.1:8080', 'http://ghes.internal', 'http://ghes.internal', 'a GITHUB_SERVER_URL over plain http'],
   ]
   for (const [api, server, expected, why] of cases) {
     test(`${why}: ${api}${server === undefined ? '' : ` with GITHUB_SERVER_URL ${JSON.stringify(server)}`} -> ${expected}`, () => {

@@ -1,0 +1,96 @@
+// The rate budget before a batch, at its edges: an empty budget, a deadline already past, a check
+// that must not outlast attempt-timeout, a local clock that is off, and the whole failure text.
+// Against the loopback stand-in; a fake clock where the wait is what is checked.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Config } from '../../src/inputs.js'
+import { checkRateBudget, parseCoreLimit, requestsNeeded } from '../../src/rate-budget.js'
+import { MintError } from '../../src/mint.js'
+import { systemClock } from '../../src/retry.js'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+const TOKEN = 'ghp_RateBudgetUnitCallerToken012345'
+
+test('resources.core: none left is a reading (0 is a count); a negative count is not', () => {
+  const body = (remaining: number) => JSON.stringify({ resources: { core: { limit: 5000, remaining, reset: 1_700_000_100 } } })
+  assert.deepEqual(parseCoreLimit(body(0)), { limit: 5000, remaining: 0, resetMs: 1_700_000_100_000 })
+  assert.equal(parseCoreLimit(body(-1)), undefined)
+})
+
+describe('checkRateBudget against the stand-in', () => {
+  const github = new GitHubStandIn({ acceptToken: TOKEN })
+  let apiUrl: string
+  useStandIn(github, (url) => (apiUrl = url))
+
+  const config = (overrides: Partial<Config> = {}): Config => ({
+    githubToken: TOKEN,
+    scope: { kind: 'organization', name: 'octo-org' },
+    type: 'jit',
+    apiUrl,
+    maxAttempts: 4,
+    initialDelayMs: 1000,
+    maxDelayMs: 30_000,
+    timeoutMs: 300_000,
+    attemptTimeoutMs: 5000,
+    jitter: 'none',
+    jit: { labels: ['self-hosted'], runnerGroupId: 1, workFolder: '_work', count: 4, cleanupOnFailure: true },
+    ...overrides,
+  })
+  const logged = () => {
+    const lines: string[] = []
+    return { lines, log: (line: string) => void lines.push(line) }
+  }
+
+  test('a deadline already past: no request, one line, and the batch goes on', async () => {
+    const clock = new FakeClock(Date.now())
+    const { lines, log } = logged()
+    await checkRateBudget(config(), 4, clock.now(), { clock, log })
+    assert.deepEqual(github.requests, [])
+    assert.deepEqual(lines, [
+      'Could not check the rate limit before the batch (no time left before the deadline); registering without the check.',
+    ])
+  })
+
+  test('none left, reset after the deadline: the whole failure, with what to do', async () => {
+    const clock = new FakeClock(Date.now())
+    github.rateLimit = { limit: 5000, remaining: 0, reset: Math.floor(clock.now() / 1000) + 600 }
+    const { log } = logged()
+    const error = await checkRateBudget(config({ timeoutMs: 60_000 }), 4, clock.now() + 60_000, { clock, log }).catch((e: unknown) => e)
+    assert.ok(error instanceof MintError)
+    assert.match(
+      error.message,
+      /^GitHub's rate limit for this token has 0 of 5000 requests left, and a batch of 4 runners needs about 8 \(4, and 4 for retries and recovery\); the limit resets at \S+Z \(in (9m\d+s|10m)\), after this step's "timeout" \(1m\) runs out\. No runner was registered\. Run the batch after the reset, lower "count", or raise "timeout" to wait for the reset\.$/,
+    )
+  })
+
+  test("the reset is measured against GitHub's Date header, not a local clock an hour fast", async () => {
+    const clock = new FakeClock(Date.now())
+    clock.wallOffset = 3_600_000
+    const resetS = Math.floor(Date.now() / 1000) + 20
+    github.rateLimit = { limit: 5000, remaining: 1, reset: resetS }
+    const { log } = logged()
+    await checkRateBudget(config(), 4, clock.now() + 120_000, { clock, log })
+    // GitHub's clock says the reset is about 20 s away (the Date header has whole seconds): the
+    // wait is that plus a second of slack, not the slack alone that the fast wall clock implies.
+    assert.equal(clock.sleeps.length, 1)
+    assert.ok(clock.sleeps[0] >= 20_000 && clock.sleeps[0] <= 22_000, `waited ${clock.sleeps[0]} ms`)
+    assert.equal(requestsNeeded(4), 8)
+  })
+
+  test('a GET /rate_limit that hangs is given up after attempt-timeout, not the 5 s cap', async () => {
+    github.faults.push({ hang: true, offContract: 'a rate-limit answer that never comes' })
+    const { lines, log } = logged()
+    const started = performance.now()
+    await checkRateBudget(config({ attemptTimeoutMs: 300 }), 4, systemClock.now() + 60_000, { clock: systemClock, log })
+    const took = performance.now() - started
+    // Time is the behaviour here: the bound sits well under the 5 s cap the check would otherwise use.
+    assert.ok(took < 3000, `gave up after ${Math.round(took)} ms`)
+    assert.equal(lines.length, 1)
+    assert.match(
+      lines[0],
+      /^Could not check the rate limit before the batch \(GET \/rate_limit failed: .*\); registering without the check\.$/,
+    )
+  })
+})
