@@ -7,7 +7,7 @@ import { ConcurrencyLimiter, SharedRetryBudget } from '../limiter.js'
 import { MintError } from '../mint.js'
 import { systemClock } from '../retry.js'
 import { CANCEL_GRACE_MS, Deadline, type StopSignal } from './deadline.js'
-import { Ledger, newOwnershipLabel } from './ledger.js'
+import { Ledger, type LedgerEntry, newOwnershipLabel } from './ledger.js'
 import { runnerNames } from './names.js'
 import type { JitRunner } from './runners.js'
 import { type BatchStats, Halted, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
@@ -104,7 +104,7 @@ export async function mintRunners(given: Config, env: Record<string, string | un
   let rollback: Removal | undefined
   if (entries.length) {
     session.log(`Rolling back: removing the ${entries.length} runner(s) that may have been registered (label ${ledger.label}).`)
-    rollback = await rollBack(session, cancelledAt, deps.signal)
+    rollback = await rollBack(entries, session, cancelledAt, deps.signal)
   }
   deps.onStats?.(stats())
   const stoppedBy = stopSignal(deps.signal)
@@ -123,18 +123,23 @@ export async function mintRunners(given: Config, env: Record<string, string | un
 }
 
 /**
- * Rolls back what the ledger holds, within the cleanup deadline: CLEANUP_TIMEOUT_MS after a
+ * Rolls back `entries` (what the ledger holds, not handed over), within the cleanup deadline: CLEANUP_TIMEOUT_MS after a
  * failure, CANCEL_GRACE_MS after a cancellation (also one that arrives during the rollback).
  */
-async function rollBack(session: Session, cancelledAt: number | undefined, signal: AbortSignal | undefined): Promise<Removal> {
-  const { clock, config, ledger } = session
+async function rollBack(
+  entries: LedgerEntry[],
+  session: Session,
+  cancelledAt: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Removal> {
+  const { clock, config } = session
   const deadline = new Deadline(clock, clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS))
   const onCancel = (): void => deadline.bringForward(clock.now() + CANCEL_GRACE_MS)
   if (cancelledAt !== undefined) deadline.bringForward(cancelledAt + CANCEL_GRACE_MS)
   else if (signal?.aborted) onCancel()
   else signal?.addEventListener('abort', onCancel, { once: true })
   try {
-    return await removeRunners(ledger.notHandedOver, 'rollback', session, deadline)
+    return await removeRunners(entries, 'rollback', session, deadline)
   } finally {
     signal?.removeEventListener('abort', onCancel)
     deadline.dispose()

@@ -10,6 +10,7 @@ import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
 import { MintError, failureLine, responseOutcome, scopePath } from '../mint.js'
 import { parseJson } from '../json.js'
+import type { LastSeen } from './session.js'
 
 export const GROUPS_PER_PAGE = 100
 /** Pages read at most (5,000 groups): a server that keeps sending full pages must not hold the step. */
@@ -84,7 +85,7 @@ export async function resolveRunnerGroup(
   const seen: RunnerGroup[] = []
   let page = 1
   let totalCount = 0
-  let last: { requestId?: string; detail?: string } = {}
+  let last: LastSeen = {}
 
   const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<NonNullable<GroupMatch> | 'none'>> => {
     for (let budgetMs = timeoutMs; ; budgetMs = Math.min(config.attemptTimeoutMs, deadlineMs - clock.now())) {
