@@ -88,8 +88,9 @@ export async function resolveRunnerGroup(
   let last: LastSeen = {}
 
   const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<NonNullable<GroupMatch> | 'none'>> => {
-    last = {}
     for (let budgetMs = timeoutMs; ; budgetMs = Math.min(config.attemptTimeoutMs, deadlineMs - clock.now())) {
+      // What this page's request showed: a failed page must not carry an earlier page's request id.
+      last = {}
       let response: ApiResponse
       try {
         if (budgetMs <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed between two pages of the listing')

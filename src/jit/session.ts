@@ -153,6 +153,8 @@ export class Session {
     } catch (error) {
       // Anything but a NetworkError (Halted, a bug) propagates.
       if (!(error instanceof NetworkError)) throw error
+      // No answer, so no request id: the one an earlier request of the attempt got is not this one's.
+      delete last.requestId
       last.detail = error.message
       return { outcome: { kind: 'network', code: error.code } }
     }
