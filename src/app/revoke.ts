@@ -29,8 +29,8 @@ export async function revokeInstallationToken(config: Config, installation: Inst
         parse: () => true,
         label: 'Revoking the installation token: ',
       },
-      // Waits of at most 1 s and 2 s, whatever the step's own backoff.
-      { ...config, initialDelayMs: Math.min(config.initialDelayMs, 1000) },
+      // Waits of at most 1 s and 2 s, whatever the step's own backoff (a retry-after is still honoured).
+      { ...config, initialDelayMs: Math.min(config.initialDelayMs, 1000), maxDelayMs: Math.min(config.maxDelayMs, 2000) },
       { maxAttempts: REVOKE_ATTEMPTS, deadlineMs: clock.now() + boundMs },
       { ...deps, signal: undefined },
     )
