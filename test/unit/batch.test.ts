@@ -9,6 +9,7 @@ import { BatchFailed, mintRunners } from '../../src/jit/batch.js'
 import { Ledger } from '../../src/jit/ledger.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
+import { jitConfig } from '../support/jit-unit.js'
 import { FakeClock } from '../support/fake-clock.js'
 
 const TOKEN = 'ghp_BatchUnitCallerToken0123456789ab'
@@ -21,20 +22,8 @@ describe('mintRunners against the stand-in', () => {
   let apiUrl: string
   useStandIn(github, (url) => (apiUrl = url))
 
-  const config = (jit: Partial<NonNullable<Config['jit']>> = {}, overrides: Partial<Config> = {}): Config => ({
-    githubToken: TOKEN,
-    scope: { kind: 'organization', name: 'octo-org' },
-    type: 'jit',
-    apiUrl,
-    maxAttempts: 4,
-    initialDelayMs: 1000,
-    maxDelayMs: 30_000,
-    timeoutMs: 300_000,
-    attemptTimeoutMs: 5000,
-    jitter: 'none',
-    jit: { labels: ['gpu'], runnerGroupId: 1, workFolder: '_work', count: 1, cleanupOnFailure: true, ...jit },
-    ...overrides,
-  })
+  const config = (jit: Partial<NonNullable<Config['jit']>> = {}, overrides: Partial<Config> = {}): Config =>
+    jitConfig(apiUrl, { labels: ['gpu'], ...jit }, { githubToken: TOKEN, scope: { kind: 'organization', name: 'octo-org' }, ...overrides })
   /** What a batch is given, and what it left behind: saved ledgers, masked secrets, log lines. */
   function world() {
     const saves: string[] = []

@@ -12,6 +12,7 @@ import { describeRemoval, notConfirmedGone } from '../../src/jit/report.js'
 import { Session } from '../../src/jit/session.js'
 import { GitHubStandIn, type StandInRunner } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
+import { jitConfig } from '../support/jit-unit.js'
 import { FakeClock } from '../support/fake-clock.js'
 
 const TOKEN = 'ghp_CleanupUnitCallerToken0123456789'
@@ -24,20 +25,8 @@ describe('removeRunners against the stand-in', () => {
   let apiUrl: string
   useStandIn(github, (url) => (apiUrl = url))
 
-  const config = (overrides: Partial<Config> = {}): Config => ({
-    githubToken: TOKEN,
-    scope: { kind: 'organization', name: 'octo-org' },
-    type: 'jit',
-    apiUrl,
-    maxAttempts: 4,
-    initialDelayMs: 1000,
-    maxDelayMs: 30_000,
-    timeoutMs: 300_000,
-    attemptTimeoutMs: 5000,
-    jitter: 'none',
-    jit: { labels: ['self-hosted'], runnerGroupId: 1, workFolder: '_work', count: 1, cleanupOnFailure: true },
-    ...overrides,
-  })
+  const config = (overrides: Partial<Config> = {}): Config =>
+    jitConfig(apiUrl, {}, { githubToken: TOKEN, scope: { kind: 'organization', name: 'octo-org' }, ...overrides })
 
   /** A ledger holding `entries` (as the batch left it), and a cleanup session over it. */
   function cleanup(entries: { name: string; id?: number }[], overrides: Partial<Config> = {}) {

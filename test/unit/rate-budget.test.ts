@@ -9,6 +9,7 @@ import { MintError } from '../../src/mint.js'
 import { systemClock } from '../../src/retry.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
+import { jitConfig } from '../support/jit-unit.js'
 import { FakeClock } from '../support/fake-clock.js'
 
 const TOKEN = 'ghp_RateBudgetUnitCallerToken012345'
@@ -27,20 +28,8 @@ describe('checkRateBudget against the stand-in', () => {
   let apiUrl: string
   useStandIn(github, (url) => (apiUrl = url))
 
-  const config = (overrides: Partial<Config> = {}): Config => ({
-    githubToken: TOKEN,
-    scope: { kind: 'organization', name: 'octo-org' },
-    type: 'jit',
-    apiUrl,
-    maxAttempts: 4,
-    initialDelayMs: 1000,
-    maxDelayMs: 30_000,
-    timeoutMs: 300_000,
-    attemptTimeoutMs: 5000,
-    jitter: 'none',
-    jit: { labels: ['self-hosted'], runnerGroupId: 1, workFolder: '_work', count: 4, cleanupOnFailure: true },
-    ...overrides,
-  })
+  const config = (overrides: Partial<Config> = {}): Config =>
+    jitConfig(apiUrl, { count: 4 }, { githubToken: TOKEN, scope: { kind: 'organization', name: 'octo-org' }, ...overrides })
   const logged = () => {
     const lines: string[] = []
     return { lines, log: (line: string) => void lines.push(line) }
