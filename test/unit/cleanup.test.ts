@@ -414,19 +414,7 @@ describe('removeRunners: each answer, exactly as said', () => {
     const hooks: { onLog?: (line: string) => void } = {}
     const saves: string[] = []
     const ledger = new Ledger(LABEL, (saved) => saves.push(saved))
-    const full: Config = {
-      githubToken: 'ghp_UnitCleanupToken0123456789',
-      scope: { kind: 'repository', owner: 'octo-org', repo: 'octo-repo' },
-      type: 'jit',
-      apiUrl,
-      maxAttempts: 4,
-      initialDelayMs: 1000,
-      maxDelayMs: 30_000,
-      timeoutMs: 300_000,
-      attemptTimeoutMs: 5000,
-      jitter: 'none',
-      ...config,
-    }
+    const full = jitConfig(apiUrl, {}, { githubToken: 'ghp_UnitCleanupToken0123456789', ...config })
     const limiter = new ConcurrencyLimiter({ initial: 4, max: 16, clock })
     const session = new Session(full, { clock, random: () => 0.5, log: (line) => (log.push(line), hooks.onLog?.(line)) }, limiter, ledger)
     const deadline = new Deadline(clock, clock.now() + deadlineMs)
