@@ -1,7 +1,7 @@
 // Minting: which endpoint to call for a scope and token type, what counts as a good answer,
 // and the retry loop around it. Reports progress through `log`; never logs the token.
-import type { Config } from './inputs.js'
-import type { Scope } from './scope.js'
+import { type Config, MintError } from './types.js'
+import { scopePath } from './scope.js'
 import { type ApiResponse, send } from './github.js'
 import { NetworkError } from './network-error.js'
 import { type Outcome } from './policy.js'
@@ -12,6 +12,8 @@ import { escapeControls } from './server-text.js'
 import { parseJson } from './json.js'
 import { waitSpread } from './spread.js'
 import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
+
+export { MintError } from './types.js'
 
 export interface MintedToken {
   token: string
@@ -32,28 +34,6 @@ export interface MintDeps {
   signal?: AbortSignal
   /** Every attempt, for the step summary; `detail` is a network error's text, `call` which call it was when not the mint. */
   onAttempt?: (record: ReportedAttempt) => void
-}
-
-/** A mint that failed; the message is one line, says what to do, and never holds a secret. */
-export class MintError extends Error {
-  constructor(
-    message: string,
-    readonly attempts: number,
-  ) {
-    super(message)
-  }
-}
-
-export function scopePath(scope: Scope): string {
-  const e = encodeURIComponent
-  switch (scope.kind) {
-    case 'repository':
-      return `/repos/${e(scope.owner)}/${e(scope.repo)}`
-    case 'organization':
-      return `/orgs/${e(scope.name)}`
-    case 'enterprise':
-      return `/enterprises/${e(scope.name)}`
-  }
 }
 
 export function tokenUrl(config: Pick<Config, 'apiUrl' | 'scope' | 'type'>): string {

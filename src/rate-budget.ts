@@ -2,7 +2,7 @@
 // rate limit left for them? A batch that runs dry half-way fails and deletes what it registered,
 // having spent the rest of the hour's limit of a token other automation may share. GET /rate_limit
 // costs nothing against that limit. The check is advisory: if it cannot be made, the batch runs.
-import type { Config } from './inputs.js'
+import type { Config } from './types.js'
 import { send } from './github.js'
 import { NetworkError } from './network-error.js'
 import { formatMs } from './duration.js'

@@ -2,13 +2,14 @@
 // looked up once per step, before any registration, in the scope's listing of runner groups
 // (paginated, 100 a page), through the retry loop and under the step's deadline. Names match as
 // the runner's own config.sh --runnergroup matches them (ordinal, ignoring case); an exact match wins.
-import type { Config } from '../inputs.js'
+import type { Config } from '../types.js'
 import { shown } from '../input-values.js'
 import { type ApiResponse, send } from '../github.js'
 import { NetworkError } from '../network-error.js'
 import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
-import { MintError, failureLine, responseOutcome, scopePath } from '../mint.js'
+import { MintError, failureLine, responseOutcome } from '../mint.js'
+import { scopePath } from '../scope.js'
 import { parseJson } from '../json.js'
 import type { LastSeen } from './session.js'
 

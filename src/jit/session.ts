@@ -1,13 +1,14 @@
 // What the requests of one JIT step share: the API base and token, the limiter (requests in
 // flight, rate-limit pauses), the deadline checks, and the ledger of runners it may have registered.
-import type { Config } from '../inputs.js'
+import type { Config } from '../types.js'
 import { type ApiResponse, send } from '../github.js'
 import { NetworkError } from '../network-error.js'
 import { formatMs } from '../duration.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
 import { type Clock, type RetryOptions, latestStart, systemClock } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
-import { type MintDeps, responseOutcome, scopePath } from '../mint.js'
+import { type MintDeps, responseOutcome } from '../mint.js'
+import { scopePath } from '../scope.js'
 import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
 import type { Deadline } from './deadline.js'
 import type { Ledger } from './ledger.js'
