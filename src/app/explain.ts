@@ -1,7 +1,7 @@
 // Why a GitHub App call failed, in one line that says what to do. The runner endpoints' texts
 // (explain.ts) fit only the failures these calls share with them: a 5xx, a rate limit, the network.
 import type { AppCredentials, Config } from '../types.js'
-import type { CallFailed } from '../mint.js'
+import type { CallFailed } from '../engine/call.js'
 import { describeScope, explainFailure, githubSaid } from '../explain.js'
 import { type AppCall, permissionText } from './endpoints.js'
 

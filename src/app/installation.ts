@@ -3,7 +3,8 @@
 // mint needs. Both calls go through the retry loop on the step's budget, each attempt with a
 // fresh JWT; the token is masked the moment it arrives.
 import type { AppCredentials, Config } from '../types.js'
-import { CallFailed, MintError, type MintDeps, parseTokenBody, retryCall } from '../mint.js'
+import { MintError, parseTokenBody } from '../mint.js'
+import { type CallDeps, CallFailed, retryCall } from '../engine/call.js'
 import { describeScope, explainGiveUp } from '../explain.js'
 import { appStep, explainAppFailure } from './explain.js'
 import { type AppCall, accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
@@ -14,7 +15,7 @@ import { formatMs } from '../duration.js'
 
 export type { AppCall } from './endpoints.js'
 
-export interface AppDeps extends MintDeps {
+export interface AppDeps extends CallDeps {
   /** Masks a secret (a JWT, the installation token) before anything could print it. */
   mask?: (secret: string) => void
   warn?: (line: string) => void

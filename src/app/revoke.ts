@@ -1,7 +1,7 @@
 // The end of an installation token's life: revoked as soon as the work is over, within a bound of
 // its own. A failed revoke is a warning, never an error: the token expires within the hour anyway.
 import type { Config } from '../types.js'
-import { CallFailed, retryCall } from '../mint.js'
+import { CallFailed, retryCall } from '../engine/call.js'
 import { outcomeLabel } from '../explain.js'
 import { systemClock } from '../retry.js'
 import type { AppDeps, InstallationToken } from './installation.js'

@@ -133,3 +133,10 @@ test('no import runs from a lower layer up to a higher one', () => {
   }
   assert.deepEqual(upward, [])
 })
+
+test('only the call engine imports send from the transport', () => {
+  const senders = sourceFiles().filter((file) =>
+    /import\s*\{[^}]*\bsend\b[^}]*\}\s*from\s*['"][./]*github\.js['"]/.test(readFileSync(join(SRC, file), 'utf8')),
+  )
+  assert.deepEqual(senders, ['engine/call.ts'])
+})
