@@ -26,6 +26,7 @@ const TESTED = [
   'start-script-token',
   'autoscaler',
   'jit-batch',
+  'stand-in-quick-start', // test/scenario/stand-in-script.test.ts
 ]
 
 describe('the README and docs/', () => {
