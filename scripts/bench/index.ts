@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import * as prettier from 'prettier'
 import { JOB_PRIORITY, runBurst, spreadFor, type FaultModel } from './burst.js'
 import { tokensOverTimeSvg, type Panel } from './chart.js'
-import { markdownTable, summarize, type RowSummary } from './report.js'
+import { markdownTable, spreadSentence, summarize, type RowSummary } from './report.js'
 import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
 import { strategies, type Strategy } from './strategies.js'
 import { appTable, compareAppAndToken } from './app.js'
@@ -242,7 +242,16 @@ async function updatePage(): Promise<void> {
     ...(brownout ? ['| _brownout:_ | | | | |', ...short(brownout.rows)] : []),
   ].join('\n')
   const block = `${start}\n![Runner tokens obtained over time, per strategy](bench.svg)\n\n${table}\n\n${parameters} Full tables, method and machine: [docs/bench.md](bench.md).\n${end}`
-  await writeFile(page, await formatted(page.pathname, text.slice(0, from) + block + text.slice(to + end.length)))
+  let updated = text.slice(0, from) + block + text.slice(to + end.length)
+  // The start spread's figures, quoted in the prose below the table, from this same run.
+  const sentence = spreadSentence(
+    results.filter(({ scenario }) => !scenario.model.brownoutMs).map(({ scenario, rows }) => ({ n: scenario.n, rows })),
+  )
+  const spread = /<!-- bench-spread:start -->[\s\S]*?<!-- bench-spread:end -->/
+  if (sentence && spread.test(updated)) {
+    updated = updated.replace(spread, () => `<!-- bench-spread:start -->\n\n${sentence}\n\n<!-- bench-spread:end -->`)
+  } else log('docs/why-jitter.md: the start spread figures left alone (no spread rows in this run, or no bench-spread block)')
+  await writeFile(page, await formatted(page.pathname, updated))
   log('updated docs/why-jitter.md')
 }
 
