@@ -37,7 +37,11 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
     const leftMs = budget.deadlineMs - clock.now()
     // As for a retry: too little left for a useful attempt is as good as none.
     if (clock.now() > latestStart(budget.deadlineMs, config)) {
-      throw new MintError(`The "timeout" ran out after the installation token was made, before the ${config.type} call could start.`, 0)
+      throw new MintError(
+        `The "timeout" ran out after the installation token was made, before the ${config.type} call could start.`,
+        0,
+        'timeout',
+      )
     }
     const { maxAttempts } = budget.limits()
     handedOverMs = leftMs
@@ -57,7 +61,7 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
     const message = error.message
       .replaceAll('"github-token"', INSTALLATION_TOKEN)
       .replaceAll(`the ${formatMs(handedOverMs)} "timeout"`, `the ${formatMs(config.timeoutMs)} "timeout"`)
-    throw new MintError(message, error.attempts + budget.attempts)
+    throw new MintError(message, error.attempts + budget.attempts, error.kind)
   } finally {
     await revokeInstallationToken(config, installation, deps)
   }

@@ -3,6 +3,7 @@ import { type Outcome, SECONDARY_LIMIT_FLOOR_MS, type WaitReason } from './polic
 import { type Scope, scopeName } from './scope.js'
 import { formatMs } from './duration.js'
 import type { AttemptFailure, RetryError } from './retry.js'
+import type { FailureKind } from './types.js'
 
 /** The scope as messages name it: "repository o/r", "organization acme", "enterprise big". */
 export function describeScope(scope: Scope): string {
@@ -148,4 +149,24 @@ function rateLimit(failure: AttemptFailure): string | undefined {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1)
+}
+
+/**
+ * The kind of a retry loop's last failure, from its last answer: a rate limit is one whenever the
+ * policy waited for it (so never a bare 403), and a request that ran out of time is a timeout.
+ */
+export function failureKind(failure: Pick<AttemptFailure, 'outcome' | 'why' | 'stop'>): FailureKind {
+  const { outcome } = failure
+  if (outcome.kind === 'network') {
+    if (/^E(ABORTED|CANCELED)$/.test(outcome.code)) return 'aborted'
+    return /^E(TIMEDOUT|DEADLINE)$/.test(outcome.code) ? 'timeout' : 'network'
+  }
+  const { status } = outcome
+  if ((status === 403 || status === 429) && failure.why !== undefined) return 'rate-limit'
+  if (status >= 200 && status < 300) return 'unexpected-answer'
+  if (status === 401) return 'auth'
+  if (status === 403) return 'permission'
+  if (status === 404) return 'not-found'
+  if (status === 408 || status >= 500) return 'server-error'
+  return 'rejected'
 }

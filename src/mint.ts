@@ -3,7 +3,7 @@
 import { type Config, MintError } from './types.js'
 import { scopePath } from './scope.js'
 import { systemClock } from './retry.js'
-import { describeScope, explainFailure, explainGiveUp } from './explain.js'
+import { describeScope, explainFailure, explainGiveUp, failureKind } from './explain.js'
 import { parseJson } from './json.js'
 import { type CallDeps, CallFailed, retryCall } from './engine/call.js'
 import { waitSpread } from './spread.js'
@@ -51,7 +51,7 @@ export function mintedLine(config: Pick<Config, 'type' | 'scope'>, minted: Minte
 export async function spreadFirstRequest(spreadMs: number | undefined, deps: MintDeps): Promise<void> {
   const { clock = systemClock, random = Math.random, log = () => {}, signal } = deps
   await waitSpread(spreadMs, { clock, random, log, signal })
-  if (signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
+  if (signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0, 'aborted')
 }
 
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
@@ -79,6 +79,11 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
   } catch (error) {
     if (!(error instanceof CallFailed)) throw error
     const why = explainFailure(error.retryError.failure.outcome, config.scope, error.detail)
-    throw new MintError(explainGiveUp(error.retryError, why, config.timeoutMs, error.requestId), error.retryError.attempts)
+    const { retryError } = error
+    throw new MintError(
+      explainGiveUp(retryError, why, config.timeoutMs, error.requestId),
+      retryError.attempts,
+      failureKind(retryError.failure),
+    )
   }
 }

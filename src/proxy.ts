@@ -3,7 +3,7 @@
 // it, prints a deprecation warning that tells a user nothing, and reports every failure to open a
 // tunnel as a connection reset. Here: the sockets a request opened, that warning dropped, and
 // errors that name the proxy.
-import { subscribe } from 'node:diagnostics_channel'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { getProxyUrl } from '@actions/http-client'
 import { NetworkError, RedirectError, asNetworkError, describeCode } from './network-error.js'
@@ -13,25 +13,34 @@ import { NetworkError, RedirectError, asNetworkError, describeCode } from './net
 // up. Node announces each new client socket on this channel, synchronously, inside the call that
 // opens it.
 let opening: Set<Socket> | undefined
-subscribe('net.client.socket', (message) => opening?.add((message as { socket: Socket }).socket))
+const onSocket = (message: unknown): void => void opening?.add((message as { socket: Socket }).socket)
 
 // tunnel builds the Proxy-Authorization header with the deprecated Buffer() (DEP0005); from the
 // bundle, Node prints a warning about it. Only that warning, only while a request is being set
 // up, is dropped.
-const emitWarning = process.emitWarning
-process.emitWarning = function (this: unknown, ...args: unknown[]): void {
-  const code = typeof args[1] === 'object' ? (args[1] as { code?: unknown } | null)?.code : args[2]
-  if (opening && code === 'DEP0005') return
-  return (emitWarning as (...a: unknown[]) => void).apply(process, args)
-} as typeof process.emitWarning
+function withoutTunnelWarning(emitWarning: typeof process.emitWarning): typeof process.emitWarning {
+  return function (this: unknown, ...args: unknown[]): void {
+    const code = typeof args[1] === 'object' ? (args[1] as { code?: unknown } | null)?.code : args[2]
+    if (code === 'DEP0005') return
+    return (emitWarning as (...a: unknown[]) => void).apply(process, args)
+  } as typeof process.emitWarning
+}
 
-/** Calls `open` and returns what it returned and the sockets it opened. */
+/**
+ * Calls `open` and returns what it returned and the sockets it opened. The channel subscription
+ * and the warning filter last only as long as the call: the library installs nothing global.
+ */
 export function collectSockets<T>(open: () => T): { value: T; sockets: Set<Socket> } {
   const sockets = new Set<Socket>()
+  const emitWarning = process.emitWarning
   opening = sockets
+  subscribe('net.client.socket', onSocket)
+  process.emitWarning = withoutTunnelWarning(emitWarning)
   try {
     return { value: open(), sockets }
   } finally {
+    process.emitWarning = emitWarning
+    unsubscribe('net.client.socket', onSocket)
     opening = undefined
   }
 }

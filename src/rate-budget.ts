@@ -90,6 +90,7 @@ export async function checkRateBudget(
       `${left}, and ${need}; ${reset}, after this step's "timeout" (${formatMs(config.timeoutMs)}) runs out. No runner was registered. ` +
         'Run the batch after the reset, lower "count", or raise "timeout" to wait for the reset.',
       0,
+      'rate-limit',
     )
   }
 }

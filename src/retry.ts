@@ -88,8 +88,8 @@ export interface AttemptRecord extends AttemptFailure {
   succeeded: boolean
 }
 
-/** An attempt as reported for the step summary: which runner or call it was, and a network error's text. */
-export type ReportedAttempt = AttemptRecord & { runner?: string; call?: string; detail?: string }
+/** An attempt as reported for the step summary: which runner or call it was, a network error's text, GitHub's request id. */
+export type ReportedAttempt = AttemptRecord & { runner?: string; call?: string; detail?: string; requestId?: string }
 
 export class RetryError extends Error {
   constructor(

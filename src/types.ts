@@ -57,11 +57,30 @@ export interface Config extends Credentials {
   jit?: JitInputs
 }
 
+/**
+ * What kind of failure it was, as data for the library's callers: the last answer (or its absence)
+ * sorted into what a caller may act on. explain.ts's failureKind decides it for a retry loop's end.
+ */
+export type FailureKind =
+  | 'input'
+  | 'auth'
+  | 'permission'
+  | 'not-found'
+  | 'rate-limit'
+  | 'timeout'
+  | 'network'
+  | 'server-error'
+  | 'rejected'
+  | 'unexpected-answer'
+  | 'aborted'
+
 /** A step's failure; the message is one line, says what to do, and never holds a secret. */
 export class MintError extends Error {
   constructor(
     message: string,
     readonly attempts: number,
+    /** Undefined where no call failed (the library then reads its attempts). */
+    readonly kind?: FailureKind,
   ) {
     super(message)
   }

@@ -5,7 +5,7 @@
 import type { AppCredentials, Config } from '../types.js'
 import { MintError, parseTokenBody } from '../mint.js'
 import { type CallDeps, CallFailed, retryCall } from '../engine/call.js'
-import { describeScope, explainGiveUp } from '../explain.js'
+import { describeScope, explainGiveUp, failureKind } from '../explain.js'
 import { appStep, explainAppFailure } from './explain.js'
 import { type AppCall, accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
 import { appJwt } from './jwt.js'
@@ -50,6 +50,7 @@ export async function createInstallationToken(
       throw new MintError(
         `The "timeout" (${formatMs(config.timeoutMs)}) ran out before ${appStep(what, config, app)} could start.`,
         budget.attempts,
+        'timeout',
       )
     }
     try {
@@ -61,7 +62,8 @@ export async function createInstallationToken(
       budget.spend(error.retryError.attempts)
       const why = explainAppFailure(what, error, config, app, installationId)
       const doing = appStep(what, config, app)
-      throw new MintError(explainGiveUp(error.retryError, why, config.timeoutMs, error.requestId, doing), budget.attempts)
+      const message = explainGiveUp(error.retryError, why, config.timeoutMs, error.requestId, doing)
+      throw new MintError(message, budget.attempts, failureKind(error.retryError.failure))
     }
   }
 

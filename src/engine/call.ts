@@ -221,7 +221,12 @@ export async function retryCall<T>(
         signal: deps.signal,
         onFailure: (failure) => log(`${call.label ?? ''}${failureLine(failure, last.requestId, last.detail)}`),
         onAttempt: (record) =>
-          deps.onAttempt?.({ ...record, detail: last.detail, ...(call.label ? { call: call.label.replace(/:\s*$/, '') } : {}) }),
+          deps.onAttempt?.({
+            ...record,
+            detail: last.detail,
+            requestId: last.requestId,
+            ...(call.label ? { call: call.label.replace(/:\s*$/, '') } : {}),
+          }),
       },
     )
   } catch (error) {

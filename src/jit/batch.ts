@@ -2,10 +2,11 @@
 // shared retry budget, and all or nothing. When one runner fails, or the step is cancelled, the
 // batch halts at once (sleeping retries wake, no new request starts) and every runner the ledger
 // holds is rolled back; the caller gets a BatchFailed that says exactly what the rollback did.
-import type { Config } from '../types.js'
+import type { Config, FailureKind } from '../types.js'
 import { ConcurrencyLimiter, SharedRetryBudget } from '../limiter.js'
 import { MintError } from '../mint.js'
-import { systemClock } from '../retry.js'
+import { RetryError, systemClock } from '../retry.js'
+import { failureKind } from '../explain.js'
 import { CANCEL_GRACE_MS, Deadline, type StopSignal } from './deadline.js'
 import { Ledger, type LedgerEntry, newOwnershipLabel } from './ledger.js'
 import { runnerNames } from './names.js'
@@ -33,8 +34,9 @@ export class BatchFailed extends MintError {
     readonly rollback: Removal | undefined,
     readonly ownershipLabel: string,
     readonly stoppedBy?: StopSignal,
+    kind?: FailureKind,
   ) {
-    super(message, attempts)
+    super(message, attempts, kind)
   }
 }
 
@@ -115,11 +117,12 @@ export async function mintRunners(given: Config, env: Record<string, string | un
       rollback,
       ledger.label,
       stoppedBy,
+      'aborted',
     )
   }
   const failed = results.filter((r) => r.status === 'rejected' && !(r.reason instanceof Halted)).length
   const intro = jit.count > 1 ? `${failed} of ${jit.count} runners could not be registered. ` : ''
-  throw new BatchFailed(`${intro}${firstError.message}`, session.attempts, rollback, ledger.label, stoppedBy)
+  throw new BatchFailed(`${intro}${firstError.message}`, session.attempts, rollback, ledger.label, stoppedBy, kindOf(firstError))
 }
 
 /**
@@ -144,4 +147,10 @@ async function rollBack(
     signal?.removeEventListener('abort', onCancel)
     deadline.dispose()
   }
+}
+
+/** The kind of a runner's failure: its retry loop's end (register.ts), or what a MintError says. */
+function kindOf(error: Error): FailureKind | undefined {
+  if (error.cause instanceof RetryError) return failureKind(error.cause.failure)
+  return error instanceof MintError ? error.kind : undefined
 }

@@ -5,7 +5,7 @@
 import { type Config, MintError } from '../types.js'
 import { shown } from '../input-values.js'
 import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
-import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
+import { describeScope, explainFailure, explainGiveUp, failureKind } from '../explain.js'
 import { type LastSeen, exchange } from '../engine/call.js'
 import { failureLine } from '../engine/answer.js'
 import { Pager } from '../engine/pager.js'
@@ -127,16 +127,17 @@ export async function resolveRunnerGroup(
     if (!(error instanceof RetryError)) throw error
     const why = explainFailure(error.failure.outcome, config.scope, last.detail)
     const stated = `Could not list the runner groups of ${describeScope(config.scope)} to find ${shown(wanted)}: `
-    throw new MintError(`${stated}${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, 0)
+    throw new MintError(`${stated}${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, 0, failureKind(error.failure))
   }
   const seen = pager.items
   const totalCount = pager.totalCount
-  if (match === 'none') throw new MintError(unknownGroupMessage(wanted, seen, totalCount, config), 0)
+  if (match === 'none') throw new MintError(unknownGroupMessage(wanted, seen, totalCount, config), 0, 'not-found')
   if ('ambiguous' in match) {
     throw new MintError(
       `${match.ambiguous.length} runner groups of ${describeScope(config.scope)} are named ${shown(wanted)} ignoring case: ` +
         `${listed(match.ambiguous)}. Set "runner-group-id" to the one you mean.`,
       0,
+      'input',
     )
   }
   log(`Runner group ${shown(match.group.name)} has id ${match.group.id}.`)

@@ -113,7 +113,7 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
       decide: (outcome, now, earlier401s) =>
         retryConflict ? { action: 'retry', why: 'backoff' } : options.decide!(outcome, now, earlier401s),
       onFailure: (failure) => session.log(`Runner "${name}": ${failureLine(failure, last.requestId, last.detail)}`),
-      onAttempt: (record) => session.deps.onAttempt?.({ ...record, runner: name, detail: last.detail }),
+      onAttempt: (record) => session.deps.onAttempt?.({ ...record, runner: name, detail: last.detail, requestId: last.requestId }),
     })
     return value
   } catch (error) {

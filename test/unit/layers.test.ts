@@ -20,7 +20,18 @@ const LAYERS: [string, string[]][] = [
   ['inputs', ['inputs.ts', 'credentials.ts', 'scope-input.ts', 'jit/inputs.ts']],
   [
     'entry points',
-    ['main.ts', 'post.ts', 'summary.ts', 'command.ts', 'command-line.ts', 'command-options.ts', 'command-help.ts', 'index.ts', 'cli.ts'],
+    [
+      'main.ts',
+      'post.ts',
+      'summary.ts',
+      'command.ts',
+      'command-line.ts',
+      'command-options.ts',
+      'command-help.ts',
+      'index.ts',
+      'cli.ts',
+      'lib/',
+    ],
   ],
 ]
 

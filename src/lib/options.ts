@@ -1,0 +1,209 @@
+// From the library's options object to the Config the action builds: each option is mapped to the
+// action input of the same meaning and the same parseInputs checks it, so a value the action
+// refuses the library refuses too, before any request. Only what an options object adds is
+// checked here: a name that is no option, a value of the wrong JavaScript type, an empty string.
+// Messages name the option ("retry.maxDelay"), never the input.
+import { type Config, parseInputs } from '../inputs.js'
+import { InputError, oneOf, shown } from '../input-values.js'
+
+export type Operation = 'mintToken' | 'registerRunners'
+
+type ValueKind = 'string' | 'whole number' | 'duration' | 'labels' | 'app id' | 'jitter'
+
+interface OptionSpec {
+  input: string
+  kind: ValueKind
+}
+
+const SCOPE: Record<string, OptionSpec> = {
+  repository: { input: 'repository', kind: 'string' },
+  organization: { input: 'organization', kind: 'string' },
+  enterprise: { input: 'enterprise', kind: 'string' },
+  apiUrl: { input: 'api-url', kind: 'string' },
+}
+
+/** Top-level options that are action inputs, per operation. */
+const TOP: Record<Operation, Record<string, OptionSpec>> = {
+  mintToken: { ...SCOPE, type: { input: 'type', kind: 'string' } },
+  registerRunners: {
+    ...SCOPE,
+    labels: { input: 'labels', kind: 'labels' },
+    count: { input: 'count', kind: 'whole number' },
+    name: { input: 'runner-name', kind: 'string' },
+    runnerGroup: { input: 'runner-group', kind: 'string' },
+    runnerGroupId: { input: 'runner-group-id', kind: 'whole number' },
+    workFolder: { input: 'work-folder', kind: 'string' },
+  },
+}
+
+const AUTH: Record<string, OptionSpec> = {
+  token: { input: 'github-token', kind: 'string' },
+  appId: { input: 'app-id', kind: 'app id' },
+  privateKey: { input: 'private-key', kind: 'string' },
+  installationId: { input: 'installation-id', kind: 'whole number' },
+}
+
+const RETRY: Record<string, OptionSpec> = {
+  maxAttempts: { input: 'max-attempts', kind: 'whole number' },
+  initialDelay: { input: 'initial-delay', kind: 'duration' },
+  maxDelay: { input: 'max-delay', kind: 'duration' },
+  timeout: { input: 'timeout', kind: 'duration' },
+  attemptTimeout: { input: 'attempt-timeout', kind: 'duration' },
+  jitter: { input: 'jitter', kind: 'jitter' },
+  spread: { input: 'spread', kind: 'duration' },
+}
+
+/** Options that are not action inputs. */
+const OWN = ['auth', 'retry', 'signal', 'log']
+
+/** The option each action input is, as messages name it. */
+export const OPTION_OF_INPUT: Readonly<Record<string, string>> = Object.fromEntries([
+  ...Object.entries({ ...TOP.mintToken, ...TOP.registerRunners }).map(([option, spec]) => [spec.input, option]),
+  ...Object.entries(AUTH).map(([option, spec]) => [spec.input, `auth.${option}`]),
+  ...Object.entries(RETRY).map(([option, spec]) => [spec.input, `retry.${option}`]),
+])
+
+/** A bad option: the message names it. */
+export class OptionError extends InputError {
+  constructor(
+    message: string,
+    readonly option: string | undefined,
+  ) {
+    super(message)
+  }
+}
+
+export interface CheckedOptions {
+  config: Config
+  signal?: AbortSignal
+  log?: (line: string) => void
+}
+
+/**
+ * Checks `options` as `operation` takes them and builds the action's Config from them (type
+ * `jit` for registerRunners). Throws an OptionError naming the first option at fault.
+ */
+export function checkOptions(operation: Operation, options: unknown): CheckedOptions {
+  if (!isObject(options)) throw new OptionError(`${operation} takes one options object; got ${typeName(options)}.`, undefined)
+  const inputs: Record<string, string> = {}
+  // A number given for a duration reads back as given in a message, not as the "1500ms" the parser saw.
+  const asGiven = new Map<string, string>()
+  const take = (group: Record<string, OptionSpec>, values: Record<string, unknown>, prefix: string): void => {
+    for (const [key, value] of Object.entries(values)) {
+      const spec = group[key]
+      if (value === undefined) continue
+      const option = `${prefix}${key}`
+      inputs[spec.input] = stringOf(option, spec.kind, value)
+      if (spec.kind === 'duration' && typeof value === 'number') asGiven.set(shown(inputs[spec.input]), String(value))
+    }
+  }
+  refuseUnknown(operation, options, [...Object.keys(TOP[operation]), ...OWN], '')
+  const { auth, retry, signal, log, ...rest } = options
+  if (!isObject(auth)) {
+    throw new OptionError(`Option "auth" is required: { token } or { appId, privateKey, installationId? }; got ${typeName(auth)}.`, 'auth')
+  }
+  refuseUnknown(operation, auth, Object.keys(AUTH), 'auth.')
+  if (retry !== undefined) {
+    if (!isObject(retry)) throw new OptionError(`Option "retry" must be an object; got ${typeName(retry)}.`, 'retry')
+    refuseUnknown(operation, retry, Object.keys(RETRY), 'retry.')
+    take(RETRY, retry, 'retry.')
+  }
+  take(AUTH, auth, 'auth.')
+  take(TOP[operation], rest, '')
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new OptionError(`Option "signal" must be an AbortSignal; got ${typeName(signal)}.`, 'signal')
+  }
+  if (log !== undefined && typeof log !== 'function') throw new OptionError(`Option "log" must be a function; got ${typeName(log)}.`, 'log')
+  if (operation === 'mintToken') {
+    if (inputs.type === undefined) throw new OptionError('Option "type" is required: "registration" or "remove".', 'type')
+    translated(() => oneOf('type', inputs.type, ['registration', 'remove'] as const), asGiven)
+  } else {
+    inputs.type = 'jit'
+    if (inputs.labels === undefined) throw new OptionError('Option "labels" is required: an array of 1 to 99 labels.', 'labels')
+  }
+  const config = translated(() => parseInputs((name) => inputs[name] ?? ''), asGiven)
+  return { config, ...(signal ? { signal: signal as AbortSignal } : {}), ...(log ? { log: log as (line: string) => void } : {}) }
+}
+
+/** The value as the action's input would hold it, after the checks an options object needs. */
+function stringOf(option: string, kind: ValueKind, value: unknown): string {
+  const wrong = (what: string): never => {
+    throw new OptionError(`Option "${option}" must be ${what}; got ${typeName(value)}.`, option)
+  }
+  if (kind === 'labels') {
+    if (!Array.isArray(value) || !value.every((label) => typeof label === 'string')) return wrong('an array of strings')
+    const split = (value as string[]).find((label) => /[,\n]/.test(label))
+    if (split !== undefined)
+      throw new OptionError(`Option "labels" must hold one label per string, without commas or line breaks; got ${shown(split)}.`, option)
+    return value.join(',')
+  }
+  if (kind === 'whole number') return typeof value === 'number' ? String(value) : wrong('a number')
+  if (kind === 'duration') {
+    if (typeof value === 'number')
+      return Number.isFinite(value) && value >= 0 ? `${value}ms` : wrong('a duration: milliseconds (0 or more) or a string such as "30s"')
+    if (typeof value !== 'string') return wrong('a duration: milliseconds or a string such as "30s"')
+  }
+  if (kind === 'app id' && typeof value === 'number') return String(value)
+  if (typeof value !== 'string') return wrong(kind === 'app id' ? 'a string or a number' : 'a string')
+  if (!value.trim()) {
+    throw new OptionError(`Option "${option}" is an empty string; leave it out to use its default, or give a value.`, option)
+  }
+  return value
+}
+
+function refuseUnknown(operation: Operation, values: Record<string, unknown>, known: string[], prefix: string): void {
+  const unknown = Object.keys(values).find((key) => !known.includes(key))
+  if (unknown === undefined) return
+  throw new OptionError(
+    `${shown(`${prefix}${unknown}`)} is not an option of ${operation}; it takes ${known.map((key) => `"${prefix}${key}"`).join(', ')}.`,
+    `${prefix}${unknown}`,
+  )
+}
+
+/** Runs a check of the action's, its error reworded for the library. */
+function translated<T>(check: () => T, asGiven: Map<string, string>): T {
+  try {
+    return check()
+  } catch (error) {
+    if (!(error instanceof InputError) || error instanceof OptionError) throw error
+    let message = forLibrary(error.message)
+    for (const [parsed, given] of asGiven) message = message.replaceAll(parsed, given)
+    throw new OptionError(message, optionNamed(error.message))
+  }
+}
+
+/**
+ * The action's words in the library's: an input ("Input "max-delay"") is an option
+ * ("Option "retry.maxDelay""), a step is a call. Only the words before the user's own value
+ * ("got ...") or GitHub's message are rewritten.
+ */
+export function forLibrary(message: string): string {
+  const cut = message.search(/\bgot |GitHub said:/)
+  const head = cut < 0 ? message : message.slice(0, cut)
+  const translated = head
+    .replace(/"([a-z-]+)"/g, (quoted, input: string) => (input in OPTION_OF_INPUT ? `"${OPTION_OF_INPUT[input]}"` : quoted))
+    .replace(/\bInput(s?) "/g, 'Option$1 "')
+    .replace(/\binput(s?) "/g, 'option$1 "')
+    .replace(/\bthis step\b/g, 'this call')
+    .replace(/\bthe action\b/g, 'the library')
+  return translated + (cut < 0 ? '' : message.slice(cut))
+}
+
+/** The option an input error names first. */
+function optionNamed(message: string): string | undefined {
+  const input = /"([a-z-]+)"/.exec(message)?.[1]
+  return input === undefined ? undefined : OPTION_OF_INPUT[input]
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  // A string's value is not shown: it may be a secret given in the wrong place.
+  if (typeof value === 'string') return 'a string'
+  if (typeof value === 'number') return String(value)
+  return `${/^[aeiou]/.test(typeof value) ? 'an' : 'a'} ${typeof value}`
+}

@@ -1,0 +1,235 @@
+// The library as a Node program gets it: `import ... from 'mint-runner-token'` (the package's own
+// name, resolved through package.json "exports" to the bundled dist/lib/index.js), against the
+// stand-in. Minting, errors as data, cancellation with its rollback, and a process that sees
+// nothing global installed and nothing printed.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { StandInApp } from '../support/github-app.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
+import { MintRunnerTokenError, mintToken, registerRunners } from 'mint-runner-token'
+
+const TOKEN = 'ghp_LibraryTestToken0123456789abcdef'
+const app = new StandInApp()
+const github = new GitHubStandIn({ acceptToken: TOKEN, app })
+let apiUrl = ''
+useStandIn(github, (url) => (apiUrl = url))
+
+const FAST = { initialDelay: 10, maxDelay: 50 }
+const repo = () => ({ repository: 'octo-org/octo-repo', auth: { token: TOKEN }, apiUrl, retry: FAST })
+
+async function rejection(promise: Promise<unknown>): Promise<MintRunnerTokenError> {
+  const error = await promise.then(
+    () => assert.fail('resolved'),
+    (e: unknown) => e,
+  )
+  assert.ok(error instanceof MintRunnerTokenError, String(error))
+  return error
+}
+
+describe('mintToken', () => {
+  test('mints through a 502: the token GitHub issued, its expiry, 2 attempts, the retry in the log', async () => {
+    github.faults.push({ status: 502 })
+    const lines: string[] = []
+    const minted = await mintToken({ ...repo(), type: 'registration', log: (line) => lines.push(line) })
+    assert.equal(minted.token, github.minted.at(-1))
+    assert.match(minted.expiresAt, /^\d{4}-\d\d-\d\dT/)
+    assert.equal(minted.attempts, 2)
+    assert.deepEqual(Object.keys(minted).sort(), ['attempts', 'expiresAt', 'token'])
+    assert.match(lines.join('\n'), /Attempt 1\/8 failed: HTTP 502 \[request id [^\]]+\]; retrying in/)
+    assert.ok(!lines.join('\n').includes(minted.token), 'the token is never logged')
+    assert.equal(github.requests.at(-1)?.path, '/repos/octo-org/octo-repo/actions/runners/registration-token')
+  })
+
+  test('a remove token for an organization, with a GitHub App (its own attempts counted)', async () => {
+    const minted = await mintToken({
+      organization: 'octo-org',
+      type: 'remove',
+      auth: { appId: app.id, privateKey: app.privateKeyPem },
+      apiUrl,
+      retry: FAST,
+    })
+    assert.equal(minted.token, github.minted.at(-1))
+    assert.equal(minted.attempts, 3) // lookup, installation token, remove token
+    assert.ok(github.requests.some((r) => r.path === '/orgs/octo-org/actions/runners/remove-token'))
+    assert.ok(
+      app.tokens.every((t) => t.revoked),
+      'the installation token is revoked',
+    )
+  })
+
+  const kinds: { name: string; faults: object[]; kind: string; retry?: object; match: RegExp }[] = [
+    { name: '401', faults: [{ status: 401 }, { status: 401 }], kind: 'auth', match: /GitHub rejected "auth.token" \(401/ },
+    { name: '403 without a rate limit', faults: [{ status: 403 }], kind: 'permission', match: /may not manage self-hosted runners/ },
+    { name: '404', faults: [{ status: 404 }], kind: 'not-found', match: /was not found \(404\)/ },
+    {
+      name: '429 until the attempts run out',
+      faults: [{ status: 429, headers: { 'retry-after': '0' } }],
+      kind: 'rate-limit',
+      retry: { maxAttempts: 1 },
+      match: /rate/,
+    },
+    {
+      name: '502 until the attempts run out',
+      faults: [{ status: 502 }, { status: 502 }],
+      kind: 'server-error',
+      retry: { maxAttempts: 2 },
+      match: /502/,
+    },
+    { name: 'a reset', faults: [{ reset: true }], kind: 'network', retry: { maxAttempts: 1 }, match: /ECONNRESET|reach GitHub/ },
+    { name: 'a hang', faults: [{ hang: true }], kind: 'timeout', retry: { maxAttempts: 1, attemptTimeout: 200 }, match: /ETIMEDOUT|200ms/ },
+    {
+      name: 'a 201 without the documented body',
+      faults: [{ status: 201, body: { nope: 1 }, offContract: 'a body GitHub does not send' }],
+      kind: 'unexpected-answer',
+      retry: { maxAttempts: 1 },
+      match: /documented token body/,
+    },
+  ]
+  for (const { name, faults, kind, retry, match } of kinds) {
+    test(`${name}: kind "${kind}", the attempts and GitHub's request ids as data, no secret in the message`, async () => {
+      github.faults.push(...(faults as never[]))
+      const error = await rejection(mintToken({ ...repo(), type: 'registration', retry: { ...FAST, ...retry } }))
+      assert.equal(error.name, 'MintRunnerTokenError')
+      assert.equal(error.kind, kind)
+      assert.match(error.message, match)
+      assert.ok(!error.message.includes(TOKEN))
+      assert.equal(error.attempts, github.requests.length)
+      assert.equal(error.history.length, github.requests.length)
+      // GitHub's request id of each attempt it answered; none where no answer came.
+      const answered = kind === 'network' || kind === 'timeout' ? 0 : error.attempts
+      assert.equal(error.requestIds.length, answered)
+      for (const id of error.requestIds) assert.match(id, /^STAND-IN:/)
+    })
+  }
+
+  test('a bad option rejects naming it, before any request', async () => {
+    const error = await rejection(mintToken({ ...repo(), type: 'registration', retry: { timeout: '5 minutes' } }))
+    assert.equal(error.kind, 'input')
+    assert.equal(error.option, 'retry.timeout')
+    assert.match(error.message, /^Option "retry.timeout" must be a duration .*got "5 minutes"\.$/)
+    assert.equal(github.requests.length, 0)
+  })
+
+  test('the signal wakes a sleeping retry at once: AbortError, nothing more sent', async () => {
+    github.faults.push({ status: 502 })
+    const controller = new AbortController()
+    const started = Date.now()
+    const minting = mintToken({
+      ...repo(),
+      type: 'registration',
+      signal: controller.signal,
+      retry: { initialDelay: '20s', maxDelay: '20s', jitter: 'none' },
+    })
+    await github.whenRequests(1)
+    setTimeout(() => controller.abort(), 50)
+    const error = await rejection(minting)
+    assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`)
+    assert.equal(error.name, 'AbortError')
+    assert.equal(error.kind, 'aborted')
+    assert.equal(github.requests.length, 1)
+  })
+
+  test('the signal tears a request in flight down', async () => {
+    github.faults.push({ hang: true })
+    const controller = new AbortController()
+    const minting = mintToken({ ...repo(), type: 'registration', signal: controller.signal, retry: { attemptTimeout: '30s' } })
+    await github.whenRequests(1)
+    const started = Date.now()
+    controller.abort()
+    const error = await rejection(minting)
+    assert.ok(Date.now() - started < 1000)
+    assert.equal(error.name, 'AbortError')
+  })
+
+  test('an aborted signal rejects before any request', async () => {
+    const error = await rejection(mintToken({ ...repo(), type: 'registration', signal: AbortSignal.abort() }))
+    assert.equal(error.name, 'AbortError')
+    assert.equal(github.requests.length, 0)
+  })
+})
+
+describe('registerRunners', () => {
+  test('registers a batch: ids, names, configs, the ownership label on every runner', async () => {
+    const result = await registerRunners({ ...repo(), labels: ['linux', 'gpu'], count: 3, name: 'lib' })
+    assert.equal(result.runners.length, 3)
+    assert.match(result.ownershipLabel, /^mrt-[a-z0-9]{10}$/)
+    const registered = github.registry.get('/repos/octo-org/octo-repo') ?? []
+    for (const runner of result.runners) {
+      assert.match(runner.name, /^lib-[a-z0-9]{6}$/)
+      assert.ok(github.minted.includes(runner.encodedJitConfig))
+      const held = registered.find((r) => r.id === runner.id)
+      assert.deepEqual(held?.labels.map((l) => l.name).sort(), ['gpu', 'linux', result.ownershipLabel].sort())
+    }
+    assert.equal(result.attempts, 3)
+  })
+
+  test('aborted mid-batch: rolls back what it registered, then rejects with AbortError carrying the report', async () => {
+    // Two registrations answered at once, two held (registered on arrival, answered late).
+    github.faults.push({ method: 'POST', pass: true }, { method: 'POST', pass: true })
+    github.faults.push({ method: 'POST', lateAnswer: 30_000 }, { method: 'POST', lateAnswer: 30_000 })
+    const controller = new AbortController()
+    const registering = registerRunners({ ...repo(), labels: ['linux'], count: 4, signal: controller.signal })
+    await github.whenRequests(4, (r) => r.method === 'POST' && r.path.endsWith('/generate-jitconfig'))
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    controller.abort()
+    const error = await rejection(registering)
+    assert.equal(error.name, 'AbortError')
+    assert.equal(error.kind, 'aborted')
+    assert.match(error.ownershipLabel ?? '', /^mrt-/)
+    const report = error.rollback!
+    assert.equal(report.deleted.length, 4, report.summary)
+    assert.deepEqual(report.notConfirmedGone, [])
+    assert.match(error.message, /^registerRunners was aborted after 4 attempt\(s\)\. Rollback: deleted all 4 \(/)
+    assert.deepEqual(github.registry.get('/repos/octo-org/octo-repo'), [], 'no runner is left')
+  })
+
+  test('a runner GitHub refuses fails the batch: the others are rolled back, kind "rejected", the report as data', async () => {
+    github.faults.push(
+      { method: 'POST', pass: true },
+      { method: 'POST', status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } },
+    )
+    const error = await rejection(registerRunners({ ...repo(), labels: ['linux'], count: 2 }))
+    assert.equal(error.name, 'MintRunnerTokenError')
+    assert.equal(error.kind, 'rejected')
+    assert.equal(error.rollback?.deleted.length, 1)
+    assert.match(error.message, /could not be registered.*"labels".*Rollback: deleted 1 \(/)
+    assert.deepEqual(github.registry.get('/repos/octo-org/octo-repo'), [])
+  })
+
+  test('an unknown runner group is "not-found", nothing registered, an empty rollback', async () => {
+    github.setRunnerGroups('/orgs/octo-org', ['Default', 'gpu'])
+    const error = await rejection(
+      registerRunners({ organization: 'octo-org', auth: { token: TOKEN }, apiUrl, labels: ['x'], runnerGroup: 'cpu' }),
+    )
+    assert.equal(error.kind, 'not-found')
+    assert.equal(error.rollback?.summary, '')
+    assert.ok(!github.requests.some((r) => r.path.endsWith('/generate-jitconfig')))
+  })
+})
+
+describe('the library in a process of its own', () => {
+  test('installs no signal handler, prints nothing, patches nothing, and lets the process exit', async () => {
+    const script = `
+      const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM'), warn: process.emitWarning, exit: process.exit }
+      const { mintToken } = await import('mint-runner-token')
+      process.env.GITHUB_TOKEN = 'unused'
+      const minted = await mintToken({ repository: 'octo-org/octo-repo', type: 'registration', auth: { token: ${JSON.stringify(TOKEN)} }, apiUrl: ${JSON.stringify(apiUrl)} })
+      const after = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM'), warn: process.emitWarning, exit: process.exit }
+      process.stdout.write(JSON.stringify({ minted: typeof minted.token, same: before.int === after.int && before.term === after.term && before.warn === after.warn && before.exit === after.exit, int: after.int }))
+    `
+    github.faults.push({ status: 502 })
+    const { stdout, stderr, code } = await new Promise<{ stdout: string; stderr: string; code: number }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { cwd: import.meta.dirname, timeout: 30_000 },
+        (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? Number(error.code) || 1 : 0 }),
+      ),
+    )
+    assert.equal(stderr, '')
+    assert.equal(code, 0)
+    assert.deepEqual(JSON.parse(stdout), { minted: 'string', same: true, int: 0 })
+  })
+})
