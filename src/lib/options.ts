@@ -109,6 +109,15 @@ export function checkOptions(operation: Operation, options: unknown): CheckedOpt
     take(RETRY, retry, 'retry.')
   }
   take(AUTH, auth, 'auth.')
+  // The action lets "organization" override "repository" (which defaults to the workflow's own);
+  // an options object has no default repository, so two targets are a mistake.
+  const targets = ['repository', 'organization', 'enterprise'].filter((key) => rest[key] !== undefined)
+  if (targets.length > 1) {
+    throw new OptionError(
+      `Set exactly one of options "repository", "organization" and "enterprise"; got ${targets.map((t) => `"${t}"`).join(' and ')}.`,
+      targets[0],
+    )
+  }
   take(TOP[operation], rest, '')
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new OptionError(`Option "signal" must be an AbortSignal; got ${typeName(signal)}.`, 'signal')

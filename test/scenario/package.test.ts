@@ -1,6 +1,7 @@
 // What `npm install --global mint-runner-token` (or a GitHub install, which packs the same way)
-// gives a host: exactly dist/cli/ with the README, licence and package.json, a README whose links
-// lead somewhere without docs/, and a command that runs with no node_modules at all.
+// gives a host: exactly dist/cli/ and the library's dist/lib/ with the README, licence and
+// package.json, a README whose links lead somewhere without docs/, and a command that runs with
+// no node_modules at all. test/scenario/library-package.test.ts installs it as a library.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -13,6 +14,7 @@ import { brokenLinks } from '../support/doc-links.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TOKEN = 'ghp_PackageTestToken0123456789abcdef'
+const LIBRARY_FILES = ['dist/lib/api.d.ts', 'dist/lib/error.d.ts', 'dist/lib/index.d.ts', 'dist/lib/index.js', 'dist/lib/licenses.txt']
 
 function npm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -39,6 +41,7 @@ describe('the npm package', () => {
       'dist/cli/index.js',
       'dist/cli/licenses.txt',
       'dist/cli/package.json',
+      ...LIBRARY_FILES,
       'package.json',
     ])
   })
@@ -55,7 +58,7 @@ describe('the npm package', () => {
       await new Promise<string[]>((resolve) =>
         execFile('find', [installed, '-type', 'f', '-printf', '%P\\n'], (_, out) => resolve(out.split('\n').filter(Boolean).sort())),
       ),
-      ['LICENSE', 'README.md', 'dist/cli/index.js', 'dist/cli/licenses.txt', 'dist/cli/package.json', 'package.json'],
+      ['LICENSE', 'README.md', 'dist/cli/index.js', 'dist/cli/licenses.txt', 'dist/cli/package.json', ...LIBRARY_FILES, 'package.json'],
       'the install holds more than the package (a dependency?)',
     )
     // Its README's links: anchors within it, and absolute links to the repository's docs/.
