@@ -7,7 +7,8 @@ import { MintError, mintToken as mint } from '../mint.js'
 import { withInstallationToken } from '../app.js'
 import { BatchFailed, mintRunners } from '../jit/batch.js'
 import { Ledger, newOwnershipLabel } from '../jit/ledger.js'
-import type { ReportedAttempt } from '../retry.js'
+import { type ReportedAttempt, systemClock } from '../retry.js'
+import { StepContext } from '../step.js'
 import type { Config } from '../types.js'
 import type { MintTokenOptions, MintedToken, RegisterRunnersOptions, RegisteredRunners, RollbackReport } from './api.js'
 import { MintRunnerTokenError } from './error.js'
@@ -74,7 +75,10 @@ function start(operation: Operation, options: unknown) {
   const { config, signal } = checked
   const records: ReportedAttempt[] = []
   const log = checked.log && ((line: string) => checked.log!(forLibrary(line)))
-  const deps = { signal, onAttempt: (record: ReportedAttempt) => void records.push(record), ...(log ? { log } : {}) }
+  // One step context per call, following the caller's signal: its rollback and a GitHub App's
+  // revoke share one cleanup phase from the abort on, as a step's do after its first signal.
+  const step = signal && new StepContext(systemClock, signal)
+  const deps = { signal: step?.signal, onAttempt: (record: ReportedAttempt) => void records.push(record), ...(log ? { log } : {}) }
   const appDeps = { ...deps, ...(log ? { warn: (line: string) => log(`Warning: ${line}`) } : {}) }
   if (signal?.aborted) {
     throw new MintRunnerTokenError(
