@@ -27,6 +27,8 @@ const TESTED = [
   'autoscaler',
   'jit-batch',
   'stand-in-quick-start', // test/scenario/stand-in-script.test.ts
+  'library-mint', // test/scenario/library-docs.test.ts
+  'library-register',
 ]
 
 describe('the README and docs/', () => {

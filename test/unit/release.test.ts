@@ -62,16 +62,22 @@ describe('Node versions', () => {
 })
 
 describe('package.json', () => {
-  test('publishable: not private, no dependencies (the bundle has none), the bin in files, the version in CHANGELOG', async () => {
+  test('publishable: not private, no dependencies (the bundles have none), the bin and the library in files, the version in CHANGELOG', async () => {
     const pkg = JSON.parse(await text('package.json')) as Record<string, unknown> & {
       bin: Record<string, string>
       files: string[]
+      exports: unknown
       version: string
     }
     assert.equal(pkg.private, undefined)
     assert.equal(pkg.dependencies, undefined, 'a dependency would be installed with the command, which bundles everything it needs')
-    assert.deepEqual(pkg.files, ['dist/cli/'])
+    assert.deepEqual(pkg.files, ['dist/cli/', 'dist/lib/'])
     assert.ok(pkg.bin['mint-runner-token'].startsWith('dist/cli/'))
+    // The library: an ES module and its declarations, both in files (test/scenario/library-package.test.ts installs it).
+    assert.deepEqual(pkg.exports, {
+      '.': { types: './dist/lib/index.d.ts', default: './dist/lib/index.js' },
+      './package.json': './package.json',
+    })
     assert.match(await text('CHANGELOG.md'), new RegExp(`^## \\[${pkg.version.replaceAll('.', '\\.')}\\] - \\d{4}-\\d\\d-\\d\\d$`, 'm'))
   })
 })
