@@ -1,16 +1,30 @@
 // `npm run build:lib`: the library entry as one ES module, dist/lib/index.js (esbuild, about a
-// second), the licences of what it bundles, and its type declarations generated from the sources
+// second; without undici, see below), the licences of what it bundles, and its type declarations generated from the sources
 // (tsc). Only the declarations the entry's own need are shipped, and they must stay inside
 // src/lib/: a public type that reached into the engine would ship the engine's internals.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { type Plugin, build } from 'esbuild'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const OUT = join(ROOT, 'dist/lib')
 const TYPES = join(ROOT, 'node_modules/.cache/mint-runner-token/types')
+
+// @actions/http-client imports undici only for getAgentDispatcher (a proxy dispatcher for fetch),
+// which the engine never calls: it sends through http-client's own agents. Bundled, undici would
+// be 400 KB of the library's 500, all of it parsed at every import.
+const withoutUndici: Plugin = {
+  name: 'without-undici',
+  setup(builder) {
+    builder.onResolve({ filter: /^undici$/ }, () => ({ path: 'undici', namespace: 'not-bundled' }))
+    builder.onLoad({ filter: /.*/, namespace: 'not-bundled' }, () => ({
+      contents: "export class ProxyAgent { constructor() { throw new Error('undici is not bundled with mint-runner-token') } }",
+      loader: 'js',
+    }))
+  },
+}
 
 rmSync(OUT, { recursive: true, force: true })
 mkdirSync(OUT, { recursive: true })
@@ -28,6 +42,7 @@ const { metafile } = await build({
   legalComments: 'none',
   logLevel: 'warning',
   // The bundled CommonJS packages require Node's own modules; an ES module has no `require`.
+  plugins: [withoutUndici],
   banner: { js: "import{createRequire as __mrtRequire}from'node:module';const require=__mrtRequire(import.meta.url);" },
 })
 writeFileSync(join(OUT, 'licenses.txt'), licenses(Object.keys(metafile.inputs)))

@@ -6,6 +6,7 @@ import { after, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
+import { execFile } from 'node:child_process'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { ConnectProxy } from '../support/connect-proxy.js'
 import { runAction } from '../support/run-action.js'
@@ -112,6 +113,33 @@ describe('through a CONNECT proxy', () => {
     assert.equal(github.requests.length, 2)
     const lingered = run.endedAt! - run.lastStdoutAt!
     assert.ok(lingered < LINGER_LIMIT_MS, `the process lived on for ${lingered}ms after printing the token`)
+  })
+})
+
+describe('the library through a CONNECT proxy', () => {
+  test('mints through the tunnel (no undici in its bundle is needed), a held CONNECT retried, with no warning and no filter left behind', async () => {
+    proxy.plan.push('hold')
+    const script = `
+      import { mintToken } from 'mint-runner-token'
+      const emitWarning = process.emitWarning
+      const minted = await mintToken({
+        repository: 'octo-org/octo-repo', type: 'registration', auth: { token: process.env.TOKEN }, apiUrl: process.env.API_URL,
+        retry: { attemptTimeout: '1s', initialDelay: 10, maxDelay: 50 },
+      })
+      process.stdout.write(JSON.stringify({ token: minted.token, attempts: minted.attempts, filterRemoved: process.emitWarning === emitWarning }))
+    `
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script],
+        { cwd: import.meta.dirname, env: { PATH: process.env.PATH, TOKEN, API_URL: apiUrl, ...behindProxy() }, timeout: KILL_AFTER_MS },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) || 1 : 0, stdout, stderr }),
+      ),
+    )
+    assert.equal(run.code, 0, run.stderr)
+    assert.deepEqual(JSON.parse(run.stdout), { token: github.minted.at(-1), attempts: 2, filterRemoved: true })
+    assert.equal(proxy.connects.length, 2)
+    assert.equal(run.stderr, '')
   })
 })
 
