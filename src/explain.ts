@@ -160,7 +160,7 @@ export function failureKind(failure: Pick<AttemptFailure, 'outcome' | 'why' | 's
   const { outcome } = failure
   if (outcome.kind === 'network') {
     if (/^E(ABORTED|CANCELED)$/.test(outcome.code)) return 'aborted'
-    return /^E(TIMEDOUT|DEADLINE)$/.test(outcome.code) ? 'timeout' : 'network'
+    return /^E(TIMEDOUT|DEADLINE|CUTOFF)$/.test(outcome.code) ? 'timeout' : 'network'
   }
   const { status } = outcome
   if ((status === 403 || status === 429) && failure.why !== undefined) return 'rate-limit'

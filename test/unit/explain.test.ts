@@ -6,6 +6,7 @@ import {
   explainFailure,
   explainGiveUp,
   explainStop,
+  failureKind,
   githubSaid,
   outcomeLabel,
   requiredPermission,
@@ -141,5 +142,31 @@ describe('explain', () => {
       'Gave up after 2 attempt(s) ("max-attempts"). Last answer: HTTP 403. PERMISSION TEXT',
     )
     assert.equal(giveUp({ outcome: limited(403), stop: 'not-retryable' }), 'PERMISSION TEXT')
+  })
+})
+
+describe('failureKind', () => {
+  const kind = (outcome: Outcome, why?: AttemptFailure['why'], stop?: AttemptFailure['stop']) => failureKind({ outcome, why, stop })
+  test('sorts the last answer into what a caller acts on', () => {
+    assert.equal(kind(answer(401)), 'auth')
+    assert.equal(kind(answer(403)), 'permission')
+    assert.equal(kind(answer(403, 'API rate limit exceeded'), 'rate-limit-reset', 'deadline'), 'rate-limit')
+    assert.equal(kind(answer(429), 'rate-limit-floor', 'attempts-exhausted'), 'rate-limit')
+    assert.equal(kind(answer(404)), 'not-found')
+    assert.equal(kind(answer(502), 'backoff', 'attempts-exhausted'), 'server-error')
+    assert.equal(kind(answer(503), 'backoff', 'deadline'), 'server-error')
+    assert.equal(kind(answer(408), 'backoff', 'attempts-exhausted'), 'server-error')
+    assert.equal(kind({ ...answer(201), validBody: false } as Outcome, 'backoff', 'attempts-exhausted'), 'unexpected-answer')
+    for (const status of [400, 409, 410, 422]) assert.equal(kind(answer(status)), 'rejected', String(status))
+  })
+
+  test('no answer: a timeout, a cancellation, or the network', () => {
+    assert.equal(kind({ kind: 'network', code: 'ETIMEDOUT' }, 'backoff', 'attempts-exhausted'), 'timeout')
+    assert.equal(kind({ kind: 'network', code: 'EDEADLINE' }), 'timeout')
+    assert.equal(kind({ kind: 'network', code: 'ECUTOFF' }), 'timeout')
+    assert.equal(kind({ kind: 'network', code: 'EABORTED' }, 'backoff', 'aborted'), 'aborted')
+    for (const code of ['ECONNRESET', 'ECONNREFUSED', 'ENOTFOUND', 'EPROXY', 'CERT_HAS_EXPIRED']) {
+      assert.equal(kind({ kind: 'network', code }, 'backoff', 'attempts-exhausted'), 'network', code)
+    }
   })
 })
