@@ -76,7 +76,7 @@ describe('the command mints', () => {
     for (const body of bodies) {
       assert.match(body.name, /^host-[a-z0-9]{6}$/)
       assert.deepEqual(body.labels.slice(0, 2), ['self-hosted', 'linux'])
-      assert.match(body.labels[2], /^mrt-[a-z0-9]{10}$/)
+      assert.match(body.labels[2], /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
     }
     assert.match(run.stderr, /Registered 2 just-in-time runner\(s\)/)
     assertClean(run)
@@ -91,7 +91,7 @@ describe('the command mints', () => {
     assert.equal(result.runners[0].encoded_jit_config, github.minted.at(-1))
     assert.equal(typeof result.runners[0].id, 'number')
     assert.equal(result.runner_url, `${apiUrl}/octo-org/octo-repo`)
-    assert.match(result.ownership_label, /^mrt-[a-z0-9]{10}$/)
+    assert.match(result.ownership_label, /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
     assert.ok(github.runners[0].labels.some((l) => l.name === result.ownership_label))
     assertClean(run)
   })
@@ -230,7 +230,7 @@ describe('--type jit failures', () => {
     assert.ok(!github.requests.some((r) => r.method === 'DELETE'))
     assert.match(
       run.stderr,
-      /mint-runner-token: Runner "host-1": The runner name "host-1" is taken \(409\) by runner \d+, which this run may not delete \(it is not this run's: it lacks the label mrt-[a-z0-9]{10}\); it was left alone\. Choose another --runner-name/,
+      /mint-runner-token: Runner "host-1": The runner name "host-1" is taken \(409\) by runner \d+, which this run may not delete \(it is not this run's: it lacks the label mrt-[0-9a-z]+-[0-9a-z]{10}\); it was left alone\. Choose another --runner-name/,
     )
     assert.match(
       run.stderr,
