@@ -20,7 +20,7 @@ import { escapeControls } from './server-text.js'
 import { EXIT, PROGRAM } from './command-options.js'
 import { helpText } from './command-help.js'
 import { UsageError, commandInputs, forCommandLine, parseCommandLine, withSubcommand } from './command-line.js'
-import { runPruneCommand } from './lifecycle-command.js'
+import { runPruneCommand, runWaitCommand } from './lifecycle-command.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 export interface CommandIo {
@@ -66,7 +66,13 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     names = inputs.names
     const config = parseInputs(inputs.read, env)
     const run: Run = { json: Boolean(values.json), env, print: io.stdout, log, deps }
-    await (config.type === 'jit' ? runJit(config, run) : config.type === 'prune' ? runPruneCommand(config, run) : runMint(config, run))
+    await (config.type === 'jit'
+      ? runJit(config, run)
+      : config.type === 'prune'
+        ? runPruneCommand(config, run)
+        : config.type === 'wait'
+          ? runWaitCommand(config, run)
+          : runMint(config, run))
     return EXIT.minted
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT.usage)

@@ -14,7 +14,7 @@ import { runnerEntries, writeRunnersFile } from './runners-file.js'
 import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
 import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
-import { runPrune } from './lifecycle-action.js'
+import { runPrune, runWait } from './lifecycle-action.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -53,7 +53,9 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
         ? await runJit(core, config, env, recording)
         : config.type === 'prune'
           ? await runPrune(core, config, recording)
-          : await runMint(core, config, env, recording)
+          : config.type === 'wait'
+            ? await runWait(core, config, recording)
+            : await runMint(core, config, env, recording)
     await writeSummary(core, { ...done, fields: [...fields, ...done.fields], attempts }, env, done.success)
   } catch (error) {
     if (!(error instanceof MintError)) throw error
@@ -72,6 +74,7 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
 const FAILED_HEADINGS: Partial<Record<Config['type'], string>> = {
   jit: 'Just-in-time runners not registered',
   prune: 'Prune incomplete',
+  wait: 'Runners not connected',
 }
 
 /** What a successful step adds to the summary. */
