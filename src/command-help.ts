@@ -16,6 +16,8 @@ export function helpText(): string {
   const width = Math.max(...rows.map(([left]) => left.length)) + 2
   const table = rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n')
   return `Usage: ${PROGRAM} [options]
+       ${PROGRAM} wait --ownership-label LABEL [--timeout DURATION] [options]
+       ${PROGRAM} prune (--ownership-label LABEL | --older-than DURATION) [--dry-run] [options]
 
 Mints a GitHub self-hosted runner registration or remove token, or registers just-in-time
 runners (repository, organization or enterprise scope), and prints the result on stdout,
@@ -44,6 +46,14 @@ Hand a JIT config to the runner in ACTIONS_RUNNER_INPUT_JITCONFIG and a registra
 config.sh in ACTIONS_RUNNER_INPUT_TOKEN: the runner reads both from its environment and removes
 them, so neither shows on a command line.
 Progress and each failed attempt (status, GitHub request id, wait) go to stderr; no token ever does.
+
+wait watches the runners of an ownership label until each is online or busy (one listing per poll,
+every 1 s growing toward 10 s), prints each runner's state and name, and exits 1 on timeout naming
+each runner that never connected; it deletes nothing.
+prune deletes the runners with an ownership label (mrt-...) that are offline and not busy: those
+of one label, or whose label is older than --older-than (at least 5m). It reads every page of the
+listing first, looks at each runner again right before its delete, and prints the names it deleted
+(with --dry-run, would delete), one a line, or with --json the whole report.
 
 Exit status: ${EXIT.minted} minted; ${EXIT.failed} minting failed (the reason is on stderr); ${EXIT.usage} usage error;
 ${EXIT.interrupted} stopped by SIGINT, ${EXIT.terminated} by SIGTERM. With --type jit a failed or stopped run first deletes

@@ -15,6 +15,19 @@ export type CommandValues = Record<string, string | boolean | undefined>
 /** A PEM private key is a few kilobytes; anything much larger is the wrong file. */
 const MAX_KEY_FILE_BYTES = 64 * 1024
 
+/** Subcommands: `mint-runner-token prune ...` is `--type prune ...`. */
+export const SUBCOMMANDS = ['wait', 'prune'] as const
+
+/** argv with a leading subcommand turned into its --type; refused with a --type of its own. */
+export function withSubcommand(argv: string[]): string[] {
+  const [first, ...rest] = argv
+  if (!(SUBCOMMANDS as readonly string[]).includes(first)) return argv
+  if (rest.some((arg) => arg === '--type' || arg.startsWith('--type='))) {
+    throw new UsageError(`the subcommand "${first}" sets the type itself; leave out --type.`)
+  }
+  return [...rest, `--type=${first}`]
+}
+
 export function parseCommandLine(argv: string[]): CommandValues {
   // Checked before parsing so the refusal, not some other complaint, is what the user sees.
   for (const arg of argv) {
@@ -87,6 +100,8 @@ export function commandInputs(
     if (name === 'github-token') return tokenVariable ? (env[tokenVariable] ?? '') : ''
     if (name === 'app-id') return appId
     if (name === 'private-key') return privateKey
+    // A flag on the command line (--dry-run), an input of the action.
+    if (name === 'dry-run') return values['dry-run'] ? 'true' : ''
     return (values[name] as string | undefined) ?? ''
   }
   return { read, names }

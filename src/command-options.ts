@@ -29,7 +29,7 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   { name: 'repository', value: 'OWNER/NAME', help: 'Repository scope.', shownDefault: '$GITHUB_REPOSITORY' },
   { name: 'organization', value: 'LOGIN', help: 'Organization scope.' },
   { name: 'enterprise', value: 'SLUG', help: 'Enterprise scope. Set at most one of --organization and --enterprise.' },
-  { name: 'type', value: 'TYPE', help: 'What to mint: registration, remove or jit (just-in-time runners).' },
+  { name: 'type', value: 'TYPE', help: 'What to do: registration, remove or jit (just-in-time runners); wait and prune are subcommands.' },
   {
     name: 'api-url',
     value: 'URL',
@@ -71,6 +71,16 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
     value: 'BOOL',
     help: 'Accepted for parity with the action, without effect: a failed or stopped run deletes what it registered, and runners it printed are yours.',
   },
+  {
+    name: 'ownership-label',
+    value: 'LABEL',
+    help: 'For wait and prune: the ownership label of a batch (mrt-..., as --type jit prints it).',
+  },
+  {
+    name: 'older-than',
+    value: 'DURATION',
+    help: 'For prune, instead of --ownership-label: runners whose ownership label is older than this, at least 5m.',
+  },
 ]
 
 /** The option naming a file that holds a GitHub App's private key: the key itself never goes in argv. */
@@ -83,6 +93,7 @@ export const KEY_FILE_OPTION = {
 
 export const FLAGS = {
   json: { type: 'boolean', help: 'Print the whole result as one JSON object instead of the token alone.' },
+  'dry-run': { type: 'boolean', help: 'For prune: print what would be deleted; delete nothing.' },
   quiet: { type: 'boolean', short: 'q', help: 'Print nothing on stderr but errors.' },
   help: { type: 'boolean', short: 'h', help: 'Show this help and exit.' },
   version: { type: 'boolean', help: 'Show the version and exit.' },

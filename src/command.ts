@@ -19,7 +19,8 @@ import { withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
 import { EXIT, PROGRAM } from './command-options.js'
 import { helpText } from './command-help.js'
-import { UsageError, commandInputs, forCommandLine, parseCommandLine } from './command-line.js'
+import { UsageError, commandInputs, forCommandLine, parseCommandLine, withSubcommand } from './command-line.js'
+import { runPruneCommand, runWaitCommand } from './lifecycle-command.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 export interface CommandIo {
@@ -54,7 +55,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
   // error that mentions an input.
   let names: Record<string, string> = {}
   try {
-    const values = parseCommandLine(argv)
+    const values = parseCommandLine(withSubcommand(argv))
     if (values.help || values.version) {
       io.stdout(values.help ? helpText() : `${packageJson.version}\n`)
       return EXIT.minted
@@ -65,7 +66,13 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     names = inputs.names
     const config = parseInputs(inputs.read, env)
     const run: Run = { json: Boolean(values.json), env, print: io.stdout, log, deps }
-    await (config.type === 'jit' ? runJit(config, run) : runMint(config, run))
+    await (config.type === 'jit'
+      ? runJit(config, run)
+      : config.type === 'prune'
+        ? runPruneCommand(config, run)
+        : config.type === 'wait'
+          ? runWaitCommand(config, run)
+          : runMint(config, run))
     return EXIT.minted
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT.usage)

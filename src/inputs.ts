@@ -16,6 +16,7 @@ import {
   shown,
 } from './input-values.js'
 import { parseScope } from './scope.js'
+import { parsePruneInputs, parseWaitInputs } from './lifecycle/inputs.js'
 import { MAX_RUNNERS, parseLabels, parseRunnerGroup, parseRunnerName, parseWorkFolder } from './jit/inputs.js'
 
 export { TOKEN_TYPES, type Config, type TokenType } from './types.js'
@@ -40,6 +41,7 @@ export const DEFAULTS = {
   'work-folder': '_work',
   count: '1',
   'cleanup-on-failure': 'true',
+  'dry-run': 'false',
 } as const
 
 /**
@@ -55,6 +57,9 @@ export const TYPE_SPECIFIC: Readonly<Record<string, readonly TokenType[]>> = {
   'work-folder': ['jit'],
   count: ['jit'],
   'cleanup-on-failure': ['jit'],
+  'ownership-label': ['wait', 'prune'],
+  'older-than': ['prune'],
+  'dry-run': ['prune'],
 }
 
 const MAX_ATTEMPTS_LIMIT = 100
@@ -99,6 +104,8 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     spreadMs,
   }
   if (type === 'jit') config.jit = parseJitInputs(read, scope)
+  if (type === 'wait') config.wait = parseWaitInputs(get('ownership-label'))
+  if (type === 'prune') config.prune = parsePruneInputs(get('ownership-label'), get('older-than'), orDefault('dry-run'))
   return config
 }
 

@@ -14,6 +14,7 @@ import { runnerEntries, writeRunnersFile } from './runners-file.js'
 import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
 import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
+import { runPrune, runWait } from './lifecycle-action.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -47,19 +48,33 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
     ['Type', config.type],
   ]
   try {
-    const done = config.type === 'jit' ? await runJit(core, config, env, recording) : await runMint(core, config, env, recording)
+    const done =
+      config.type === 'jit'
+        ? await runJit(core, config, env, recording)
+        : config.type === 'prune'
+          ? await runPrune(core, config, recording)
+          : config.type === 'wait'
+            ? await runWait(core, config, recording)
+            : await runMint(core, config, env, recording)
     await writeSummary(core, { ...done, fields: [...fields, ...done.fields], attempts }, env, done.success)
   } catch (error) {
     if (!(error instanceof MintError)) throw error
     core.setOutput('attempts', String(error.attempts))
     core.setFailed(escapeControls(error.message))
-    const heading = config.type === 'jit' ? 'Just-in-time runners not registered' : 'Runner token not minted'
+    const heading = FAILED_HEADINGS[config.type] ?? 'Runner token not minted'
     const result: [string, string][] = [
       ['Result', error.message],
       ['Attempts', String(error.attempts)],
     ]
     await writeSummary(core, { heading, fields: [...fields, ...result], attempts }, env)
   }
+}
+
+/** The summary's heading when a step of a type fails (a token type: "Runner token not minted"). */
+const FAILED_HEADINGS: Partial<Record<Config['type'], string>> = {
+  jit: 'Just-in-time runners not registered',
+  prune: 'Prune incomplete',
+  wait: 'Runners not connected',
 }
 
 /** What a successful step adds to the summary. */

@@ -3,7 +3,7 @@
 // builds a Config from the inputs, and everything below it only reads one.
 import type { KeyObject } from 'node:crypto'
 
-export const TOKEN_TYPES = ['registration', 'remove', 'jit'] as const
+export const TOKEN_TYPES = ['registration', 'remove', 'jit', 'wait', 'prune'] as const
 export type TokenType = (typeof TOKEN_TYPES)[number]
 
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none'
@@ -55,6 +55,25 @@ export interface Config extends Credentials {
   spreadMs?: number
   /** Present only for `type: jit`. */
   jit?: JitInputs
+  /** Present only for `type: wait`. */
+  wait?: WaitInputs
+  /** Present only for `type: prune`. */
+  prune?: PruneInputs
+}
+
+/** What `type: wait` watches: the runners that carry this ownership label. */
+export interface WaitInputs {
+  ownershipLabel: string
+}
+
+/** What `type: prune` deletes: runners of one ownership label, or of labels older than a duration. */
+export interface PruneInputs {
+  /** Exactly this ownership label (the stop job). */
+  ownershipLabel?: string
+  /** Ownership labels whose time is at least this long ago (the sweeper). */
+  olderThanMs?: number
+  /** Name what would be deleted; delete nothing. */
+  dryRun: boolean
 }
 
 /**

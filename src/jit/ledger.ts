@@ -2,8 +2,10 @@
 // that could register it is sent, and crossed out only when GitHub has confirmed the runner does
 // not exist. The action persists it as state at every change (core.saveState appends to the
 // GITHUB_STATE file synchronously), so a step killed at any moment leaves the post step a list.
-import { randomInt } from 'node:crypto'
 import { parseJson } from '../json.js'
+import { isOwnershipLabel } from './ownership.js'
+
+export { newOwnershipLabel } from './ownership.js'
 
 export interface LedgerEntry {
   name: string
@@ -19,20 +21,6 @@ export interface LedgerEntry {
 interface SavedLedger {
   label: string
   runners: { name: string; id?: number; handed_over?: boolean }[]
-}
-
-const LABEL_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
-const LABEL_RANDOM_LENGTH = 10
-const LABEL = /^mrt-[a-z0-9]{10}$/
-
-/**
- * A label unique to one step: "mrt-" and 10 crypto-random base36 characters (about 52 bits).
- * Every runner the step registers carries it, so a runner without it is provably not the step's.
- */
-export function newOwnershipLabel(): string {
-  let random = ''
-  for (let i = 0; i < LABEL_RANDOM_LENGTH; i++) random += LABEL_ALPHABET[randomInt(LABEL_ALPHABET.length)]
-  return `mrt-${random}`
 }
 
 export class Ledger {
@@ -129,7 +117,7 @@ export class Ledger {
    */
   static fromState(text: string): Ledger | undefined {
     const saved = (parseJson(text) ?? {}) as Partial<SavedLedger>
-    if (typeof saved.label !== 'string' || !LABEL.test(saved.label) || !Array.isArray(saved.runners)) return undefined
+    if (typeof saved.label !== 'string' || !isOwnershipLabel(saved.label) || !Array.isArray(saved.runners)) return undefined
     const ledger = new Ledger(saved.label)
     for (const runner of saved.runners) {
       if (typeof runner?.name !== 'string' || !runner.name) continue

@@ -104,6 +104,60 @@ export interface RegisteredRunners {
   attempts: number
 }
 
+export type WaitForRunnersOptions = ScopeOptions &
+  Omit<CallOptions, 'retry'> & {
+    /** The label of the runners to wait for, as registerRunners gave it. */
+    ownershipLabel: string
+    /** How long to wait at most, polls and retries included. */
+    timeout: Duration
+    /** The retry loop's limits for each poll's listing (`timeout` is the option above). */
+    retry?: Omit<RetryOptions, 'timeout'>
+  }
+
+/** Where a watched runner stands: not yet connected, online, busy, connected and offline again, or no longer listed. */
+export type RunnerState = 'waiting' | 'online' | 'busy' | 'disconnected' | 'gone'
+
+export interface WaitReport {
+  /** True when every runner listed with the label connected (online or busy) or went, before the timeout. */
+  done: boolean
+  runners: { id: number; name: string; state: RunnerState; connected: boolean }[]
+  counts: { online: number; busy: number; disconnected: number; gone: number; neverConnected: number }
+  polls: number
+  /** Listing requests sent: one per page per poll, never one per runner. */
+  requests: number
+  elapsedMs: number
+  /** One line saying the outcome (each runner that never connected, by name, when not done). */
+  summary: string
+}
+
+/** Which runners to prune: those of one ownership label, or those whose label is older than a duration (at least 5 minutes). */
+export type PruneSelection = { ownershipLabel: string; olderThan?: never } | { olderThan: Duration; ownershipLabel?: never }
+
+export type PruneRunnersOptions = ScopeOptions &
+  CallOptions &
+  PruneSelection & {
+    /** Say what would be deleted; delete nothing. Default false. */
+    dryRun?: boolean
+  }
+
+export interface PruneReport {
+  dryRun: boolean
+  /** Every runner listed in the scope. */
+  listed: number
+  /** Listed runners the selection did not take in (no ownership label, or another one). */
+  notSelected: number
+  /** With `dryRun`: what would have been deleted. */
+  wouldDelete: RunnerRef[]
+  /** Left alone when listed (online, busy, too young ...), and why. */
+  kept: (RunnerRef & { why: string })[]
+  /** The deletes, counted apart: deleted only when GitHub confirmed it. */
+  deletes: Omit<RollbackReport, 'summary' | 'notConfirmedGone'>
+  /** Chosen runners not confirmed deleted (an error, the deadline, not found): they may remain. */
+  notConfirmedGone: string[]
+  /** The report in a few sentences, as the action logs it. */
+  summary: string
+}
+
 /**
  * What went wrong, for a program to act on: `input` an option (nothing was sent), `auth` 401,
  * `permission` 403, `not-found` 404 (or no such runner group), `rate-limit`, `timeout`, `network`,

@@ -10,13 +10,54 @@ import { Ledger, newOwnershipLabel } from '../jit/ledger.js'
 import { type ReportedAttempt, systemClock } from '../retry.js'
 import { StepContext } from '../step.js'
 import type { Config } from '../types.js'
-import type { MintTokenOptions, MintedToken, RegisterRunnersOptions, RegisteredRunners, RollbackReport } from './api.js'
+import { Halted } from '../engine/call.js'
+import { prune, selectionOf } from '../lifecycle/prune.js'
+import { pruneLines } from '../lifecycle/report.js'
+import { waitForRunners as watch } from '../lifecycle/wait.js'
+import { waitFailure, waitLines } from '../lifecycle/wait-report.js'
+import type {
+  MintTokenOptions,
+  MintedToken,
+  PruneReport,
+  PruneRunnersOptions,
+  RegisterRunnersOptions,
+  RegisteredRunners,
+  RollbackReport,
+  WaitForRunnersOptions,
+  WaitReport,
+} from './api.js'
 import { MintRunnerTokenError } from './error.js'
-import { type Operation, OptionError, checkOptions, forLibrary } from './options.js'
-import { attemptInfo, kindFromRecords, rollbackReport } from './results.js'
+import { type Operation, OptionError, checkOptions, forLibrary, optionNames } from './options.js'
+import { attemptInfo, kindFromRecords, pruneReport, rollbackReport } from './results.js'
 
 export { MintRunnerTokenError } from './error.js'
-export type * from './api.js'
+// Named one by one (not `export type *`): declarations that TypeScript before 5.0 reads too.
+export type {
+  Duration,
+  ScopeOptions,
+  TokenAuth,
+  AppAuth,
+  Auth,
+  RetryOptions,
+  CallOptions,
+  MintTokenOptions,
+  MintedToken,
+  RunnerGroupOptions,
+  RegisterRunnersOptions,
+  JitRunner,
+  RegisteredRunners,
+  WaitForRunnersOptions,
+  RunnerState,
+  WaitReport,
+  PruneSelection,
+  PruneRunnersOptions,
+  PruneReport,
+  ErrorKind,
+  AttemptInfo,
+  RunnerRef,
+  RollbackReport,
+  ErrorDetails,
+} from './api.js'
 
 /** Mints a registration or remove token for a repository, an organization or an enterprise. */
 export async function mintToken(options: MintTokenOptions): Promise<MintedToken> {
@@ -63,6 +104,58 @@ export async function registerRunners(options: RegisterRunnersOptions): Promise<
   }
 }
 
+/**
+ * Waits until every runner with `ownershipLabel` has connected (online or busy), one listing per
+ * poll, or until `timeout`: it resolves either way, with each runner's state (`done` false when
+ * the timeout came first). It deletes nothing.
+ */
+export async function waitForRunners(options: WaitForRunnersOptions): Promise<WaitReport> {
+  const call = start('waitForRunners', options)
+  let afterAbort = 'Nothing was deleted.'
+  try {
+    const result = await withInstallationToken(call.config, call.appDeps, (resolved) => watch(resolved, call.deps))
+    const label = call.config.wait!.ownershipLabel
+    const summary = call.words(waitFailure(result, label, call.config.timeoutMs) ?? waitLines(result, label).at(-1) ?? '')
+    if (result.stopped) {
+      afterAbort = summary
+      throw new MintError(summary, result.requests, 'aborted')
+    }
+    return {
+      done: result.done,
+      runners: result.watch.all.map(({ id, name, state, connected }) => ({ id, name, state, connected })),
+      counts: result.watch.counts(),
+      polls: result.polls,
+      requests: result.requests,
+      elapsedMs: Math.round(result.elapsedMs),
+      summary,
+    }
+  } catch (error) {
+    throw call.failure(error, afterAbort)
+  }
+}
+
+/**
+ * Deletes the runners of one ownership label, or of labels older than `olderThan`, that no host
+ * holds (offline, not busy): never a runner without an ownership label, an online or a busy one.
+ * Resolves with every outcome counted apart (`dryRun`: what it would delete). An abort starts no
+ * new request; what was deleted before it is said in the AbortError's message.
+ */
+export async function pruneRunners(options: PruneRunnersOptions): Promise<PruneReport> {
+  const call = start('pruneRunners', options)
+  let afterAbort = 'The listing was not read: nothing was deleted.'
+  try {
+    const result = await withInstallationToken(call.config, call.appDeps, (resolved) => prune(resolved, call.deps))
+    const report = pruneReport(result, call.words(pruneLines(result, selectionOf(call.config)).join(' ')))
+    if (call.aborted()) {
+      afterAbort = report.summary
+      throw new MintError(report.summary, 0, 'aborted')
+    }
+    return report
+  } catch (error) {
+    throw call.failure(error instanceof Halted ? new MintError('Stopped before the listing was read.', 0, 'aborted') : error, afterAbort)
+  }
+}
+
 /** One call: its checked options, its collaborators, the attempts it made, and how a failure reads. */
 function start(operation: Operation, options: unknown) {
   let checked
@@ -74,7 +167,9 @@ function start(operation: Operation, options: unknown) {
   }
   const { config, signal } = checked
   const records: ReportedAttempt[] = []
-  const log = checked.log && ((line: string) => checked.log!(forLibrary(line)))
+  const names = optionNames(operation)
+  const words = (text: string): string => forLibrary(text, names)
+  const log = checked.log && ((line: string) => checked.log!(words(line)))
   // One step context per call, following the caller's signal: its rollback and a GitHub App's
   // revoke share one cleanup phase from the abort on, as a step's do after its first signal.
   const step = signal && new StepContext(systemClock, signal)
@@ -93,6 +188,8 @@ function start(operation: Operation, options: unknown) {
     config: config as Config,
     deps,
     appDeps,
+    words,
+    aborted: (): boolean => signal?.aborted ?? false,
     /** The error to reject with; `afterAbort` says what was left behind when the signal stopped it. */
     failure(error: unknown, afterAbort: string, extra: { rollback?: RollbackReport; ownershipLabel?: string } = {}): unknown {
       if (!(error instanceof MintError)) return error
@@ -104,7 +201,7 @@ function start(operation: Operation, options: unknown) {
       }
       const kind = error.kind ?? kindFromRecords(records)
       const rolledBack = extra.rollback?.summary ? ` ${afterAbort}` : ''
-      return new MintRunnerTokenError(`${forLibrary(error.message)}${rolledBack}`, { kind, attempts, history, ...extra })
+      return new MintRunnerTokenError(`${words(error.message)}${rolledBack}`, { kind, attempts, history, ...extra })
     },
   }
 }

@@ -6,9 +6,9 @@
 import { type Config, parseInputs } from '../inputs.js'
 import { InputError, oneOf, shown } from '../input-values.js'
 
-export type Operation = 'mintToken' | 'registerRunners'
+export type Operation = 'mintToken' | 'registerRunners' | 'waitForRunners' | 'pruneRunners'
 
-type ValueKind = 'string' | 'whole number' | 'duration' | 'labels' | 'app id' | 'jitter'
+type ValueKind = 'string' | 'whole number' | 'duration' | 'labels' | 'app id' | 'jitter' | 'boolean'
 
 interface OptionSpec {
   input: string
@@ -22,6 +22,8 @@ const SCOPE: Record<string, OptionSpec> = {
   apiUrl: { input: 'api-url', kind: 'string' },
 }
 
+const OWNERSHIP_LABEL: OptionSpec = { input: 'ownership-label', kind: 'string' }
+
 /** Top-level options that are action inputs, per operation. */
 const TOP: Record<Operation, Record<string, OptionSpec>> = {
   mintToken: { ...SCOPE, type: { input: 'type', kind: 'string' } },
@@ -34,6 +36,27 @@ const TOP: Record<Operation, Record<string, OptionSpec>> = {
     runnerGroupId: { input: 'runner-group-id', kind: 'whole number' },
     workFolder: { input: 'work-folder', kind: 'string' },
   },
+  // How long to wait is the call's timeout: an option of its own here, not one of `retry`.
+  waitForRunners: { ...SCOPE, ownershipLabel: OWNERSHIP_LABEL, timeout: { input: 'timeout', kind: 'duration' } },
+  pruneRunners: {
+    ...SCOPE,
+    ownershipLabel: OWNERSHIP_LABEL,
+    olderThan: { input: 'older-than', kind: 'duration' },
+    dryRun: { input: 'dry-run', kind: 'boolean' },
+  },
+}
+
+/** The action's `type` for each operation (mintToken's is its own option). */
+const TYPE: Record<Exclude<Operation, 'mintToken'>, string> = { registerRunners: 'jit', waitForRunners: 'wait', pruneRunners: 'prune' }
+
+/** Options each operation requires that the action's inputs leave to a default or to the type. */
+const REQUIRED: Partial<Record<Operation, [string, string][]>> = {
+  mintToken: [['type', '"registration" or "remove"']],
+  registerRunners: [['labels', 'an array of 1 to 99 labels']],
+  waitForRunners: [
+    ['ownershipLabel', 'the label of the runners to wait for, as registerRunners gave it'],
+    ['timeout', 'how long to wait, in milliseconds or as a string such as "5m"'],
+  ],
 }
 
 const AUTH: Record<string, OptionSpec> = {
@@ -56,12 +79,19 @@ const RETRY: Record<string, OptionSpec> = {
 /** Options that are not action inputs. */
 const OWN = ['auth', 'retry', 'signal', 'log']
 
-/** The option each action input is, as messages name it. */
-export const OPTION_OF_INPUT: Readonly<Record<string, string>> = Object.fromEntries([
-  ...Object.entries({ ...TOP.mintToken, ...TOP.registerRunners }).map(([option, spec]) => [spec.input, option]),
-  ...Object.entries(AUTH).map(([option, spec]) => [spec.input, `auth.${option}`]),
-  ...Object.entries(RETRY).map(([option, spec]) => [spec.input, `retry.${option}`]),
-])
+/** The option each action input is for `operation`, as messages name it. */
+export function optionNames(operation: Operation): Readonly<Record<string, string>> {
+  return Object.fromEntries([
+    ...Object.entries(AUTH).map(([option, spec]) => [spec.input, `auth.${option}`]),
+    ...Object.entries(retryOptions(operation)).map(([option, spec]) => [spec.input, `retry.${option}`]),
+    ...Object.entries(TOP[operation]).map(([option, spec]) => [spec.input, option]),
+  ])
+}
+
+/** `retry`'s options for `operation`: all but `timeout` where it is an option of its own. */
+function retryOptions(operation: Operation): Record<string, OptionSpec> {
+  return Object.fromEntries(Object.entries(RETRY).filter(([option]) => !(option in TOP[operation])))
+}
 
 /** A bad option: the message names it. */
 export class OptionError extends InputError {
@@ -86,6 +116,7 @@ export interface CheckedOptions {
 export function checkOptions(operation: Operation, options: unknown): CheckedOptions {
   if (!isObject(options)) throw new OptionError(`${operation} takes one options object; got ${typeName(options)}.`, undefined)
   const inputs: Record<string, string> = {}
+  const names = optionNames(operation)
   // A number given for a duration reads back as given in a message, not as the "1500ms" the parser saw.
   const asGiven = new Map<string, string>()
   const take = (group: Record<string, OptionSpec>, values: Record<string, unknown>, prefix: string): void => {
@@ -105,8 +136,8 @@ export function checkOptions(operation: Operation, options: unknown): CheckedOpt
   refuseUnknown(operation, auth, Object.keys(AUTH), 'auth.')
   if (retry !== undefined) {
     if (!isObject(retry)) throw new OptionError(`Option "retry" must be an object; got ${typeName(retry)}.`, 'retry')
-    refuseUnknown(operation, retry, Object.keys(RETRY), 'retry.')
-    take(RETRY, retry, 'retry.')
+    refuseUnknown(operation, retry, Object.keys(retryOptions(operation)), 'retry.')
+    take(retryOptions(operation), retry, 'retry.')
   }
   take(AUTH, auth, 'auth.')
   // The action lets "organization" override "repository" (which defaults to the workflow's own);
@@ -123,14 +154,12 @@ export function checkOptions(operation: Operation, options: unknown): CheckedOpt
     throw new OptionError(`Option "signal" must be an AbortSignal; got ${typeName(signal)}.`, 'signal')
   }
   if (log !== undefined && typeof log !== 'function') throw new OptionError(`Option "log" must be a function; got ${typeName(log)}.`, 'log')
-  if (operation === 'mintToken') {
-    if (inputs.type === undefined) throw new OptionError('Option "type" is required: "registration" or "remove".', 'type')
-    translated(() => oneOf('type', inputs.type, ['registration', 'remove'] as const), asGiven)
-  } else {
-    inputs.type = 'jit'
-    if (inputs.labels === undefined) throw new OptionError('Option "labels" is required: an array of 1 to 99 labels.', 'labels')
+  for (const [option, what] of REQUIRED[operation] ?? []) {
+    if (rest[option] === undefined) throw new OptionError(`Option "${option}" is required: ${what}.`, option)
   }
-  const config = translated(() => parseInputs((name) => inputs[name] ?? ''), asGiven)
+  if (operation === 'mintToken') translated(() => oneOf('type', inputs.type, ['registration', 'remove'] as const), names, asGiven)
+  else inputs.type = TYPE[operation]
+  const config = translated(() => parseInputs((name) => inputs[name] ?? ''), names, asGiven)
   return { config, ...(signal ? { signal: signal as AbortSignal } : {}), ...(log ? { log: log as (line: string) => void } : {}) }
 }
 
@@ -147,6 +176,7 @@ function stringOf(option: string, kind: ValueKind, value: unknown): string {
     return value.join(',')
   }
   if (kind === 'whole number') return typeof value === 'number' ? String(value) : wrong('a number')
+  if (kind === 'boolean') return typeof value === 'boolean' ? String(value) : wrong('true or false')
   if (kind === 'duration') {
     if (typeof value === 'number')
       return Number.isFinite(value) && value >= 0 ? `${value}ms` : wrong('a duration: milliseconds (0 or more) or a string such as "30s"')
@@ -170,14 +200,14 @@ function refuseUnknown(operation: Operation, values: Record<string, unknown>, kn
 }
 
 /** Runs a check of the action's, its error reworded for the library. */
-function translated<T>(check: () => T, asGiven: Map<string, string>): T {
+function translated<T>(check: () => T, names: Readonly<Record<string, string>>, asGiven: Map<string, string>): T {
   try {
     return check()
   } catch (error) {
     if (!(error instanceof InputError) || error instanceof OptionError) throw error
-    let message = forLibrary(error.message)
+    let message = forLibrary(error.message, names)
     for (const [parsed, given] of asGiven) message = message.replaceAll(parsed, given)
-    throw new OptionError(message, optionNamed(error.message))
+    throw new OptionError(message, optionNamed(error.message, names))
   }
 }
 
@@ -186,11 +216,11 @@ function translated<T>(check: () => T, asGiven: Map<string, string>): T {
  * ("Option "retry.maxDelay""), a step is a call. Only the words before the user's own value
  * ("got ...") or GitHub's message are rewritten.
  */
-export function forLibrary(message: string): string {
+export function forLibrary(message: string, names: Readonly<Record<string, string>>): string {
   const cut = message.search(/\bgot |GitHub said:/)
   const head = cut < 0 ? message : message.slice(0, cut)
   const translated = head
-    .replace(/"([a-z-]+)"/g, (quoted, input: string) => (input in OPTION_OF_INPUT ? `"${OPTION_OF_INPUT[input]}"` : quoted))
+    .replace(/"([a-z-]+)"/g, (quoted, input: string) => (input in names ? `"${names[input]}"` : quoted))
     .replace(/\bInput(s?) "/g, 'Option$1 "')
     .replace(/\binput(s?) "/g, 'option$1 "')
     .replace(/\bthis step\b/g, 'this call')
@@ -199,9 +229,9 @@ export function forLibrary(message: string): string {
 }
 
 /** The option an input error names first. */
-function optionNamed(message: string): string | undefined {
+function optionNamed(message: string, names: Readonly<Record<string, string>>): string | undefined {
   const input = /"([a-z-]+)"/.exec(message)?.[1]
-  return input === undefined ? undefined : OPTION_OF_INPUT[input]
+  return input === undefined ? undefined : names[input]
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

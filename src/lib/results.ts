@@ -5,7 +5,9 @@ import type { Removal } from '../jit/cleanup.js'
 import { describeRemoval, notConfirmedGone } from '../jit/report.js'
 import { failureKind } from '../explain.js'
 import type { FailureKind } from '../types.js'
-import type { AttemptInfo, ErrorKind, RollbackReport } from './api.js'
+import type { PruneResult } from '../lifecycle/prune.js'
+import { notDeleted } from '../lifecycle/report.js'
+import type { AttemptInfo, ErrorKind, PruneReport, RollbackReport } from './api.js'
 
 // The engine's kinds are the library's: a new kind there must be documented here first.
 const SAME_KINDS: [FailureKind] extends [ErrorKind] ? ([ErrorKind] extends [FailureKind] ? true : never) : never = true
@@ -43,5 +45,20 @@ export function rollbackReport(removal: Removal | undefined): RollbackReport {
     failed: removal.failed.map(({ entry, error }) => ({ ...ref(entry), error })),
     notConfirmedGone: notConfirmedGone(removal),
     summary: describeRemoval(removal),
+  }
+}
+
+/** A prune's result as data; `summary` is its report in words. */
+export function pruneReport(result: PruneResult, summary: string): PruneReport {
+  const { deleted, alreadyGone, spared, unknown, failed } = rollbackReport(result.removal)
+  return {
+    dryRun: result.dryRun,
+    listed: result.listed,
+    notSelected: result.notSelected,
+    wouldDelete: result.wouldDelete.map(({ id, name }) => ({ id, name })),
+    kept: result.spared.map(({ runner, why }) => ({ id: runner.id, name: runner.name, why })),
+    deletes: { deleted, alreadyGone, spared, unknown, failed },
+    notConfirmedGone: notDeleted(result).map(({ runner }) => runner.name),
+    summary,
   }
 }

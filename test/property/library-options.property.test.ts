@@ -5,11 +5,19 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { OPTION_OF_INPUT, OptionError, checkOptions } from '../../src/lib/options.js'
+import { OptionError, checkOptions, optionNames } from '../../src/lib/options.js'
 import { propertyOptions } from '../support/property.js'
 
 const TOKEN = 'ghp_PropertyTestToken0123456789abcdef'
-const OPTIONS = new Set([...Object.values(OPTION_OF_INPUT), 'auth', 'retry', 'signal', 'log'])
+const OPERATIONS = ['mintToken', 'registerRunners', 'waitForRunners', 'pruneRunners'] as const
+const OPTIONS = new Set([...OPERATIONS.flatMap((operation) => Object.values(optionNames(operation))), 'auth', 'retry', 'signal', 'log'])
+const REQUIRED = {
+  mintToken: { type: 'registration' },
+  registerRunners: { labels: ['linux'] },
+  waitForRunners: { ownershipLabel: 'mrt-abcdef-0123456789', timeout: '1m' },
+  pruneRunners: { ownershipLabel: 'mrt-abcdef-0123456789' },
+}
+const TYPES = { mintToken: ['registration', 'remove'], registerRunners: ['jit'], waitForRunners: ['wait'], pruneRunners: ['prune'] }
 
 // Values near the accepted ones, and anything at all.
 const anyValue = fc.oneof(
@@ -42,6 +50,10 @@ const anyValue = fc.oneof(
 )
 const retryKeys = ['maxAttempts', 'initialDelay', 'maxDelay', 'timeout', 'attemptTimeout', 'jitter', 'spread', 'attempts']
 const topKeys = [
+  'ownershipLabel',
+  'timeout',
+  'olderThan',
+  'dryRun',
   'repository',
   'organization',
   'enterprise',
@@ -72,17 +84,17 @@ const options = fc.record({
 
 test('any options: a sound Config, or an OptionError naming one of the library’s options, on one line, without the token', () => {
   fc.assert(
-    fc.property(options, fc.constantFrom('mintToken' as const, 'registerRunners' as const), (generated, operation) => {
+    fc.property(options, fc.constantFrom(...OPERATIONS), (generated, operation) => {
       const given = {
         ...generated.base,
-        ...(operation === 'mintToken' ? { type: 'registration' } : { labels: ['linux'] }),
+        ...REQUIRED[operation],
         ...generated.top,
         auth: generated.auth,
         ...(generated.retry ? { retry: generated.retry } : {}),
       }
       try {
         const { config } = checkOptions(operation, given)
-        assert.equal(config.type, operation === 'mintToken' ? config.type : 'jit')
+        assert.ok(TYPES[operation].includes(config.type), config.type)
         assert.ok(config.maxAttempts >= 1 && config.maxAttempts <= 100)
         assert.ok(config.timeoutMs > 0 && config.initialDelayMs <= config.maxDelayMs)
         assert.ok(config.githubToken !== '' || config.app !== undefined)

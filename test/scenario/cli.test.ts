@@ -76,7 +76,7 @@ describe('the command mints', () => {
     for (const body of bodies) {
       assert.match(body.name, /^host-[a-z0-9]{6}$/)
       assert.deepEqual(body.labels.slice(0, 2), ['self-hosted', 'linux'])
-      assert.match(body.labels[2], /^mrt-[a-z0-9]{10}$/)
+      assert.match(body.labels[2], /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
     }
     assert.match(run.stderr, /Registered 2 just-in-time runner\(s\)/)
     assertClean(run)
@@ -91,7 +91,7 @@ describe('the command mints', () => {
     assert.equal(result.runners[0].encoded_jit_config, github.minted.at(-1))
     assert.equal(typeof result.runners[0].id, 'number')
     assert.equal(result.runner_url, `${apiUrl}/octo-org/octo-repo`)
-    assert.match(result.ownership_label, /^mrt-[a-z0-9]{10}$/)
+    assert.match(result.ownership_label, /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
     assert.ok(github.runners[0].labels.some((l) => l.name === result.ownership_label))
     assertClean(run)
   })
@@ -230,7 +230,7 @@ describe('--type jit failures', () => {
     assert.ok(!github.requests.some((r) => r.method === 'DELETE'))
     assert.match(
       run.stderr,
-      /mint-runner-token: Runner "host-1": The runner name "host-1" is taken \(409\) by runner \d+, which this run may not delete \(it is not this run's: it lacks the label mrt-[a-z0-9]{10}\); it was left alone\. Choose another --runner-name/,
+      /mint-runner-token: Runner "host-1": The runner name "host-1" is taken \(409\) by runner \d+, which this run may not delete \(it is not this run's: it lacks the label mrt-[0-9a-z]+-[0-9a-z]{10}\); it was left alone\. Choose another --runner-name/,
     )
     assert.match(
       run.stderr,
@@ -285,7 +285,10 @@ describe('usage errors exit 2 and name the option, before any request', () => {
   })
 
   test("the user's value is quoted as given, even when it looks like an option name", async () => {
-    assertUsageError(await mint(['--type', 'timeout']), /Option --type must be one of "registration", "remove", "jit"; got "timeout"\./)
+    assertUsageError(
+      await mint(['--type', 'timeout']),
+      /Option --type must be one of "registration", "remove", "jit", "wait", "prune"; got "timeout"\./,
+    )
   })
 
   test('options that contradict each other', async () => {
@@ -355,7 +358,10 @@ describe('--help and --version', () => {
 
   test('--help lists every type, jit included, and the short flags -q and -h; -h shows it too', async () => {
     const run = await runCli(['--help'])
-    assert.match(run.stdout, /^ {2}--type TYPE +What to mint: registration, remove or jit \(just-in-time runners\)\./m)
+    assert.match(
+      run.stdout,
+      /^ {2}--type TYPE +What to do: registration, remove or jit \(just-in-time runners\); wait and prune are subcommands\./m,
+    )
     assert.match(run.stdout, /^ {2}-q, --quiet +/m)
     assert.match(run.stdout, /^ {2}-h, --help +/m)
     assert.equal((await runCli(['-h'])).stdout, run.stdout)
@@ -373,7 +379,8 @@ describe('--help and --version', () => {
 
   test('every action input is an option the command accepts', async () => {
     const action = parse(await readFile(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, unknown> }
-    const inputs = Object.keys(action.inputs).filter((name) => !['github-token', 'private-key'].includes(name))
+    // dry-run is a flag on the command line (--dry-run), with no value to leave empty.
+    const inputs = Object.keys(action.inputs).filter((name) => !['github-token', 'private-key', 'dry-run'].includes(name))
     // Each is parsed (an unknown one would be "Unknown option") and reaches the check of its value.
     const runs = await Promise.all(inputs.map((name) => runCli([`--${name}=`], { GITHUB_TOKEN: TOKEN })))
     runs.forEach((run, i) => assert.match(run.stderr, new RegExp(`^mint-runner-token: Option --${inputs[i]} was given an empty value`)))

@@ -53,7 +53,7 @@ describe('registering just-in-time runners', () => {
     assert.deepEqual(calls(), [`POST ${JITCONFIG}`])
     const [request] = github.requests
     const label = run.outputs['ownership-label']
-    assert.match(label, /^mrt-[a-z0-9]{10}$/)
+    assert.match(label, /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
     assert.equal(
       request.body,
       `{"name":"ci-runner-1","runner_group_id":7,"labels":["self-hosted","linux","x64","${label}"],"work_folder":"_work"}`,
@@ -156,7 +156,7 @@ describe('no duplicates', () => {
     assert.deepEqual(github.runners, [theirs])
     assert.match(
       errorLine(run),
-      /taken \(409\) by runner \d+, which this step may not delete \(it is not this step's: it lacks the label mrt-[a-z0-9]{10}\); it was left alone/,
+      /taken \(409\) by runner \d+, which this step may not delete \(it is not this step's: it lacks the label mrt-[0-9a-z]+-[0-9a-z]{10}\); it was left alone/,
     )
   })
 })

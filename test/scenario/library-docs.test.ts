@@ -120,6 +120,42 @@ describe('docs/library.md', () => {
     assert.ok(app.tokens.length > 0 && app.tokens.every((t) => t.revoked), 'the installation token is revoked')
   })
 
+  test('wait: the runners of the label connect during the wait; exit 0 and the summary on stderr', async () => {
+    const label = `mrt-${Math.floor(Date.now() / 1000).toString(36)}-waitdocs00`
+    for (const name of ['w-1', 'w-2']) github.register(ORG, name, { labels: ['linux', label] })
+    setTimeout(() => ['w-1', 'w-2'].forEach((name) => github.setRunner(name, { status: 'online' })), 500)
+    const { code, stderr } = await run('library-wait', { GITHUB_TOKEN: TOKEN, OWNERSHIP_LABEL: label })
+    assert.equal(code, 0, stderr)
+    assert.match(stderr, new RegExp(`^Every runner with the label ${label} connected .*online 2, busy 0, gone 0, never connected 0\\.\n$`))
+  })
+
+  test('wait: a runner that leaves the listing before it is seen connected is counted apart, as gone', async () => {
+    const label = `mrt-${Math.floor(Date.now() / 1000).toString(36)}-waitdocs01`
+    github.register(ORG, 'never', { labels: ['linux', label] })
+    // Removed (or connected, ran its job and removed itself) between two polls.
+    setTimeout(() => github.unregister('never'), 1500)
+    const { code, stderr } = await run('library-wait', { GITHUB_TOKEN: TOKEN, OWNERSHIP_LABEL: label })
+    assert.equal(code, 0, stderr)
+    assert.match(stderr, /gone 1/)
+  })
+
+  test('prune: as a GitHub App, the sweeper deletes the old labelled idle runners and keeps the rest; a dry run deletes none', async () => {
+    const old = `mrt-${Math.floor((Date.now() - 3 * 3600_000) / 1000).toString(36)}-prunedocs0`
+    const young = `mrt-${Math.floor(Date.now() / 1000).toString(36)}-prunedocs1`
+    github.register(ORG, 'old-idle', { labels: ['linux', old] })
+    github.register(ORG, 'old-busy', { labels: ['linux', old], status: 'online', busy: true })
+    github.register(ORG, 'young-idle', { labels: ['linux', young] })
+    github.register(ORG, 'unlabelled', { labels: ['linux'] })
+    const dry = await run('library-prune', { ...appEnv(), DRY_RUN: 'true' })
+    assert.equal(dry.code, 0, dry.stderr)
+    assert.match(dry.stderr, /Dry run: would delete 1 \(old-idle\); deleted nothing\./)
+    assert.equal(github.runners.length, 4)
+    const { code, stderr } = await run('library-prune', appEnv())
+    assert.equal(code, 0, stderr)
+    assert.match(stderr, /Deletes: deleted 1 \(old-idle\)\./)
+    assert.deepEqual(github.runners.map((r) => r.name).sort(), ['old-busy', 'unlabelled', 'young-idle'])
+  })
+
   test('register: SIGTERM mid-batch aborts it; every runner registered is deleted before it reports AbortError', async () => {
     github.setRunnerGroups(ORG, ['Default', 'autoscaled'])
     const jitconfig = (r: { path: string }) => r.path.endsWith('/generate-jitconfig')

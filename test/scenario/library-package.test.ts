@@ -45,7 +45,8 @@ console.log(JSON.stringify({ minted, aborted }))
 `
 
 const TYPED = `
-import { mintToken, registerRunners, MintRunnerTokenError, type ErrorKind, type MintedToken, type RegisteredRunners } from 'mint-runner-token'
+import { mintToken, registerRunners, waitForRunners, pruneRunners, MintRunnerTokenError } from 'mint-runner-token'
+import type { ErrorKind, MintedToken, PruneReport, RegisteredRunners, RunnerState, WaitReport } from 'mint-runner-token'
 
 const minted: MintedToken = await mintToken({
   organization: 'octo-org',
@@ -58,6 +59,11 @@ const minted: MintedToken = await mintToken({
 const registered: RegisteredRunners = await registerRunners({ enterprise: 'big', auth: { token: 't' }, labels: ['gpu'], count: 2, runnerGroup: 'gpu' })
 const first: { id: number; name: string; encodedJitConfig: string } | undefined = registered.runners[0]
 console.log(minted.expiresAt, first?.name, registered.ownershipLabel)
+
+const waited: WaitReport = await waitForRunners({ organization: 'o', auth: { token: 't' }, ownershipLabel: registered.ownershipLabel, timeout: '5m' })
+const states: RunnerState[] = waited.runners.map((runner) => runner.state)
+const pruned: PruneReport = await pruneRunners({ organization: 'o', auth: { token: 't' }, olderThan: '2h', dryRun: true })
+console.log(waited.done, states, pruned.deletes.deleted.length, pruned.notConfirmedGone)
 
 try {
   await mintToken({ repository: 'o/r', type: 'registration', auth: { token: 't' } })
@@ -80,6 +86,10 @@ await mintToken({ repository: 'o/r', type: 'jit', auth: { token: 't' } })
 await mintToken({ repository: 'o/r', type: 'registration', auth: { token: 't', appId: 1, privateKey: 'k' } })
 // @ts-expect-error: labels are an array
 await registerRunners({ repository: 'o/r', auth: { token: 't' }, labels: 'a,b' })
+// @ts-expect-error: a wait's timeout is its own option, not retry's
+await waitForRunners({ organization: 'o', auth: { token: 't' }, ownershipLabel: 'mrt-x', timeout: '1m', retry: { timeout: '1m' } })
+// @ts-expect-error: by label or by age, not both
+await pruneRunners({ organization: 'o', auth: { token: 't' }, ownershipLabel: 'mrt-x', olderThan: '2h' })
 // @ts-expect-error: a group by name or by id, not both
 await registerRunners({ organization: 'o', auth: { token: 't' }, labels: ['a'], runnerGroup: 'g', runnerGroupId: 2 })
 `

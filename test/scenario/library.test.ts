@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { MintRunnerTokenError, mintToken, registerRunners } from 'mint-runner-token'
+import { MintRunnerTokenError, mintToken, pruneRunners, registerRunners, waitForRunners } from 'mint-runner-token'
 
 const TOKEN = 'ghp_LibraryTestToken0123456789abcdef'
 const app = new StandInApp()
@@ -154,7 +154,7 @@ describe('registerRunners', () => {
   test('registers a batch: ids, names, configs, the ownership label on every runner', async () => {
     const result = await registerRunners({ ...repo(), labels: ['linux', 'gpu'], count: 3, name: 'lib' })
     assert.equal(result.runners.length, 3)
-    assert.match(result.ownershipLabel, /^mrt-[a-z0-9]{10}$/)
+    assert.match(result.ownershipLabel, /^mrt-[a-z0-9]+-[a-z0-9]{10}$/)
     const registered = github.registry.get('/repos/octo-org/octo-repo') ?? []
     for (const runner of result.runners) {
       assert.match(runner.name, /^lib-[a-z0-9]{6}$/)
@@ -206,6 +206,113 @@ describe('registerRunners', () => {
     assert.equal(error.kind, 'not-found')
     assert.equal(error.rollback?.summary, '')
     assert.ok(!github.requests.some((r) => r.path.endsWith('/generate-jitconfig')))
+  })
+})
+
+/** An ownership label made `agoMs` ago, as registerRunners makes one. */
+function labelMadeAgo(agoMs: number, random = 'abcdefghij'): string {
+  return `mrt-${Math.floor((Date.now() - agoMs) / 1000).toString(36)}-${random}`
+}
+const SCOPE = '/repos/octo-org/octo-repo'
+
+describe('waitForRunners', () => {
+  test('resolves once every runner of the label is online or busy: one listing a poll, the counts and states as data', async () => {
+    const { runners, ownershipLabel } = await registerRunners({ ...repo(), labels: ['linux'], count: 3 })
+    github.register(SCOPE, 'someone-else', { labels: ['linux'] })
+    setTimeout(() => {
+      github.setRunner(runners[0].name, { status: 'online' })
+      github.setRunner(runners[1].name, { status: 'online', busy: true })
+      github.setRunner(runners[2].name, { status: 'online' })
+    }, 300)
+    const before = github.requests.length
+    const report = await waitForRunners({ ...repo(), ownershipLabel, timeout: '30s' })
+    assert.equal(report.done, true, report.summary)
+    assert.deepEqual(report.counts, { online: 2, busy: 1, disconnected: 0, gone: 0, neverConnected: 0 })
+    assert.deepEqual(report.runners.map((r) => r.name).sort(), runners.map((r) => r.name).sort())
+    assert.equal(report.requests, github.requests.length - before, 'one request a poll (one page), never one per runner')
+    assert.equal(report.requests, report.polls)
+    assert.match(report.summary, /^Every runner with the label mrt-\S+ connected/)
+  })
+
+  test('the timeout first: resolves with done false, naming each runner that never connected; nothing deleted', async () => {
+    const { runners, ownershipLabel } = await registerRunners({ ...repo(), labels: ['linux'], count: 2 })
+    const report = await waitForRunners({ ...repo(), ownershipLabel, timeout: 2000 })
+    assert.equal(report.done, false)
+    assert.equal(report.counts.neverConnected, 2)
+    for (const runner of runners) assert.ok(report.summary.includes(runner.name), report.summary)
+    assert.match(report.summary, /never connected within the 2s "timeout"/)
+    assert.equal(github.registry.get(SCOPE)?.length, 2)
+  })
+
+  test('aborted: AbortError at once, nothing deleted', async () => {
+    const { ownershipLabel } = await registerRunners({ ...repo(), labels: ['linux'] })
+    const controller = new AbortController()
+    const waiting = waitForRunners({ ...repo(), ownershipLabel, timeout: '1m', signal: controller.signal })
+    await github.whenRequests(github.requests.length + 1)
+    const started = Date.now()
+    controller.abort()
+    const error = await rejection(waiting)
+    assert.ok(Date.now() - started < 2000)
+    assert.equal(error.name, 'AbortError')
+    assert.match(error.message, /^waitForRunners was aborted after \d+ attempt\(s\)\. (.* )?Nothing was deleted/)
+    assert.equal(github.registry.get(SCOPE)?.length, 1)
+  })
+
+  test('a label that is no ownership label is refused naming the option; retry takes no timeout here', async () => {
+    const bad = await rejection(waitForRunners({ ...repo(), ownershipLabel: 'linux', timeout: '1m' }))
+    assert.equal(bad.option, 'ownershipLabel')
+    assert.match(bad.message, /^Option "ownershipLabel" must be an ownership label/)
+    const misplaced = await rejection(
+      waitForRunners({ ...repo(), ownershipLabel: labelMadeAgo(0), timeout: '1m', retry: { timeout: '1m' } as never }),
+    )
+    assert.equal(misplaced.option, 'retry.timeout')
+    assert.equal(github.requests.length, 0)
+  })
+})
+
+describe('pruneRunners', () => {
+  const LABEL = labelMadeAgo(10 * 60_000)
+  const batchAndNeighbours = (): void => {
+    github.register(SCOPE, 'ours-idle-1', { labels: ['linux', LABEL] })
+    github.register(SCOPE, 'ours-idle-2', { labels: ['linux', LABEL] })
+    github.register(SCOPE, 'ours-busy', { labels: ['linux', LABEL], status: 'online', busy: true })
+    github.register(SCOPE, 'other-step', { labels: ['linux', labelMadeAgo(10 * 60_000, 'otherstep0')] })
+    github.register(SCOPE, 'foreign', { labels: ['linux'] })
+  }
+  const remaining = (): string[] => github.runners.map((r) => r.name).sort()
+
+  test('by label: deletes the offline idle runners of the label, keeps the busy one and every other; the report as data', async () => {
+    batchAndNeighbours()
+    const report = await pruneRunners({ ...repo(), ownershipLabel: LABEL })
+    assert.deepEqual(remaining(), ['foreign', 'other-step', 'ours-busy'])
+    assert.deepEqual(report.deletes.deleted.map((r) => r.name).sort(), ['ours-idle-1', 'ours-idle-2'])
+    assert.deepEqual(
+      report.kept.map((r) => [r.name, r.why]),
+      [['ours-busy', 'busy']],
+    )
+    assert.equal(report.listed, 5)
+    assert.equal(report.notSelected, 2)
+    assert.deepEqual(report.notConfirmedGone, [])
+    assert.match(report.summary, /Deletes: deleted all 2 \(/)
+  })
+
+  test('a dry run by age deletes nothing and says what it would delete', async () => {
+    batchAndNeighbours()
+    const report = await pruneRunners({ ...repo(), olderThan: '5m', dryRun: true })
+    assert.deepEqual(remaining(), ['foreign', 'other-step', 'ours-busy', 'ours-idle-1', 'ours-idle-2'])
+    assert.deepEqual(report.wouldDelete.map((r) => r.name).sort(), ['other-step', 'ours-idle-1', 'ours-idle-2'])
+    assert.equal(github.requests.filter((r) => r.method === 'DELETE').length, 0)
+  })
+
+  test('options as the action checks them: older than 5 minutes, one of label and age', async () => {
+    const young = await rejection(pruneRunners({ ...repo(), olderThan: 60_000 }))
+    assert.equal(young.option, 'olderThan')
+    assert.match(young.message, /^Option "olderThan" must be a duration from 5m .*got 60000\.$/)
+    const both = await rejection(pruneRunners({ ...repo(), ownershipLabel: LABEL, olderThan: '1h' } as never))
+    assert.match(both.message, /^Set one of options "ownershipLabel" and "olderThan"/)
+    const neither = await rejection(pruneRunners({ ...repo() } as never))
+    assert.match(neither.message, /"ownershipLabel" or "olderThan" is required/)
+    assert.equal(github.requests.length, 0)
   })
 })
 

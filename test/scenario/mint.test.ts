@@ -629,7 +629,7 @@ describe('bad input: a clear error and no request', () => {
       expect: /Input "max-delay" \("1ms"\) must not be shorter than "initial-delay" \("1s"\)/,
     },
     { inputs: { jitter: 'random' }, expect: /Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "random"/ },
-    { inputs: { type: 'jwt' }, expect: /Input "type" must be one of "registration", "remove", "jit"; got "jwt"/ },
+    { inputs: { type: 'jwt' }, expect: /Input "type" must be one of "registration", "remove", "jit", "wait", "prune"; got "jwt"/ },
     { inputs: { repository: 'just-a-name' }, expect: /Input "repository" must be "owner\/name".*got "just-a-name"/ },
     { inputs: { repository: 'a/b/c' }, expect: /Input "repository"/ },
     { inputs: { organization: 'org', enterprise: 'ent' }, expect: /Set at most one of inputs "organization" and "enterprise"/ },

@@ -45,7 +45,7 @@ describe('cancellation mid-batch leaves no runner', () => {
     assert.equal(github.requests.filter(isRegistration).length, 4, 'no request started after the signal')
     assert.match(errorLine(main), /Stopped by SIGINT while registering 8 just-in-time runner\(s\)\. Rollback: deleted all 4 \(cancel-/)
     assert.deepEqual(ledgerState(main).runners, [])
-    assert.match(main.outputs['ownership-label'], /^mrt-[a-z0-9]{10}$/)
+    assert.match(main.outputs['ownership-label'], /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
 
     const post = await runPost(inputs({ count: '8', 'runner-name': 'cancel' }), main)
     assert.equal(post.exitCode, 0, post.stdout)
@@ -88,7 +88,7 @@ describe('cancellation mid-batch leaves no runner', () => {
     assert.equal(run.signal, null)
     assert.equal(run.exitCode, 143, run.stderr)
     assert.equal(run.stdout, '')
-    const label = /ownership label (mrt-[a-z0-9]{10})/.exec(run.stderr)?.[1]
+    const label = /ownership label (mrt-[0-9a-z]+-[0-9a-z]{10})/.exec(run.stderr)?.[1]
     assert.ok(label && labels.includes(label), run.stderr)
     assert.match(
       run.stderr,

@@ -174,6 +174,13 @@ export class GitHubStandIn {
   listingLagMs = 0
   /** Listings ignore `?name=` and list every runner (page by page), as a server without that filter would. */
   ignoresNameFilter = false
+  /**
+   * Called before each page of a listing is read, with how many listing requests came before it
+   * (0 for the first): a test changes runners over time here (hosts connect, jobs end, someone
+   * else deletes a runner between two pages).
+   */
+  beforeListing: ((earlier: number) => void) | undefined
+  private listings = 0
   private readonly registeredAt = new Map<number, number>()
   private readonly arrivals: { count: number; match: (r: RecordedRequest) => boolean; resolve: () => void }[] = []
   /**
@@ -507,6 +514,7 @@ export class GitHubStandIn {
 
   /** GET .../actions/runners: filtered by `name` (exact, any case), paged by `per_page` and `page` as GitHub pages. */
   private listRunners(scope: string, url: URL, host: string): Answer {
+    this.beforeListing?.(this.listings++)
     const name = this.ignoresNameFilter ? null : url.searchParams.get('name')
     const now = Date.now()
     const listed = this.runnersIn(scope).filter(
@@ -601,6 +609,26 @@ export class GitHubStandIn {
   /** Every registered runner, all scopes. */
   get runners(): StandInRunner[] {
     return [...this.registry.values()].flat()
+  }
+
+  /** Deletes a runner as someone else would (another job, a person, GitHub's own expiry). */
+  unregister(name: string): void {
+    for (const [scope, runners] of this.registry)
+      this.registry.set(
+        scope,
+        runners.filter((r) => r.name !== name),
+      )
+  }
+
+  /** Listing requests answered so far (each page counts). */
+  get listingCount(): number {
+    return this.listings
+  }
+
+  /** Back to no listings seen, no hook (between tests). */
+  resetListings(): void {
+    this.listings = 0
+    this.beforeListing = undefined
   }
 
   /** A host started the runner (online), or it picked up a job (busy). */

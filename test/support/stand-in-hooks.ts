@@ -13,6 +13,7 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.options.app?.reset()
     github.listingLagMs = 0
     github.ignoresNameFilter = false
+    github.resetListings()
     github.runnerGroups.clear()
     github.rateLimit = undefined
   })

@@ -120,7 +120,7 @@ describe('mintRunners', () => {
     const b = await batch({ count: 2, runnerName: 'b' }, {}, { ledger: undefined })
     minted(b.result)
     const labels = arrivals.filter((a) => a.call === JIT).map((a) => JSON.parse(a.body).labels.at(-1))
-    assert.match(labels[0], /^mrt-[a-z0-9]{10}$/)
+    assert.match(labels[0], /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
     assert.notEqual(labels[0], LABEL)
     assert.equal(labels[1], labels[0])
   })

@@ -132,7 +132,7 @@ describe('each input: the edges of what is accepted', () => {
 
   test('type and jitter: one of the listed words', () => {
     assert.equal(parse({ type: 'remove' }).type, 'remove')
-    rejects({ type: 'Remove' }, 'Input "type" must be one of "registration", "remove", "jit"; got "Remove".')
+    rejects({ type: 'Remove' }, 'Input "type" must be one of "registration", "remove", "jit", "wait", "prune"; got "Remove".')
     rejects({ jitter: 'fullish' }, 'Input "jitter" must be one of "full", "equal", "decorrelated", "none"; got "fullish".')
   })
 

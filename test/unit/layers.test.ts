@@ -16,14 +16,16 @@ const LAYERS: [string, string[]][] = [
   ['wording', ['explain.ts', 'ghes.ts']],
   ['transport', ['network-error.ts', 'proxy.ts', 'github.ts']],
   ['call engine', ['engine/']],
-  ['operations', ['mint.ts', 'app.ts', 'app/', 'jit/', 'rate-budget.ts', 'runners-file.ts']],
-  ['inputs', ['inputs.ts', 'credentials.ts', 'scope-input.ts', 'jit/inputs.ts']],
+  ['operations', ['mint.ts', 'app.ts', 'app/', 'jit/', 'lifecycle/', 'rate-budget.ts', 'runners-file.ts']],
+  ['inputs', ['inputs.ts', 'credentials.ts', 'scope-input.ts', 'jit/inputs.ts', 'lifecycle/inputs.ts']],
   [
     'entry points',
     [
       'main.ts',
       'post.ts',
       'summary.ts',
+      'lifecycle-action.ts',
+      'lifecycle-command.ts',
       'command.ts',
       'command-line.ts',
       'command-options.ts',

@@ -3,6 +3,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Ledger, newOwnershipLabel } from '../../src/jit/ledger.js'
+import { isOwnershipLabel, readOwnershipLabel } from '../../src/jit/ownership.js'
 
 const LABEL = 'mrt-abcdefghij'
 
@@ -13,10 +14,43 @@ function recorded(): { ledger: Ledger; saves: string[] } {
 }
 
 describe('newOwnershipLabel', () => {
-  test('"mrt-" and 10 random base36 characters, a new one each time', () => {
-    const labels = Array.from({ length: 1000 }, newOwnershipLabel)
-    for (const label of labels) assert.match(label, /^mrt-[a-z0-9]{10}$/)
+  test('"mrt-", the time in Unix seconds (base 36), "-" and 10 random base36 characters, a new one each time', () => {
+    const labels = Array.from({ length: 1000 }, () => newOwnershipLabel())
+    for (const label of labels) assert.match(label, /^mrt-[0-9a-z]+-[0-9a-z]{10}$/)
     assert.equal(new Set(labels).size, 1000)
+  })
+
+  test('the time is the given one, in whole seconds, base 36, lower case', () => {
+    // 1,796,000,000 s is "tpaigw" in base 36; the random part comes from the injected source.
+    const label = newOwnershipLabel(1_796_000_000_999, (n) => n - 1)
+    assert.equal(label, 'mrt-tpaigw-9999999999')
+    assert.deepEqual(readOwnershipLabel(label), { form: 'timed', createdAtMs: 1_796_000_000_000 })
+  })
+})
+
+describe('readOwnershipLabel', () => {
+  test('the timed form gives its time; the old form is ours with no age; anything else is not ours', () => {
+    assert.deepEqual(readOwnershipLabel('mrt-1-abcdefgh'), { form: 'timed', createdAtMs: 1000 })
+    assert.deepEqual(readOwnershipLabel('MRT-TPAIGW-ABCDEFGHIJ'), { form: 'timed', createdAtMs: 1_796_000_000_000 })
+    assert.deepEqual(readOwnershipLabel('mrt-abcdefghij'), { form: 'old' })
+    for (const label of [
+      'mrt-tpaigw-abcdefg',
+      'mrt-abcdefghi',
+      'mrt-abcdefghijk',
+      'mrt--abcdefghij',
+      'self-hosted',
+      'mrt-tp_m68-abcdefghij',
+      'xmrt-abcdefghij',
+    ]) {
+      assert.equal(readOwnershipLabel(label), undefined, label)
+      assert.equal(isOwnershipLabel(label), false, label)
+    }
+  })
+
+  test('a saved ledger of either form is read back; one with another label is not trusted', () => {
+    assert.equal(Ledger.fromState('{"label":"mrt-tpaigw-abcdefghij","runners":[]}')?.label, 'mrt-tpaigw-abcdefghij')
+    assert.equal(Ledger.fromState('{"label":"mrt-abcdefghij","runners":[]}')?.label, 'mrt-abcdefghij')
+    assert.equal(Ledger.fromState('{"label":"self-hosted","runners":[]}'), undefined)
   })
 })
 

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { parseInputs } from '../../src/inputs.js'
-import { OPTION_OF_INPUT, OptionError, checkOptions, forLibrary } from '../../src/lib/options.js'
+import { type Operation, OptionError, checkOptions, forLibrary, optionNames } from '../../src/lib/options.js'
 
 const TOKEN = 'ghp_OptionsTestToken0123456789abcdef'
 const reader = (inputs: Record<string, string>) => (name: string) => inputs[name] ?? ''
@@ -85,6 +85,29 @@ describe('checkOptions builds the Config the action builds from the same inputs'
     assert.equal(config.githubToken, '')
   })
 
+  test('waitForRunners and pruneRunners: types wait and prune, timeout its own option for a wait, olderThan in milliseconds', () => {
+    const label = 'mrt-abcdef-0123456789'
+    const wait = checkOptions('waitForRunners', {
+      organization: 'o',
+      auth: { token: TOKEN },
+      ownershipLabel: label,
+      timeout: 90_000,
+      retry: { maxAttempts: 3 },
+    })
+    assert.deepEqual(
+      wait.config,
+      parseInputs(
+        reader({ 'github-token': TOKEN, organization: 'o', type: 'wait', 'ownership-label': label, timeout: '90s', 'max-attempts': '3' }),
+      ),
+    )
+    const prune = checkOptions('pruneRunners', { organization: 'o', auth: { token: TOKEN }, olderThan: 2 * 3600_000, dryRun: true })
+    assert.deepEqual(
+      prune.config,
+      parseInputs(reader({ 'github-token': TOKEN, organization: 'o', type: 'prune', 'older-than': '2h', 'dry-run': 'true' })),
+    )
+    assert.deepEqual(prune.config.prune, { olderThanMs: 7_200_000, dryRun: true })
+  })
+
   test('the library reads no environment: no GITHUB_REPOSITORY fallback, no GITHUB_API_URL', () => {
     process.env.GITHUB_API_URL = 'https://elsewhere.example'
     try {
@@ -110,7 +133,7 @@ describe('checkOptions builds the Config the action builds from the same inputs'
 describe('a bad option is refused, named as the library names it', () => {
   const mint = { repository: 'o/r', type: 'registration', auth: { token: TOKEN } }
   const runners = { repository: 'o/r', auth: { token: TOKEN }, labels: ['x'] }
-  const cases: [string, 'mintToken' | 'registerRunners', Record<string, unknown>, string, RegExp][] = [
+  const cases: [string, Operation, Record<string, unknown>, string, RegExp][] = [
     ['not an object', 'mintToken', undefined as never, '', /^mintToken takes one options object; got an undefined\.$/],
     [
       'an unknown option',
@@ -243,6 +266,34 @@ describe('a bad option is refused, named as the library names it', () => {
       /^Option "runnerGroup" needs organization or enterprise scope/,
     ],
     [
+      'a wait without a timeout',
+      'waitForRunners',
+      { repository: 'o/r', auth: { token: TOKEN }, ownershipLabel: 'mrt-abcdef-0123456789' },
+      'timeout',
+      /^Option "timeout" is required/,
+    ],
+    [
+      'a wait with retry.timeout',
+      'waitForRunners',
+      { repository: 'o/r', auth: { token: TOKEN }, ownershipLabel: 'mrt-abcdef-0123456789', timeout: '1m', retry: { timeout: '1m' } },
+      'retry.timeout',
+      /"retry.timeout" is not an option of waitForRunners/,
+    ],
+    [
+      'a prune dryRun as a string',
+      'pruneRunners',
+      { repository: 'o/r', auth: { token: TOKEN }, olderThan: '1h', dryRun: 'yes' },
+      'dryRun',
+      /^Option "dryRun" must be true or false; got a string\.$/,
+    ],
+    [
+      'a prune too young',
+      'pruneRunners',
+      { repository: 'o/r', auth: { token: TOKEN }, olderThan: '4m' },
+      'olderThan',
+      /^Option "olderThan" must be a duration from 5m/,
+    ],
+    [
       'a signal that is none',
       'registerRunners',
       { ...runners, signal: {} },
@@ -290,14 +341,15 @@ describe('forLibrary', () => {
       'runner-name',
       'work-folder',
     ]) {
-      assert.ok(input in OPTION_OF_INPUT, input)
+      assert.ok(input in optionNames('registerRunners'), input)
     }
+    assert.equal(optionNames('waitForRunners').timeout, 'timeout', 'waitForRunners takes timeout as an option of its own')
     assert.equal(
-      forLibrary('Input "timeout" ran out in this step; got "timeout" as "max-attempts".'),
+      forLibrary('Input "timeout" ran out in this step; got "timeout" as "max-attempts".', optionNames('mintToken')),
       'Option "retry.timeout" ran out in this call; got "timeout" as "max-attempts".',
     )
     assert.equal(
-      forLibrary('GitHub rejected "github-token". GitHub said: "bad "labels"".'),
+      forLibrary('GitHub rejected "github-token". GitHub said: "bad "labels"".', optionNames('registerRunners')),
       'GitHub rejected "auth.token". GitHub said: "bad "labels"".',
     )
   })

@@ -29,6 +29,8 @@ const TESTED = [
   'stand-in-quick-start', // test/scenario/stand-in-script.test.ts
   'library-mint', // test/scenario/library-docs.test.ts
   'library-register',
+  'library-wait',
+  'library-prune',
 ]
 
 describe('the README and docs/', () => {
