@@ -67,6 +67,8 @@ export async function mintToken(options: MintTokenOptions): Promise<MintedToken>
     return { token: minted.token, expiresAt: minted.expiresAt, attempts: minted.attempts }
   } catch (error) {
     throw call.failure(error, 'No token was returned.')
+  } finally {
+    call.end()
   }
 }
 
@@ -101,6 +103,8 @@ export async function registerRunners(options: RegisterRunnersOptions): Promise<
   } catch (error) {
     const rollback = rollbackReport(batchFailure?.rollback)
     throw call.failure(error, describeRollback(rollback, call.config.jit!.count, ledger.label), { rollback, ownershipLabel: ledger.label })
+  } finally {
+    call.end()
   }
 }
 
@@ -131,6 +135,8 @@ export async function waitForRunners(options: WaitForRunnersOptions): Promise<Wa
     }
   } catch (error) {
     throw call.failure(error, afterAbort)
+  } finally {
+    call.end()
   }
 }
 
@@ -153,6 +159,8 @@ export async function pruneRunners(options: PruneRunnersOptions): Promise<PruneR
     return report
   } catch (error) {
     throw call.failure(error instanceof Halted ? new MintError('Stopped before the listing was read.', 0, 'aborted') : error, afterAbort)
+  } finally {
+    call.end()
   }
 }
 
@@ -170,21 +178,21 @@ function start(operation: Operation, options: unknown) {
   const names = optionNames(operation)
   const words = (text: string): string => forLibrary(text, names)
   const log = checked.log && ((line: string) => checked.log!(words(line)))
-  // One step context per call, following the caller's signal: its rollback and a GitHub App's
-  // revoke share one cleanup phase from the abort on, as a step's do after its first signal.
-  const step = signal && new StepContext(systemClock, signal)
+  if (signal?.aborted) {
+    const details = { kind: 'aborted', attempts: 0, history: [] } as const
+    throw new MintRunnerTokenError(`${operation} was aborted before its first request.`, details, { cause: signal.reason })
+  }
+  // One step context per call, stopped by the caller's signal: its rollback and a GitHub App's
+  // revoke share one cleanup phase from the abort on, as a step's do after its first signal. The
+  // listener on the caller's signal is removed when the call ends (`end`): one signal may serve a
+  // program's every call, and listeners left on it would pile up.
+  const step = signal && new StepContext(systemClock)
+  const stop = (): void => step?.cancel('SIGINT')
+  signal?.addEventListener('abort', stop, { once: true })
   const deps = { signal: step?.signal, onAttempt: (record: ReportedAttempt) => void records.push(record), ...(log ? { log } : {}) }
   const appDeps = { ...deps, ...(log ? { warn: (line: string) => log(`Warning: ${line}`) } : {}) }
-  if (signal?.aborted) {
-    throw new MintRunnerTokenError(
-      `${operation} was aborted before its first request.`,
-      { kind: 'aborted', attempts: 0, history: [] },
-      {
-        cause: signal.reason,
-      },
-    )
-  }
   return {
+    end: (): void => signal?.removeEventListener('abort', stop),
     config: config as Config,
     deps,
     appDeps,

@@ -317,12 +317,19 @@ describe('pruneRunners', () => {
 })
 
 describe('the library in a process of its own', () => {
-  test('installs no signal handler, prints nothing, patches nothing, and lets the process exit', async () => {
+  test('installs no signal handler, prints nothing, patches nothing, leaves no listener on a signal used for many calls, and lets the process exit', async () => {
     const script = `
       const before = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM'), warn: process.emitWarning, exit: process.exit }
       const { mintToken } = await import('mint-runner-token')
       process.env.GITHUB_TOKEN = 'unused'
-      const minted = await mintToken({ repository: 'octo-org/octo-repo', type: 'registration', auth: { token: ${JSON.stringify(TOKEN)} }, apiUrl: ${JSON.stringify(apiUrl)} })
+      const { getEventListeners } = await import('node:events')
+      // One signal for a program's every call, as a controller's shutdown signal is: no listener may stay on it.
+      const shutdown = new AbortController()
+      let minted
+      for (let i = 0; i < 12; i++) {
+        minted = await mintToken({ repository: 'octo-org/octo-repo', type: 'registration', auth: { token: ${JSON.stringify(TOKEN)} }, apiUrl: ${JSON.stringify(apiUrl)}, signal: shutdown.signal })
+      }
+      if (getEventListeners(shutdown.signal, 'abort').length) throw new Error('listeners left on the caller signal')
       const after = { int: process.listenerCount('SIGINT'), term: process.listenerCount('SIGTERM'), warn: process.emitWarning, exit: process.exit }
       process.stdout.write(JSON.stringify({ minted: typeof minted.token, same: before.int === after.int && before.term === after.term && before.warn === after.warn && before.exit === after.exit, int: after.int }))
     `
