@@ -105,7 +105,10 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post step a list.
   const ledger = new Ledger(newOwnershipLabel(), (saved) => core.saveState(LEDGER_STATE, saved))
   core.setOutput('ownership-label', ledger.label)
-  info(core, `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
+  info(
+    core,
+    `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, ${jit.exclusive ? 'exclusive: the ownership label alone' : `labels ${jit.labels.join(', ')}`}`,
+  )
   info(core, `Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
   // With App credentials, an installation token first (on the step's budget), revoked after the
   // batch, its rollback included.
