@@ -65,6 +65,11 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   },
   { name: 'runner-group-id', value: 'ID', help: "For --type jit: the runner group's id." },
   { name: 'work-folder', value: 'PATH', help: "For --type jit: the runner's work folder." },
+  {
+    name: 'exclusive',
+    value: 'BOOL',
+    help: 'For --type jit: true registers the runners with the ownership label alone (no --labels), so only a job naming it can take them.',
+  },
   { name: 'count', value: 'N', help: 'For --type jit: how many runners to register, 1 to 100; all or none.' },
   {
     name: 'cleanup-on-failure',

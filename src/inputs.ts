@@ -17,7 +17,7 @@ import {
 } from './input-values.js'
 import { parseScope } from './scope.js'
 import { parsePruneInputs, parseWaitInputs } from './lifecycle/inputs.js'
-import { MAX_RUNNERS, parseLabels, parseRunnerGroup, parseRunnerName, parseWorkFolder } from './jit/inputs.js'
+import { MAX_RUNNERS, parseExclusiveLabels, parseLabels, parseRunnerGroup, parseRunnerName, parseWorkFolder } from './jit/inputs.js'
 
 export { TOKEN_TYPES, type Config, type TokenType } from './types.js'
 
@@ -42,6 +42,7 @@ export const DEFAULTS = {
   count: '1',
   'cleanup-on-failure': 'true',
   'dry-run': 'false',
+  exclusive: 'false',
 } as const
 
 /**
@@ -57,6 +58,7 @@ export const TYPE_SPECIFIC: Readonly<Record<string, readonly TokenType[]>> = {
   'work-folder': ['jit'],
   count: ['jit'],
   'cleanup-on-failure': ['jit'],
+  exclusive: ['jit'],
   'ownership-label': ['wait', 'prune'],
   'older-than': ['prune'],
   'dry-run': ['prune'],
@@ -129,8 +131,9 @@ function parseSpread(value: string, timeoutMs: number, timeout: string): number 
 /** The inputs of `type: jit`, in the order they are checked. */
 function parseJitInputs(read: InputReader, scope: Scope): JitInputs {
   const { get, orDefault } = trimmed(read)
+  const exclusive = parseBoolean('exclusive', orDefault('exclusive'))
   // Labels untrimmed: the error shows them as given.
-  const labels = parseLabels(read('labels'))
+  const labels = exclusive ? parseExclusiveLabels(read('labels')) : parseLabels(read('labels'))
   const count = parseWholeNumber('count', orDefault('count'), 1, MAX_RUNNERS)
   const runnerName = get('runner-name')
   const runnerGroup = parseRunnerGroup(get('runner-group'), get('runner-group-id'), scope)
@@ -142,6 +145,7 @@ function parseJitInputs(read: InputReader, scope: Scope): JitInputs {
     workFolder: parseWorkFolder(orDefault('work-folder')),
     count,
     cleanupOnFailure: parseBoolean('cleanup-on-failure', orDefault('cleanup-on-failure')),
+    ...(exclusive ? { exclusive } : {}),
   }
 }
 

@@ -7,6 +7,7 @@ import { MintError, mintToken, mintedLine, mintingLine, type MintDeps } from './
 import { describeScope } from './explain.js'
 import { BatchFailed, mintRunners } from './jit/batch.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
+import { StateJournal } from './jit/journal.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
 import { runnerUrl } from './runner-url.js'
@@ -103,9 +104,15 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   const jit = config.jit!
   const scope = describeScope(config.scope)
   // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post step a list.
-  const ledger = new Ledger(newOwnershipLabel(), (saved) => core.saveState(LEDGER_STATE, saved))
+  // Each change appended on its own (journal.ts): what is written grows with the batch, not its square.
+  const journal = new StateJournal((name, value) => core.saveState(name, value), LEDGER_STATE)
+  const ledger = new Ledger(newOwnershipLabel(), undefined, (change) => journal.record(change))
+  journal.start(ledger.label)
   core.setOutput('ownership-label', ledger.label)
-  info(core, `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
+  info(
+    core,
+    `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, ${jit.exclusive ? 'exclusive: the ownership label alone' : `labels ${jit.labels.join(', ')}`}`,
+  )
   info(core, `Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
   // With App credentials, an installation token first (on the step's budget), revoked after the
   // batch, its rollback included.

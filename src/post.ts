@@ -11,6 +11,7 @@ import { systemClock } from './retry.js'
 import { CLEANUP_TIMEOUT_MS, removeRunners } from './jit/cleanup.js'
 import { Deadline } from './jit/deadline.js'
 import { Ledger } from './jit/ledger.js'
+import { foldJournal } from './jit/journal.js'
 import type { LedgerEntry } from './jit/ledger.js'
 import { describeRemoval } from './jit/report.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/session.js'
@@ -21,7 +22,8 @@ import { withInstallationToken } from './app.js'
 export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   maskCredentials(core)
   try {
-    const saved = core.getState(LEDGER_STATE)
+    // The header and every change the main step appended, folded into one ledger.
+    const saved = foldJournal((name) => core.getState(name), LEDGER_STATE)
     if (!saved) return
     const ledger = Ledger.fromState(saved)
     if (!ledger) return core.warning('The saved list of runners this step registered is unreadable; nothing was removed.')

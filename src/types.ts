@@ -39,6 +39,8 @@ export interface JitInputs {
   workFolder: string
   count: number
   cleanupOnFailure: boolean
+  /** Registered with the ownership label alone, so that only a job naming it in `runs-on` can take them. */
+  exclusive?: boolean
 }
 
 export interface Config extends Credentials {

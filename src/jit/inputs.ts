@@ -35,6 +35,14 @@ export function parseLabels(text: string): string[] {
   return labels
 }
 
+/** With `exclusive: true` the runners carry the ownership label alone: `labels` must be empty. */
+export function parseExclusiveLabels(text: string): string[] {
+  if (!text.trim()) return []
+  throw new InputError(
+    `Input "labels" cannot be given with "exclusive" true: exclusive runners carry this step's ownership label alone, so that only a job whose runs-on names it can take them; got ${shown(text)}. Remove "labels", or set "exclusive" to false.`,
+  )
+}
+
 export function parseRunnerName(value: string, count: number): string {
   // Room for "-" and the unique suffix when the name is a prefix.
   const max = count > 1 ? MAX_NAME_PREFIX : MAX_RUNNER_NAME

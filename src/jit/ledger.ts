@@ -23,14 +23,23 @@ interface SavedLedger {
   runners: { name: string; id?: number; handed_over?: boolean }[]
 }
 
+/** One change to the ledger, as the journal appends it. */
+export type LedgerChange =
+  | { op: 'sending'; name: string }
+  | { op: 'registered'; name: string; id: number }
+  | { op: 'gone'; name: string }
+  | { op: 'handedOver'; names: string[] }
+
 export class Ledger {
   private readonly byName = new Map<string, LedgerEntry>()
 
   constructor(
     /** The ownership label every runner of this step carries. */
     readonly label: string,
-    /** Called with the saved form at every change; the action writes it to GITHUB_STATE. */
-    private readonly persist: (saved: string) => void = () => {},
+    /** Called with the whole saved form at every change (tests; a small ledger). */
+    private readonly persist?: (saved: string) => void,
+    /** Called with each change alone: the action appends it to GITHUB_STATE (journal.ts), so what it writes grows with N, not N². */
+    private readonly onChange?: (change: LedgerChange) => void,
   ) {}
 
   /** Every entry, in the order first recorded. */
@@ -51,7 +60,7 @@ export class Ledger {
   sending(name: string): void {
     if (this.byName.has(name)) return
     this.byName.set(name, { name, maybe: false, handedOver: false })
-    this.save()
+    this.save({ op: 'sending', name })
   }
 
   /** GitHub answered with the runner's id. */
@@ -59,7 +68,7 @@ export class Ledger {
     const entry = this.byName.get(name)
     if (!entry || entry.id === id) return
     entry.id = id
-    this.save()
+    this.save({ op: 'registered', name, id })
   }
 
   /** An attempt's outcome was not seen (a reset, a timeout, a 5xx): the runner may exist. */
@@ -84,19 +93,18 @@ export class Ledger {
 
   /** The runners were handed over (outputs set, configs printed). */
   handOver(names: string[]): void {
-    for (const name of names) {
-      const entry = this.byName.get(name)
-      if (entry) entry.handedOver = true
-    }
-    this.save()
+    const handed = names.filter((name) => this.byName.has(name))
+    for (const name of handed) this.byName.get(name)!.handedOver = true
+    this.save({ op: 'handedOver', names: handed })
   }
 
   private remove(name: string): void {
-    if (this.byName.delete(name)) this.save()
+    if (this.byName.delete(name)) this.save({ op: 'gone', name })
   }
 
-  private save(): void {
-    this.persist(this.toState())
+  private save(change: LedgerChange): void {
+    this.persist?.(this.toState())
+    this.onChange?.(change)
   }
 
   toState(): string {

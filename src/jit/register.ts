@@ -12,7 +12,7 @@ import { explainJitUnsupported } from '../ghes.js'
 import { failureLine, responseOutcome } from '../engine/answer.js'
 import type { Deadline } from '../step.js'
 import { jitBody } from './names.js'
-import { type JitRunner, parseJitBody, whySpared } from './runners.js'
+import { type JitRunner, parseJitBody, parseJitLabels, whySpared } from './runners.js'
 import { findByName } from './lookup.js'
 import { Halted, type LastSeen, type Session, unknownOutcome } from './session.js'
 
@@ -54,6 +54,8 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
       }
       // Masked before anything can print it.
       session.deps.mask?.(runner.encodedJitConfig)
+      const added = addedLabels(parseJitLabels(response.body), body.labels)
+      if (added.length) session.log(`GitHub gave runner "${runner.name}" labels this step did not ask for: ${added.join(', ')}.`)
       ledger.registered(name, runner.id)
       budget.refund()
       return { value: runner, outcome: responseOutcome(response, true) }
@@ -136,4 +138,10 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
     return `GitHub could not process the runner (422): check "labels", ${group} and "work-folder", and that self-hosted runners are allowed here.${githubSaid(outcome.message)}`
   }
   return explainJitUnsupported(outcome) ?? explainFailure(outcome, config.scope, detail)
+}
+
+/** Labels the 201 lists that the request did not name (labels compare ignoring case). */
+export function addedLabels(given: string[], asked: string[]): string[] {
+  const wanted = new Set(asked.map((l) => l.toLowerCase()))
+  return given.filter((l) => !wanted.has(l.toLowerCase()))
 }

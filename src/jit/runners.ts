@@ -35,6 +35,12 @@ export function parseJitBody(body: string): JitRunner | undefined {
   return { id: runner.id, name: runner.name, encodedJitConfig: config }
 }
 
+/** The labels the 201 of generate-jitconfig lists for its runner (none when it lists none). */
+export function parseJitLabels(body: string): string[] {
+  const parsed = (parseJson(body) ?? {}) as Record<string, unknown>
+  return asRunner(parsed.runner)?.labels.map((l) => l.name) ?? []
+}
+
 /** One page of `GET .../actions/runners`: `{total_count, runners: [...]}`. */
 export function parseRunnerPage(body: string): { totalCount: number; runners: ListedRunner[] } | undefined {
   const parsed = (parseJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }

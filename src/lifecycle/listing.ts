@@ -7,7 +7,7 @@ import { type AttemptResult, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp, failureKind } from '../explain.js'
 import { failureLine } from '../engine/answer.js'
 import { Pager } from '../engine/pager.js'
-import type { Deadline } from '../jit/deadline.js'
+import type { Deadline } from '../step.js'
 import { type ListedRunner, parseRunnerPage } from '../jit/runners.js'
 import type { LastSeen, Session } from '../jit/session.js'
 

@@ -14,6 +14,7 @@ import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, runAction, runPost, startAction } from '../support/run-action.js'
 import { CLI, type CliRun, howItEnded, runCli, startCli, sweepCli } from '../support/run-cli.js'
+import { ledgerState } from '../support/jit-scenario.js'
 
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 const app = new StandInApp({
@@ -407,7 +408,7 @@ describe('one cleanup budget after a signal, for the rollback and the revoke tog
     )
     assert.doesNotMatch(error, /Could not reach GitHub|cancelled while waiting/)
     // Not confirmed gone: still in the ledger, for the post step.
-    assert.equal((JSON.parse(main.state.ledger) as { runners: unknown[] }).runners.length, 4)
+    assert.equal(ledgerState(main).runners.length, 4)
     const warning = main.lines.find((l) => l.startsWith('::warning::Could not revoke')) ?? ''
     assert.match(
       warning,

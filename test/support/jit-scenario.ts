@@ -1,6 +1,7 @@
 // What the JIT scenario files share: the caller's token, the scope, the inputs of a fast JIT step,
 // and the two things read back from a run (its error line, the ledger it saved for the post step).
 import type { ActionRun } from './run-action.js'
+import { foldJournal } from '../../src/jit/journal.js'
 
 export const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 export const SCOPE = '/repos/octo-org/octo-repo'
@@ -25,5 +26,5 @@ export function errorLine(run: ActionRun): string {
 
 /** The ledger the main step saved for its post step. */
 export function ledgerState(run: ActionRun): { label: string; runners: { name: string; id?: number; handed_over?: boolean }[] } {
-  return JSON.parse(run.state.ledger)
+  return JSON.parse(foldJournal((name) => run.state[name] ?? '', 'ledger') ?? 'null')
 }

@@ -295,6 +295,8 @@ export interface WorkflowContext {
   secrets: Record<string, string>
   vars?: Record<string, string>
   github?: Record<string, string>
+  /** The outputs of the jobs this one needs, by job: what `needs.JOB.outputs.NAME` is. */
+  needs?: Record<string, Record<string, string>>
 }
 
 export interface StepResult {
@@ -315,10 +317,34 @@ interface Step {
   shell?: string
 }
 
-interface Job {
+export interface Job {
   steps: Step[]
+  /** Job outputs: `${{ steps.ID.outputs.NAME }}` expressions, by name. */
+  outputs?: Record<string, string>
+  'runs-on'?: string | string[]
+  needs?: string | string[]
+  if?: string
   permissions?: Record<string, string>
   'timeout-minutes'?: number
+}
+
+/** A recipe workflow's jobs, by id, in order. */
+export function recipeJobs(yaml: string): Record<string, Job> {
+  const jobs = (parse(yaml) as { jobs?: Record<string, Job> }).jobs
+  if (!jobs) throw new Error('a recipe workflow has jobs')
+  return jobs
+}
+
+/** A job's outputs, from its steps' outputs as its `outputs:` names them (`${{ steps.ID.outputs.NAME }}`). */
+export function jobOutputs(job: Job, steps: StepResult[]): Record<string, string> {
+  const byId = new Map(job.steps.map((step, i) => [step.id, steps[i]?.action?.outputs ?? {}]))
+  return Object.fromEntries(
+    Object.entries(job.outputs ?? {}).map(([name, expression]) => {
+      const match = /^\$\{\{\s*steps\.([\w-]+)\.outputs\.([\w-]+)\s*\}\}$/.exec(expression)
+      if (!match) throw new Error(`job output ${name}: ${expression} is not a step's output`)
+      return [name, byId.get(match[1])?.[match[2]] ?? '']
+    }),
+  )
 }
 
 /** A recipe's YAML as a job: a whole workflow with one job, or a list of steps. */
@@ -371,9 +397,11 @@ export async function runJob(world: RecipeWorld, job: Job, context: WorkflowCont
               ? (github as Record<string, string>)[path[0]]
               : scope === 'steps' && path[1] === 'outputs'
                 ? outputs[path[0]]?.[path[2]]
-                : scope === 'env'
-                  ? jobEnv[path[0]]
-                  : undefined
+                : scope === 'needs' && path[1] === 'outputs'
+                  ? context.needs?.[path[0]]?.[path[2]]
+                  : scope === 'env'
+                    ? jobEnv[path[0]]
+                    : undefined
       if (found === undefined) throw new Error(`the recipe uses \${{ ${expression} }}, which this run does not have`)
       return found
     })

@@ -21,6 +21,8 @@ export interface ActionRun {
   outputs: Record<string, string>
   /** What the step saved with core.saveState (GITHUB_STATE); a later save of a name wins. */
   state: Record<string, string>
+  /** The size of the GITHUB_STATE file the step wrote, in bytes. */
+  stateBytes: number
   summary: string
   /** Lines of stdout that are workflow commands or logs, in order. */
   lines: string[]
@@ -106,7 +108,8 @@ export async function startAction(
   const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
     const endedAt = Date.now()
     const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
-    const state = parseOutputFile(await readFile(stateFile, 'utf8'))
+    const stateText = await readFile(stateFile, 'utf8')
+    const state = parseOutputFile(stateText)
     const summary = await readFile(summaryFile, 'utf8')
     await rm(dir, { recursive: true, force: true })
     const run: ActionRun = {
@@ -116,6 +119,7 @@ export async function startAction(
       stderr,
       outputs,
       state,
+      stateBytes: Buffer.byteLength(stateText),
       summary,
       lines: stdout.split('\n').filter(Boolean),
       durationMs: endedAt - started,

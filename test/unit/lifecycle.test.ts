@@ -5,6 +5,8 @@ import assert from 'node:assert/strict'
 import { choose } from '../../src/lifecycle/select.js'
 import { parseInputs } from '../../src/inputs.js'
 import type { ListedRunner } from '../../src/jit/runners.js'
+import { addedLabels } from '../../src/jit/register.js'
+import { jitBody } from '../../src/jit/names.js'
 
 const NOW = 1_796_000_000_000
 const HOUR = 3600_000
@@ -92,5 +94,35 @@ describe('inputs of type wait and prune', () => {
       /Input "ownership-label" applies only to type "wait" or "prune"/,
     )
     assert.throws(() => parse({ 'dry-run': 'true' }), /Input "dry-run" applies only to type "prune", but "type" is "registration"/)
+  })
+})
+
+describe('exclusive: true (type: jit)', () => {
+  const base = { 'github-token': 'ghp_x', repository: 'o/r', type: 'jit' }
+  const parse = (inputs: Record<string, string>) => parseInputs((name) => ({ ...base, ...inputs })[name as keyof typeof base] ?? '')
+
+  test('no labels: the runners are registered with the ownership label alone', () => {
+    const jit = parse({ exclusive: 'true' }).jit!
+    assert.equal(jit.exclusive, true)
+    assert.deepEqual(jit.labels, [])
+    assert.deepEqual(jitBody('r', jit, 'mrt-tpaigw-abcdefghij').labels, ['mrt-tpaigw-abcdefghij'])
+  })
+
+  test('labels with exclusive are an error naming both; without exclusive labels are still required', () => {
+    assert.throws(
+      () => parse({ exclusive: 'true', labels: 'self-hosted' }),
+      /Input "labels" cannot be given with "exclusive" true: .*got "self-hosted"/,
+    )
+    assert.throws(() => parse({}), /Input "labels" is required for type "jit"/)
+    assert.throws(() => parse({ exclusive: 'yes', labels: 'x' }), /Input "exclusive" must be "true" or "false"/)
+    assert.throws(
+      () => parseInputs((name) => ({ 'github-token': 'ghp_x', repository: 'o/r', exclusive: 'true' })[name] ?? ''),
+      /Input "exclusive" applies only to type "jit"/,
+    )
+  })
+
+  test('labels GitHub added beyond those asked for are named (compared ignoring case)', () => {
+    assert.deepEqual(addedLabels(['mrt-x', 'self-hosted', 'Linux'], ['MRT-X']), ['self-hosted', 'Linux'])
+    assert.deepEqual(addedLabels(['a', 'mrt-x'], ['A', 'mrt-x']), [])
   })
 })

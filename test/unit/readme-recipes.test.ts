@@ -26,6 +26,9 @@ const TESTED = [
   'start-script-token',
   'autoscaler',
   'jit-batch',
+  'lifecycle', // test/scenario/recipes-lifecycle.test.ts
+  'lifecycle-host-stop',
+  'sweeper',
   'stand-in-quick-start', // test/scenario/stand-in-script.test.ts
   'library-mint', // test/scenario/library-docs.test.ts
   'library-register',
@@ -37,7 +40,7 @@ describe('the README and docs/', () => {
   test('marks exactly the recipes the scenario tests run', async () => {
     const recipes = await documentedRecipes()
     assert.deepEqual([...recipes.keys()].sort(), [...TESTED].sort())
-    for (const name of ['ec2-boot', 'k8s-job', 'modal-app', 'ssh-host', 'ssh-token-host']) {
+    for (const name of ['ec2-boot', 'k8s-job', 'modal-app', 'ssh-host', 'ssh-token-host', 'lifecycle-host-stop']) {
       assert.ok(recipes.get(name)?.attrs.file, `recipe ${name} does not say which file it is (file=PATH)`)
     }
   })
