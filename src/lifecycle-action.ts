@@ -36,7 +36,7 @@ export async function runPrune(core: StepCore, config: Config, deps: JitDeps): P
     }
     result = await withInstallationToken(config, appDeps, (resolved) => prune(resolved, { ...deps, log: info }))
   } catch (error) {
-    if (error instanceof Halted) throw new MintError('Stopped before the listing was read: nothing was deleted.', 0)
+    if (error instanceof Halted || deps.signal?.aborted) throw new MintError('Stopped before the listing was read: nothing was deleted.', 0)
     throw error
   }
   for (const line of pruneLines(result, selection)) info(line)

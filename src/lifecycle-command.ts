@@ -30,7 +30,7 @@ export async function runPruneCommand(config: Config, { json, print, log, deps }
     const appDeps = { log, warn: (line: string) => log(`Warning: ${line}`), ...deps }
     result = await withInstallationToken(config, appDeps, (resolved) => prune(resolved, { log, ...deps }))
   } catch (error) {
-    if (error instanceof Halted) throw new MintError('Stopped before the listing was read: nothing was deleted.', 0)
+    if (error instanceof Halted || deps.signal?.aborted) throw new MintError('Stopped before the listing was read: nothing was deleted.', 0)
     throw error
   }
   for (const line of pruneLines(result, selection)) log(line)

@@ -5,6 +5,7 @@
 // `type: prune` decides what to remove.
 import { type Config, MintError } from '../types.js'
 import { ConcurrencyLimiter } from '../limiter.js'
+import { Halted } from '../engine/call.js'
 import { latestStart, systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
 import { Deadline } from '../step.js'
@@ -64,6 +65,8 @@ export async function waitForRunners(config: Config, deps: JitDeps = {}): Promis
       } catch (error) {
         // A last poll cut short by the deadline is the timeout, reported with what earlier polls saw.
         if (error instanceof MintError && polls > 0 && clock.now() >= lastPollAtMs()) return result(false)
+        // Stopped by a signal during a listing: what earlier polls saw is the report.
+        if (error instanceof Halted || (error instanceof MintError && deadline.stop.aborted)) return result(false)
         throw error
       }
       polls++

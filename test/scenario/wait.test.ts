@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { GitHubStandIn, type RecordedRequest } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FAST, SCOPE, TOKEN, errorLine } from '../support/jit-scenario.js'
-import { runAction } from '../support/run-action.js'
+import { runAction, startAction } from '../support/run-action.js'
 import { runCli } from '../support/run-cli.js'
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
@@ -97,6 +97,22 @@ describe('type: wait', () => {
     // Two polls (the second confirms the first), two pages each.
     assert.equal(github.requests.length, 4)
     assert.ok(github.requests.every(isListing))
+  })
+
+  test('SIGINT while waiting: the step stops at once, with the counts so far; nothing deleted', async () => {
+    add('host-lost')
+    const step = await startAction(waitInputs({ timeout: '5m' }))
+    await github.whenRequests(2)
+    const signalledAt = Date.now()
+    step.kill('SIGINT')
+    const run = await step.finished
+    assert.equal(run.exitCode, 1)
+    assert.ok(run.endedAt - signalledAt < 2000, `ended ${run.endedAt - signalledAt}ms after SIGINT`)
+    assert.match(
+      errorLine(run),
+      /Stopped while waiting for the runners with the label mrt-[0-9a-z]+-waitbatch0: online 0, busy 0, gone 0, never connected 1\. Nothing was deleted/,
+    )
+    assert.equal(github.runners.length, 1)
   })
 
   test('without ownership-label: an error naming the input, and no request', async () => {
