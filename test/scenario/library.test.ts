@@ -254,7 +254,10 @@ describe('waitForRunners', () => {
     const error = await rejection(waiting)
     assert.ok(Date.now() - started < 2000)
     assert.equal(error.name, 'AbortError')
-    assert.match(error.message, /^waitForRunners was aborted after \d+ attempt\(s\)\. (.* )?Nothing was deleted/)
+    assert.match(
+      error.message,
+      /^waitForRunners was aborted after \d+ attempt\(s\)\. Stopped while waiting for the runners with the label mrt-\S+: online 0, busy 0, gone 0, never connected \d\. Nothing was deleted/,
+    )
     assert.equal(github.registry.get(SCOPE)?.length, 1)
   })
 
