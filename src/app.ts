@@ -3,14 +3,17 @@
 // the seam between those credentials and the work that needs a token. The key, every JWT and the
 // installation token are masked before anything could print them, and never logged. The calls to
 // GitHub are in app/: the installation token (installation.ts), its revocation (revoke.ts).
-import { type KeyObject, createPrivateKey } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
 import type { Config } from './inputs.js'
 import { MintError, type MintDeps, spreadFirstRequest } from './mint.js'
 import { latestStart, systemClock } from './retry.js'
 import { formatMs } from './duration.js'
+import { describeScope } from './explain.js'
 import { createInstallationToken } from './app/installation.js'
 import { revokeInstallationToken } from './app/revoke.js'
 import { StepBudget } from './app/step-budget.js'
+
+export { privateKeySecrets, readPrivateKey, unescapePem } from './app/private-key.js'
 
 /** GitHub App credentials, as the inputs give them (checked, the key parsed). */
 export interface AppCredentials {
@@ -25,65 +28,6 @@ export interface AppDeps extends MintDeps {
   /** Masks a secret (a JWT, the installation token) before anything could print it. */
   mask?: (secret: string) => void
   warn?: (line: string) => void
-}
-
-const ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/
-
-/**
- * The key as PEM text: literal "\n" escapes (a key stored as one line in a secret) become line
- * breaks, and each line is trimmed. A PEM never holds a backslash, so the escapes are unambiguous.
- */
-export function unescapePem(text: string): string {
-  return `${text
-    .trim()
-    .replace(/\\r\\n|\\n|\\r/g, '\n')
-    .split(/\r?\n|\r/)
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join('\n')}\n`
-}
-
-/**
- * What to mask of a key as given: every line but the armour (the runner masks line by line, and
- * "-----BEGIN RSA PRIVATE KEY-----" is no secret), both as given and with escapes undone.
- */
-export function privateKeySecrets(text: string): string[] {
-  const lines = new Set<string>()
-  for (const source of [text, unescapePem(text)]) {
-    for (const line of source.split(/\r?\n|\r/)) {
-      const trimmed = line.trim()
-      if (trimmed && !ARMOUR.test(trimmed)) lines.add(trimmed)
-    }
-  }
-  return [...lines]
-}
-
-/** Reads an App's private key; on failure, why, in words that never repeat the key. */
-export function readPrivateKey(text: string): { key: KeyObject } | { problem: string } {
-  const pem = unescapePem(text)
-  const begin = /^-----BEGIN ([A-Z0-9 ]+)-----$/m.exec(pem)?.[1]
-  if (!begin) {
-    return {
-      problem: 'is not a PEM key: it has no "-----BEGIN ... PRIVATE KEY-----" line; paste the whole .pem file, armour lines included',
-    }
-  }
-  if (!begin.endsWith('PRIVATE KEY')) return { problem: `is a "${begin}", not a private key; paste the App's private key (.pem)` }
-  if (begin.includes('ENCRYPTED') || /^Proc-Type: 4,ENCRYPTED$/m.test(pem)) {
-    return { problem: 'is encrypted; GitHub issues App keys unencrypted: paste the .pem as downloaded' }
-  }
-  let key: KeyObject
-  try {
-    key = createPrivateKey({ key: pem, format: 'pem' })
-  } catch {
-    return {
-      problem:
-        'could not be read as a PEM private key (PKCS#1 "BEGIN RSA PRIVATE KEY" as GitHub issues it, or PKCS#8 "BEGIN PRIVATE KEY"); it may be cut short or altered',
-    }
-  }
-  if (key.asymmetricKeyType !== 'rsa') {
-    return { problem: `is an ${key.asymmetricKeyType?.toUpperCase() ?? 'unknown'} key; GitHub App keys are RSA (the JWT is signed RS256)` }
-  }
-  return { key }
 }
 
 const INSTALLATION_TOKEN = 'the installation token made from "app-id" and "private-key"'
@@ -129,10 +73,20 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
     const message = error.message
       .replaceAll('"github-token"', INSTALLATION_TOKEN)
       .replaceAll(`the ${formatMs(handedOverMs)} "timeout"`, `the ${formatMs(config.timeoutMs)} "timeout"`)
-    throw new MintError(message, error.attempts + budget.attempts)
+    throw new MintError(`${message}${installationIdHint(error, config, app)}`, error.attempts + budget.attempts, error.status)
   } finally {
     await revokeInstallationToken(config, installation, deps)
   }
+}
+
+/**
+ * A 404 with a given `installation-id`: the token is that installation's, and an installation on
+ * another account cannot see the target, however right its name and permissions are.
+ */
+function installationIdHint(error: MintError, config: Config, app: AppCredentials): string {
+  if (error.status !== 404 || app.installationId === undefined) return ''
+  const target = describeScope(config.scope)
+  return ` The token is installation ${app.installationId}'s ("installation-id"): an installation on another account cannot see ${target}; check "installation-id", or leave it empty to look up the App's installation for ${target}.`
 }
 
 function withAttempts<T>(result: T, attempts: number): T {

@@ -5,13 +5,14 @@ import type { Scope } from './scope.js'
 import { type ApiResponse, send } from './github.js'
 import { NetworkError } from './network-error.js'
 import { type Outcome } from './policy.js'
-import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, retry, systemClock } from './retry.js'
+import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, latestStart, retry, systemClock } from './retry.js'
 import { WAIT_REASONS, describeScope, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
 import { formatMs } from './duration.js'
 import { escapeControls } from './server-text.js'
 import { parseJson } from './json.js'
 import { waitSpread } from './spread.js'
 import { ENTERPRISE_VERSION_HEADER } from './ghes.js'
+import { credentialsIn, redact } from './redaction.js'
 
 export interface MintedToken {
   token: string
@@ -32,6 +33,8 @@ export interface MintDeps {
   signal?: AbortSignal
   /** Every attempt, for the step summary; `detail` is a network error's text, `call` which call it was when not the mint. */
   onAttempt?: (record: ReportedAttempt) => void
+  /** Masks a secret (a minted token, a JWT, a JIT config) the moment it is known, before anything could print it. */
+  mask?: (secret: string) => void
 }
 
 /** A mint that failed; the message is one line, says what to do, and never holds a secret. */
@@ -39,6 +42,8 @@ export class MintError extends Error {
   constructor(
     message: string,
     readonly attempts: number,
+    /** The HTTP status of the answer that ended it, when one did (what a caller may add a word about). */
+    readonly status?: number,
   ) {
     super(message)
   }
@@ -61,10 +66,10 @@ export function tokenUrl(config: Pick<Config, 'apiUrl' | 'scope' | 'type'>): str
   return `${config.apiUrl}${scopePath(config.scope)}/actions/runners/${endpoint}`
 }
 
-/** The documented body: `{token, expires_at}`, both non-empty strings. */
+/** The documented body: `{token, expires_at}`, a non-empty token and a readable date-time. */
 export function parseTokenBody(body: string): { token: string; expiresAt: string } | undefined {
   const { token, expires_at: expiresAt } = (parseJson(body) ?? {}) as Record<string, unknown>
-  if (typeof token !== 'string' || !token || typeof expiresAt !== 'string' || !expiresAt) return undefined
+  if (typeof token !== 'string' || !token || typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) return undefined
   return { token, expiresAt }
 }
 
@@ -72,7 +77,8 @@ export function parseTokenBody(body: string): { token: string; expiresAt: string
 export function githubMessage(body: string): string | undefined {
   // Not JSON (a proxy's HTML page, say), or no message: nothing worth quoting.
   const message = (parseJson(body) as { message?: unknown } | undefined)?.message
-  return typeof message === 'string' && message.trim() ? escapeControls([...message.trim()].slice(0, 200).join('')) : undefined
+  // Redacted before it is cut: a credential the server echoed is not quoted, not even in part.
+  return typeof message === 'string' && message.trim() ? escapeControls([...redact(message.trim())].slice(0, 200).join('')) : undefined
 }
 
 export function responseOutcome(response: ApiResponse, validBody?: boolean): Outcome {
@@ -201,6 +207,14 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
   // The step's deadline starts now; the start spread is spent inside it.
   const deadlineMs = clock.now() + config.timeoutMs
   await spreadFirstRequest(config.spreadMs, deps)
+  // As before any retry: a first request with too little time left could only time out.
+  if (clock.now() > latestStart(deadlineMs, config)) {
+    const waitedMs = clock.now() - (deadlineMs - config.timeoutMs)
+    throw new MintError(
+      `The start spread ("spread", ${formatMs(config.spreadMs ?? 0)}) waited ${formatMs(waitedMs)} of the ${formatMs(config.timeoutMs)} "timeout", leaving too little for a request; none was sent. Make "spread" shorter, or "timeout" longer.`,
+      0,
+    )
+  }
 
   try {
     const { value, attempts } = await retryCall(
@@ -208,7 +222,11 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
         method: 'POST',
         url: tokenUrl(config),
         token: config.githubToken,
-        parse: (response) => parseTokenBody(response.body),
+        parse: (response) => {
+          // Before the body is checked: a token with an unreadable expires_at is still a token.
+          for (const secret of credentialsIn(response.body)) deps.mask?.(secret)
+          return parseTokenBody(response.body)
+        },
         onResponse: (response) => (serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? serverVersion),
       },
       config,
@@ -218,7 +236,9 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
     return { ...value, attempts, ...(serverVersion ? { serverVersion } : {}) }
   } catch (error) {
     if (!(error instanceof CallFailed)) throw error
-    const why = explainFailure(error.retryError.failure.outcome, config.scope, error.detail)
-    throw new MintError(explainGiveUp(error.retryError, why, config.timeoutMs, error.requestId), error.retryError.attempts)
+    const { outcome } = error.retryError.failure
+    const why = explainFailure(outcome, config.scope, error.detail)
+    const status = outcome.kind === 'response' ? outcome.status : undefined
+    throw new MintError(explainGiveUp(error.retryError, why, config.timeoutMs, error.requestId), error.retryError.attempts, status)
   }
 }

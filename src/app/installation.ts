@@ -8,9 +8,11 @@ import { CallFailed, MintError, parseTokenBody, retryCall } from '../mint.js'
 import { describeScope, explainGiveUp } from '../explain.js'
 import { appStep, explainAppFailure } from './explain.js'
 import { accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
-import { appJwt } from './jwt.js'
+import { AppJwtSigner } from './jwt.js'
 import type { StepBudget } from './step-budget.js'
 import { latestStart, systemClock } from '../retry.js'
+import { credentialsIn } from '../redaction.js'
+import { revokeInstallationToken } from './revoke.js'
 import { formatMs } from '../duration.js'
 
 /** Which App call: the installation lookup, or the installation token. */
@@ -30,15 +32,16 @@ export async function createInstallationToken(
 ): Promise<InstallationToken> {
   const log = deps.log ?? (() => {})
   const target = describeScope(config.scope)
+  const clock = deps.clock ?? systemClock
   // A fresh JWT for every attempt, masked before it is sent: a 401 retried with the same JWT
-  // would only fail again.
+  // would only fail again. Signed on GitHub's clock once a refusal has shown it.
+  const signer = new AppJwtSigner(app.appId, app.privateKey, () => clock.wallNow(), log)
   const jwt = (): string => {
-    const token = appJwt(app.appId, app.privateKey, Date.now())
+    const token = signer.sign()
     deps.mask?.(token)
     return token
   }
   let installationId = app.installationId
-  const clock = deps.clock ?? systemClock
   const call = async <T>(what: AppCall, run: () => Promise<{ value: T; attempts: number }>): Promise<T> => {
     // Not started with too little time left for a useful attempt: a token made then could not be revoked in time.
     if (clock.now() > latestStart(budget.deadlineMs, config)) {
@@ -69,6 +72,7 @@ export async function createInstallationToken(
           url: installationUrl(config.apiUrl, config.scope),
           token: jwt,
           parse: (response) => parseInstallation(response.body),
+          onResponse: (response) => signer.learn(response),
           label: 'Installation lookup: ',
         },
         config,
@@ -80,6 +84,7 @@ export async function createInstallationToken(
     log(`Authenticating as GitHub App ${app.appId}, installation ${installationId} ("installation-id").`)
   }
   const body = accessTokenBody(config.scope)
+  const unusable: string[] = []
   const created = await call('token', () =>
     retryCall(
       {
@@ -88,20 +93,31 @@ export async function createInstallationToken(
         token: jwt,
         body,
         parse: (response) => {
+          // Masked the moment it arrives, before the body is checked or any line could hold it.
+          const tokens = credentialsIn(response.body)
+          for (const token of tokens) deps.mask?.(token)
           const token = parseTokenBody(response.body)
-          // Masked the moment it arrives, before any line could hold it.
-          if (token) deps.mask?.(token.token)
+          // A token in a body we cannot use is live all the same: revoked below, never left for an hour.
+          if (!token) unusable.push(...tokens)
           return token
         },
+        onResponse: (response) => signer.learn(response),
         label: 'Installation token: ',
       },
       config,
       budget.limits(),
       deps,
     ),
-  )
+  ).finally(() => revokeUnusable(config, unusable, deps))
   log(
     `Made an installation token (installation ${installationId}) for ${target} with ${permissionText(config.scope)}; it expires at ${created.expiresAt}.`,
   )
   return created
+}
+
+/** Revokes the tokens of 201 answers whose body could not be used (their expiry unknown). */
+async function revokeUnusable(config: Config, tokens: string[], deps: AppDeps): Promise<void> {
+  for (const token of tokens) {
+    await revokeInstallationToken(config, { token, expiresAt: 'the unreadable time GitHub gave (at most an hour)' }, deps)
+  }
 }

@@ -14,6 +14,7 @@ import type { Deadline } from './deadline.js'
 import { jitBody } from './names.js'
 import { type JitRunner, parseJitBody, whySpared } from './runners.js'
 import { findByName } from './lookup.js'
+import { credentialsIn } from '../redaction.js'
 import { Halted, type LastSeen, type Session, unknownOutcome } from './session.js'
 
 /** Registers one runner under `name`, retrying through the shared budget; recovers our own 409s. */
@@ -47,13 +48,13 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
       return response
     }
     if (response.status >= 200 && response.status < 300) {
+      // Masked before the body is checked: a config beside an unreadable runner is still a credential.
+      for (const secret of credentialsIn(response.body)) session.deps.mask?.(secret)
       const runner = parseJitBody(response.body)
       if (!runner) {
         ledger.outcomeUnknown(name)
         return { outcome: responseOutcome(response, false) }
       }
-      // Masked before anything can print it.
-      session.deps.mask?.(runner.encodedJitConfig)
       ledger.registered(name, runner.id)
       budget.refund()
       return { value: runner, outcome: responseOutcome(response, true) }
