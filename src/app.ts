@@ -7,13 +7,12 @@ import type { KeyObject } from 'node:crypto'
 import type { Config } from './inputs.js'
 import { MintError, type MintDeps, spreadFirstRequest } from './mint.js'
 import { latestStart, systemClock } from './retry.js'
-import { formatMs } from './duration.js'
 import { describeScope } from './explain.js'
 import { createInstallationToken } from './app/installation.js'
 import { revokeInstallationToken } from './app/revoke.js'
 import { StepBudget } from './app/step-budget.js'
 
-export { privateKeySecrets, readPrivateKey, unescapePem } from './app/private-key.js'
+export { privateKeySecrets, readPrivateKey, unescapePem } from './app/key.js'
 
 /** GitHub App credentials, as the inputs give them (checked, the key parsed). */
 export interface AppCredentials {
@@ -48,7 +47,6 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   // The start spread comes before the first request, the installation lookup; the work gets none.
   await spreadFirstRequest(config.spreadMs, deps)
   const installation = await createInstallationToken(config, app, deps, budget)
-  let handedOverMs = config.timeoutMs
   try {
     const leftMs = budget.deadlineMs - clock.now()
     // As for a retry: too little left for a useful attempt is as good as none.
@@ -56,7 +54,6 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
       throw new MintError(`The "timeout" ran out after the installation token was made, before the ${config.type} call could start.`, 0)
     }
     const { maxAttempts } = budget.limits()
-    handedOverMs = leftMs
     const result = await work({
       ...config,
       app: undefined,
@@ -64,15 +61,14 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
       timeoutMs: leftMs,
       maxAttempts,
       spreadMs: undefined,
+      // Messages quote the step's timeout and count its attempts, not this share of them.
+      step: { timeoutMs: config.timeoutMs, maxAttempts: config.maxAttempts, attemptsBefore: budget.attempts },
     })
     return withAttempts(result, budget.attempts)
   } catch (error) {
     if (!(error instanceof MintError)) throw error
-    // The work's explanations speak of "github-token" and of the timeout it was handed; here the
-    // token is the App's, and the timeout is the step's.
-    const message = error.message
-      .replaceAll('"github-token"', INSTALLATION_TOKEN)
-      .replaceAll(`the ${formatMs(handedOverMs)} "timeout"`, `the ${formatMs(config.timeoutMs)} "timeout"`)
+    // The work's explanations speak of "github-token"; here the token is the App's.
+    const message = error.message.replaceAll('"github-token"', INSTALLATION_TOKEN)
     throw new MintError(`${message}${installationIdHint(error, config, app)}`, error.attempts + budget.attempts, error.status)
   } finally {
     await revokeInstallationToken(config, installation, deps)

@@ -35,6 +35,18 @@ export interface Config extends Credentials {
   spreadMs?: number
   /** Present only for `type: jit`. */
   jit?: JitInputs
+  /**
+   * Set when the config is what is left of the step (with App credentials, after the App's
+   * calls): the step's `timeout` and `max-attempts` as set, and the attempts already made, so that
+   * messages quote and count the step's, not this share of it.
+   */
+  step?: StepSettings
+}
+
+export interface StepSettings {
+  timeoutMs: number
+  maxAttempts: number
+  attemptsBefore: number
 }
 
 /**

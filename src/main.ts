@@ -73,7 +73,9 @@ async function runStep(core: Core, env: NodeJS.ProcessEnv, deps: JitDeps): Promi
       ['Result', error.message],
       ['Attempts', String(error.attempts)],
     ]
-    await writeSummary(core, { heading, fields: [...fields, ...result], attempts }, env)
+    // The token call's rows named as on success, beside a GitHub App's calls.
+    const mainCall = config.type === 'jit' ? undefined : `${config.type} token`
+    await writeSummary(core, { heading, fields: [...fields, ...result], attempts, mainCall }, env)
   }
 }
 

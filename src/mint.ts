@@ -6,7 +6,7 @@ import { type ApiResponse, send } from './github.js'
 import { NetworkError } from './network-error.js'
 import { type Outcome } from './policy.js'
 import { type AttemptFailure, type Clock, type ReportedAttempt, RetryError, latestStart, retry, systemClock } from './retry.js'
-import { WAIT_REASONS, describeScope, explainFailure, explainGiveUp, outcomeLabel } from './explain.js'
+import { WAIT_REASONS, describeScope, explainFailure, explainGiveUp, outcomeLabel, sharedAttemptsNote } from './explain.js'
 import { formatMs } from './duration.js'
 import { escapeControls } from './server-text.js'
 import { parseJson } from './json.js'
@@ -236,9 +236,15 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
     return { ...value, attempts, ...(serverVersion ? { serverVersion } : {}) }
   } catch (error) {
     if (!(error instanceof CallFailed)) throw error
-    const { outcome } = error.retryError.failure
-    const why = explainFailure(outcome, config.scope, error.detail)
-    const status = outcome.kind === 'response' ? outcome.status : undefined
-    throw new MintError(explainGiveUp(error.retryError, why, config.timeoutMs, error.requestId), error.retryError.attempts, status)
+    const { failure, attempts } = error.retryError
+    const why = explainFailure(failure.outcome, config.scope, error.detail)
+    const status = failure.outcome.kind === 'response' ? failure.outcome.status : undefined
+    // On what is left of a step (after a GitHub App's calls), the message counts and quotes the step's.
+    const { step } = config
+    const counted = step ? new RetryError(failure, attempts + step.attemptsBefore) : error.retryError
+    const message = step
+      ? explainGiveUp(counted, why, step.timeoutMs, error.requestId, undefined, sharedAttemptsNote(step.maxAttempts))
+      : explainGiveUp(counted, why, config.timeoutMs, error.requestId)
+    throw new MintError(message, attempts, status)
   }
 }

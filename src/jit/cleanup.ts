@@ -152,7 +152,7 @@ function removalError(failure: AttemptFailure | undefined, session: Session, las
   const refused = outcome.kind === 'response' && outcome.status === 422
   const why = refused
     ? `GitHub refused to delete it (422).${githubSaid(outcome.message)}`
-    : explainFailure(outcome, session.config.scope, last.detail)
+    : explainFailure(outcome, session.config.scope, last.detail, 'the documented runner listing {total_count, runners}')
   const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
   if (failure.stop === 'deadline') return `the next wait (${formatMs(failure.waitMs ?? 0)}) would pass the cleanup deadline. ${why}${id}`
   if (failure.stop === 'aborted') return `stopped at the cleanup deadline. ${why}${id}`

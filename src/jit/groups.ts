@@ -126,9 +126,14 @@ export async function resolveRunnerGroup(
     }))
   } catch (error) {
     if (!(error instanceof RetryError)) throw error
-    const why = explainFailure(error.failure.outcome, config.scope, last.detail)
+    const why = explainFailure(
+      error.failure.outcome,
+      config.scope,
+      last.detail,
+      'the documented runner-group listing {total_count, runner_groups}',
+    )
     const stated = `Could not list the runner groups of ${describeScope(config.scope)} to find ${shown(wanted)}: `
-    throw new MintError(`${stated}${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, 0)
+    throw new MintError(`${stated}${explainGiveUp(error, why, config.step?.timeoutMs ?? config.timeoutMs, last.requestId)}`, 0)
   }
   if (match === 'none') throw new MintError(unknownGroupMessage(wanted, seen, totalCount, config), 0)
   if ('ambiguous' in match) {

@@ -50,7 +50,9 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
     if (response.status >= 200 && response.status < 300) {
       // Masked before the body is checked: a config beside an unreadable runner is still a credential.
       for (const secret of credentialsIn(response.body)) session.deps.mask?.(secret)
-      const runner = parseJitBody(response.body)
+      const parsed = parseJitBody(response.body)
+      // A runner id this batch already holds under another name is no new runner: an unexpected answer.
+      const runner = parsed && !ledger.entries.some((entry) => entry.id === parsed.id && entry.name !== name) ? parsed : undefined
       if (!runner) {
         ledger.outcomeUnknown(name)
         return { outcome: responseOutcome(response, false) }
@@ -74,7 +76,15 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
   /** After a 409 that may be our own doing: find the runner, and delete it if it is ours and never connected. */
   async function reclaim(timeoutMs: number, conflict: Outcome): Promise<AttemptResult<JitRunner> | 'deleted'> {
     const found = await findByName(session, name, timeoutMs, deadline, last)
-    if ('outcome' in found) return { outcome: found.outcome }
+    if ('outcome' in found) {
+      // The listing's own failure, not the POST's: said as such.
+      const { outcome } = found
+      if (outcome.kind === 'response') {
+        const what = outcome.validBody === false ? `an unreadable listing (HTTP ${outcome.status})` : `HTTP ${outcome.status}`
+        last.note = `The runner name "${name}" is taken (409); looking it up to see whether it is this step's own, GitHub answered ${what}, so it was left alone.${githubSaid(outcome.message)}`
+      }
+      return { outcome }
+    }
     if ('notListed' in found) {
       // The name is taken but not listed yet: ask again after a wait.
       session.log(`Runner "${name}": GitHub answered 409 but lists no runner of that name yet; asking again.`)
@@ -122,7 +132,9 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
     // Called off (the batch failed elsewhere, or the step was cancelled): not this runner's failure.
     if (error.failure.stop === 'aborted') throw new Halted()
     const why = last.note ?? jitExplanation(error.failure.outcome, config, last.detail)
-    throw new Error(`Runner "${name}": ${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, { cause: error })
+    throw new Error(`Runner "${name}": ${explainGiveUp(error, why, config.step?.timeoutMs ?? config.timeoutMs, last.requestId)}`, {
+      cause: error,
+    })
   }
 }
 

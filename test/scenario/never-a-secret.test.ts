@@ -98,6 +98,52 @@ describe('1. one redaction point: a credential a server echoes is never printed'
   })
 })
 
+describe("15. a failed App run's summary: every row named, one count", () => {
+  test('the mint rows are named, and the message counts the attempts the output does', async () => {
+    github.faults.push({ pass: true, method: 'POST' }, ...[1, 2, 3].map(() => ({ method: 'POST' as const, status: 502 })))
+    const run = await appRun({ 'max-attempts': '3' })
+    assert.equal(run.exitCode, 1)
+    assert.equal(run.outputs.attempts, '5')
+    assert.match(
+      errorLine(run),
+      /Gave up after 5 attempt\(s\) \("max-attempts" is 3: 2 retries shared by all of the step's calls, each call's first attempt its own\)\. Last answer: HTTP 502/,
+    )
+    // Attempt, Call, Answer: the App's calls by name, the mint's three by the token type, then the revoke.
+    const calls = [...run.summary.matchAll(/<tr><td>\d+<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1])
+    assert.deepEqual(calls, [
+      'Installation lookup',
+      'Installation token',
+      'registration token',
+      'registration token',
+      'registration token',
+      'Revoking the installation token',
+    ])
+  })
+})
+
+describe('16. each message says what its call expected', () => {
+  test('an installation lookup answered 200 without an id is said as the lookup', async () => {
+    github.faults.push(
+      { method: 'GET', status: 200, body: {}, offContract: 'no id' },
+      { method: 'GET', status: 200, body: {}, offContract: 'no id' },
+    )
+    const run = await appRun({ 'max-attempts': '2' })
+    assert.equal(run.exitCode, 1)
+    assert.match(
+      errorLine(run),
+      /While looking up GitHub App \d+'s installation for organization octo-org: GitHub answered 200 but not with the documented installation body \(its "id"\)\./,
+    )
+    assert.doesNotMatch(errorLine(run), /token body/)
+  })
+
+  test('the enterprise 404 names the token it needs, not "a token that has a classic token"', async () => {
+    github.faults.push({ status: 404, body: { message: 'Not Found' } })
+    const run = await runCli(['--enterprise', 'big', '--api-url', apiUrl], { GITHUB_TOKEN: TOKEN })
+    assert.equal(run.exitCode, 1)
+    assert.match(run.stderr, /check the name and that the token is a classic token with the "manage_runners:enterprise" scope\./)
+  })
+})
+
 describe('2, 11. api-url', () => {
   const secret = 'ghp_QueryTokenInTheApiUrl0123456789abcdef'
   for (const value of [

@@ -189,7 +189,11 @@ describe('from App credentials to a token', () => {
     ).catch((e: unknown) => e)
     assert.ok(error instanceof MintError, String(error))
     assert.equal(error.attempts, 6, 'lookup 3 + token 2 + mint 1')
-    assert.match(error.message, /^Gave up after 1 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 502/)
+    // One count, the step's, explained once: the same 6 as the attempts output.
+    assert.match(
+      error.message,
+      /^Gave up after 6 attempt\(s\) \("max-attempts" is 4: 3 retries shared by all of the step's calls, each call's first attempt its own\)\. Last answer: HTTP 502/,
+    )
     assert.deepEqual(calls(), [
       'GET /orgs/octo-org/installation',
       'GET /orgs/octo-org/installation',
@@ -225,7 +229,7 @@ describe('from App credentials to a token', () => {
     assert.equal(clock.sleeps.join(','), '4000,4000')
     assert.equal(error.attempts, 5)
     // The message names the step's timeout, not what was left of it when the mint began.
-    assert.match(error.message, /^Gave up after 1 attempt\(s\): the next wait \(4s\) would pass the 10s "timeout"\./)
+    assert.match(error.message, /^Gave up after 5 attempt\(s\): the next wait \(4s\) would pass the 10s "timeout"\./)
   })
 
   for (const [name, offsetMs] of [

@@ -390,6 +390,20 @@ describe('mintOne: a lost answer, then 409', () => {
     )
   })
 
+  test('an unreadable listing during the reclaim is said as the listing, not as the registration', async () => {
+    github.faults.push(
+      { dropAnswer: 502 },
+      { method: 'POST', pass: true },
+      { method: 'GET', status: 200, body: { runners: 'none' }, offContract: 'runners not a list' },
+    )
+    const r = await register('r1', {}, { maxAttempts: 2 })
+    assert.match(
+      failed(r.result).message,
+      /^Runner "r1": Gave up after 2 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 200 with an unexpected body \(GitHub request id STAND-IN:\w+\)\. The runner name "r1" is taken \(409\); looking it up to see whether it is this step's own, GitHub answered an unreadable listing \(HTTP 200\), so it was left alone\.$/,
+    )
+    assert.doesNotMatch(failed(r.result).message, /encoded_jit_config/)
+  })
+
   test('never listed: the 409 is retried to the end, and the error says the step could not tell', async () => {
     github.faults.push({ dropAnswer: 502 })
     github.listingLagMs = 3_600_000
