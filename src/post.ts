@@ -16,9 +16,12 @@ import { describeRemoval } from './jit/report.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/session.js'
 import { type Core, LEDGER_STATE, appDeps, maskCredentials } from './main.js'
 import { withInstallationToken } from './app.js'
+import { redactingCore } from './redacting-core.js'
 
 /** The post step; with no arguments it uses the real toolkit, as @github/local-action calls it (as `run`). */
-export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+  // As in the main step: every secret masked is registered, every text printed redacted.
+  const core = redactingCore(toolkit)
   maskCredentials(core)
   try {
     const saved = core.getState(LEDGER_STATE)

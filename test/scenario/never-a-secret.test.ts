@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type ActionRun, assertNoLeak, runAction } from '../support/run-action.js'
+import { type ActionRun, assertNoLeak, runAction, runPost } from '../support/run-action.js'
 import { runCli } from '../support/run-cli.js'
 
 const TOKEN = 'ghp_EchoedCallerToken0123456789abcdefgh'
@@ -85,6 +85,22 @@ describe('1. one redaction point: a credential a server echoes is never printed'
     assert.equal(app.jwts.length, 0, 'the fault answered before the App saw the JWT')
     const jwt = github.requests[0].headers.authorization!.replace('Bearer ', '')
     assert.ok(!run.stderr.includes(jwt.split('.')[1].slice(0, 24)), 'part of a JWT on stderr')
+  })
+
+  test('the post step: a refusal that echoes the github-token is a warning without it', async () => {
+    const jit = { type: 'jit', labels: 'x', 'runner-name': 'echoed' }
+    const main = await tokenRun(jit)
+    assert.equal(main.exitCode, 0, main.stdout)
+    github.faults.push({
+      method: 'DELETE',
+      status: 422,
+      body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' },
+      echoCredential: true,
+    })
+    const post = await runPost({ 'github-token': TOKEN, organization: 'octo-org', 'api-url': apiUrl, ...FAST, ...jit }, main)
+    assert.equal(post.exitCode, 0)
+    assert.match(post.stdout, /::warning::.*credential received: \*\*\*/)
+    assert.ok(!post.stdout.replace(`::add-mask::${TOKEN}`, '').includes(TOKEN))
   })
 
   test("a failed App run's summary holds no echoed installation token", async () => {

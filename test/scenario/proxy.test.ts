@@ -254,6 +254,16 @@ describe('proxy variables and TLS as a user sets them', () => {
     assert.equal(github.requests.length, 0)
   })
 
+  test("GitHub's certificate, not trusted, through the tunnel: named, and not retried", async () => {
+    const run = await mint({ https_proxy: proxyUrl, NODE_EXTRA_CA_CERTS: IPV6_CERT })
+    assert.equal(run.exitCode, 1)
+    assert.match(
+      run.stderr,
+      /Attempt 1\/8 failed: [A-Z_]+ \(the server's TLS certificate was not accepted \([A-Z_]+\); trust its CA with NODE_EXTRA_CA_CERTS, or check the host, through the proxy .*not retrying/,
+    )
+    assert.equal(github.requests.length, 0)
+  })
+
   test('EPROTO (an https:// proxy URL at a plain-http port) is named and not retried: it cannot heal', async () => {
     const run = await mint({ https_proxy: proxyUrl.replace('http://', 'https://') })
     assert.equal(run.exitCode, 1)
