@@ -46,7 +46,11 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
   // The start spread comes before the first request, the installation lookup; the work gets none.
   await spreadFirstRequest(config.spreadMs, deps)
-  const installation = await createInstallationToken(config, app, deps, budget)
+  // The tokens of 201 answers whose body could not be used: live all the same, so revoked at once.
+  const unusable: string[] = []
+  const installation = await createInstallationToken(config, app, deps, budget, unusable).finally(() =>
+    revokeUnusable(config, unusable, deps),
+  )
   try {
     const leftMs = budget.deadlineMs - clock.now()
     // As for a retry: too little left for a useful attempt is as good as none.
@@ -83,6 +87,13 @@ function installationIdHint(error: MintError, config: Config, app: AppCredential
   if (error.status !== 404 || app.installationId === undefined) return ''
   const target = describeScope(config.scope)
   return ` The token is installation ${app.installationId}'s ("installation-id"): an installation on another account cannot see ${target}; check "installation-id", or leave it empty to look up the App's installation for ${target}.`
+}
+
+/** Revokes the tokens of 201 answers whose body could not be used (their expiry unknown). */
+async function revokeUnusable(config: Config, tokens: string[], deps: AppDeps): Promise<void> {
+  for (const token of tokens) {
+    await revokeInstallationToken(config, { token, expiresAt: 'the unreadable time GitHub gave (at most an hour)' }, deps)
+  }
 }
 
 function withAttempts<T>(result: T, attempts: number): T {

@@ -3,9 +3,10 @@
 // NetworkError (network-error.ts); what a proxy adds, proxy.ts handles.
 import type { Socket } from 'node:net'
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
+import { checkProxyVariable, ipv6ThroughProxy } from './proxy.js'
 import { formatMs } from './duration.js'
 import { NetworkError, RedirectError, asNetworkError } from './network-error.js'
-import { checkProxyVariable, collectSockets, ipv6ThroughProxy, proxyOf, viaProxy } from './proxy.js'
+import { collectSockets, proxyOf, viaProxy } from './proxy.js'
 import { escapeControls } from './server-text.js'
 
 export const USER_AGENT = 'mint-runner-token'

@@ -12,7 +12,6 @@ import { AppJwtSigner } from './jwt.js'
 import type { StepBudget } from './step-budget.js'
 import { latestStart, systemClock } from '../retry.js'
 import { credentialsIn } from '../redaction.js'
-import { revokeInstallationToken } from './revoke.js'
 import { formatMs } from '../duration.js'
 
 /** Which App call: the installation lookup, or the installation token. */
@@ -23,12 +22,17 @@ export interface InstallationToken {
   expiresAt: string
 }
 
-/** Looks the installation up (unless `app.installationId` is given) and makes its token, on `budget`. */
+/**
+ * Looks the installation up (unless `app.installationId` is given) and makes its token, on
+ * `budget`. The token of a 201 whose body cannot be used is masked and put in `unusable`, for the
+ * caller to revoke.
+ */
 export async function createInstallationToken(
   config: Config,
   app: AppCredentials,
   deps: AppDeps,
   budget: StepBudget,
+  unusable: string[] = [],
 ): Promise<InstallationToken> {
   const log = deps.log ?? (() => {})
   const target = describeScope(config.scope)
@@ -84,7 +88,6 @@ export async function createInstallationToken(
     log(`Authenticating as GitHub App ${app.appId}, installation ${installationId} ("installation-id").`)
   }
   const body = accessTokenBody(config.scope)
-  const unusable: string[] = []
   const created = await call('token', () =>
     retryCall(
       {
@@ -97,7 +100,7 @@ export async function createInstallationToken(
           const tokens = credentialsIn(response.body)
           for (const token of tokens) deps.mask?.(token)
           const token = parseTokenBody(response.body)
-          // A token in a body we cannot use is live all the same: revoked below, never left for an hour.
+          // A token in a body we cannot use is live all the same: the caller revokes it, never left for an hour.
           if (!token) unusable.push(...tokens)
           return token
         },
@@ -108,16 +111,9 @@ export async function createInstallationToken(
       budget.limits(),
       deps,
     ),
-  ).finally(() => revokeUnusable(config, unusable, deps))
+  )
   log(
     `Made an installation token (installation ${installationId}) for ${target} with ${permissionText(config.scope)}; it expires at ${created.expiresAt}.`,
   )
   return created
-}
-
-/** Revokes the tokens of 201 answers whose body could not be used (their expiry unknown). */
-async function revokeUnusable(config: Config, tokens: string[], deps: AppDeps): Promise<void> {
-  for (const token of tokens) {
-    await revokeInstallationToken(config, { token, expiresAt: 'the unreadable time GitHub gave (at most an hour)' }, deps)
-  }
 }

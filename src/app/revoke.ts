@@ -5,6 +5,7 @@ import type { AppDeps } from '../app.js'
 import { CallFailed, retryCall } from '../mint.js'
 import { outcomeLabel } from '../explain.js'
 import { systemClock } from '../retry.js'
+import type { InstallationToken } from './installation.js'
 
 /**
  * The revocation's own bound: it runs even when the step spent its budget (a token left alive for
@@ -16,11 +17,7 @@ export const REVOKE_TIMEOUT_CANCELLED_MS = 3000
 export const REVOKE_ATTEMPTS = 3
 
 /** A cancelled step still revokes (the step's signal is not passed on), within a shorter bound. */
-export async function revokeInstallationToken(
-  config: Config,
-  installation: { token: string; expiresAt: string },
-  deps: AppDeps,
-): Promise<void> {
+export async function revokeInstallationToken(config: Config, installation: InstallationToken, deps: AppDeps): Promise<void> {
   const clock = deps.clock ?? systemClock
   const boundMs = deps.signal?.aborted ? REVOKE_TIMEOUT_CANCELLED_MS : REVOKE_TIMEOUT_MS
   try {
