@@ -5,7 +5,7 @@
 // GitHub are in app/: the installation token (installation.ts), its revocation (revoke.ts).
 import type { KeyObject } from 'node:crypto'
 import type { Config } from './inputs.js'
-import { MintError, type MintDeps, spreadFirstRequest } from './mint.js'
+import { MintError, type MintDeps, checkTimeLeftAfterSpread, spreadFirstRequest } from './mint.js'
 import { latestStart, systemClock } from './retry.js'
 import { describeScope } from './explain.js'
 import { createInstallationToken } from './app/installation.js'
@@ -46,6 +46,7 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
   // The start spread comes before the first request, the installation lookup; the work gets none.
   await spreadFirstRequest(config.spreadMs, deps)
+  checkTimeLeftAfterSpread(config, budget.deadlineMs, clock)
   // The tokens of 201 answers whose body could not be used: live all the same, so revoked at once.
   const unusable: string[] = []
   const installation = await createInstallationToken(config, app, deps, budget, unusable).finally(() =>

@@ -200,6 +200,23 @@ export async function spreadFirstRequest(spreadMs: number | undefined, deps: Min
   if (signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0)
 }
 
+/**
+ * After the start spread, as before any retry: a first request with too little time left could
+ * only time out, so none is sent, and the message says the spread used the time.
+ */
+export function checkTimeLeftAfterSpread(
+  config: Pick<Config, 'spreadMs' | 'timeoutMs' | 'attemptTimeoutMs'>,
+  deadlineMs: number,
+  clock: Clock,
+): void {
+  if (clock.now() <= latestStart(deadlineMs, config)) return
+  const waitedMs = clock.now() - (deadlineMs - config.timeoutMs)
+  throw new MintError(
+    `The start spread ("spread", ${formatMs(config.spreadMs ?? 0)}) waited ${formatMs(waitedMs)} of the ${formatMs(config.timeoutMs)} "timeout", leaving too little for a request; none was sent. Make "spread" shorter, or "timeout" longer.`,
+    0,
+  )
+}
+
 export async function mintToken(config: Config, deps: MintDeps = {}): Promise<MintedToken> {
   const clock = deps.clock ?? systemClock
   const random = deps.random ?? Math.random
@@ -207,14 +224,7 @@ export async function mintToken(config: Config, deps: MintDeps = {}): Promise<Mi
   // The step's deadline starts now; the start spread is spent inside it.
   const deadlineMs = clock.now() + config.timeoutMs
   await spreadFirstRequest(config.spreadMs, deps)
-  // As before any retry: a first request with too little time left could only time out.
-  if (clock.now() > latestStart(deadlineMs, config)) {
-    const waitedMs = clock.now() - (deadlineMs - config.timeoutMs)
-    throw new MintError(
-      `The start spread ("spread", ${formatMs(config.spreadMs ?? 0)}) waited ${formatMs(waitedMs)} of the ${formatMs(config.timeoutMs)} "timeout", leaving too little for a request; none was sent. Make "spread" shorter, or "timeout" longer.`,
-      0,
-    )
-  }
+  checkTimeLeftAfterSpread(config, deadlineMs, clock)
 
   try {
     const { value, attempts } = await retryCall(

@@ -268,6 +268,18 @@ describe('9. spread close to timeout', () => {
   })
 })
 
+describe('9. spread close to timeout, with a GitHub App', () => {
+  test('no installation lookup starts, and the message says the spread used the time', async () => {
+    const run = await appRun({ spread: '1s', timeout: '1050ms' }, { NODE_OPTIONS: `--import=${RANDOM_HIGH}` })
+    assert.equal(run.exitCode, 1, run.stdout)
+    assert.match(
+      errorLine(run),
+      /The start spread \("spread", 1s\) waited (999ms|1s) of the 1\.1s "timeout", leaving too little for a request; none was sent\./,
+    )
+    assert.equal(github.requests.length, 0)
+  })
+})
+
 describe('10, 13. the command: warnings survive --quiet; the credentials chosen as documented', () => {
   test('-q still says the installation token could not be revoked', async () => {
     for (let i = 0; i < 3; i++) github.faults.push({ method: 'DELETE', status: 500 })
