@@ -152,6 +152,18 @@ describe('16. each message says what its call expected', () => {
     assert.doesNotMatch(errorLine(run), /token body/)
   })
 
+  test('a runner-group listing answered 200 without its list is said as the listing', async () => {
+    const unreadable = { method: 'GET' as const, status: 200, body: {}, offContract: 'no runner_groups' }
+    github.faults.push(unreadable, unreadable)
+    const run = await tokenRun({ type: 'jit', labels: 'x', 'runner-group': 'gpu', 'max-attempts': '2' })
+    assert.equal(run.exitCode, 1)
+    assert.match(
+      errorLine(run),
+      /Could not list the runner groups of organization octo-org to find "gpu": .*GitHub answered 200 but not with the documented runner-group listing \{total_count, runner_groups\}\./,
+    )
+    assert.doesNotMatch(errorLine(run), /token body/)
+  })
+
   test('the enterprise 404 names the token it needs, not "a token that has a classic token"', async () => {
     github.faults.push({ status: 404, body: { message: 'Not Found' } })
     const run = await runCli(['--enterprise', 'big', '--api-url', apiUrl], { GITHUB_TOKEN: TOKEN })
