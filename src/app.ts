@@ -1,33 +1,18 @@
-// GitHub App authentication as the rest of the action sees it: the App's credentials as the inputs
-// give them (the private key read and checked, and what of it to mask), and withInstallationToken,
-// the seam between those credentials and the work that needs a token. The key, every JWT and the
+// GitHub App authentication as the rest of the action sees it: withInstallationToken, the seam between those credentials and the work that needs a token. The key, every JWT and the
 // installation token are masked before anything could print them, and never logged. The calls to
-// GitHub are in app/: the installation token (installation.ts), its revocation (revoke.ts).
-import type { KeyObject } from 'node:crypto'
-import type { Config } from './inputs.js'
-import { MintError, type MintDeps, checkTimeLeftAfterSpread, spreadFirstRequest } from './mint.js'
+// GitHub are in app/: the installation token (installation.ts), its revocation (revoke.ts); the
+// private key is read in app/key.ts.
+import type { AppCredentials, Config } from './types.js'
+import { MintError, checkTimeLeftAfterSpread, spreadFirstRequest } from './mint.js'
 import { latestStart, systemClock } from './retry.js'
 import { describeScope } from './explain.js'
-import { createInstallationToken } from './app/installation.js'
+import { type AppDeps, createInstallationToken } from './app/installation.js'
 import { revokeInstallationToken } from './app/revoke.js'
-import { StepBudget } from './app/step-budget.js'
+import { REVOKE_SHARE_MS, StepBudget, stepOf } from './step.js'
 
+export type { AppCredentials } from './types.js'
+export type { AppDeps } from './app/installation.js'
 export { privateKeySecrets, readPrivateKey, unescapePem } from './app/key.js'
-
-/** GitHub App credentials, as the inputs give them (checked, the key parsed). */
-export interface AppCredentials {
-  /** The App's ID ("123456") or client ID ("Iv23li..."): the JWT's issuer. */
-  appId: string
-  privateKey: KeyObject
-  /** Known in advance: the lookup is skipped. */
-  installationId?: number
-}
-
-export interface AppDeps extends MintDeps {
-  /** Masks a secret (a JWT, the installation token) before anything could print it. */
-  mask?: (secret: string) => void
-  warn?: (line: string) => void
-}
 
 const INSTALLATION_TOKEN = 'the installation token made from "app-id" and "private-key"'
 
@@ -38,11 +23,17 @@ const INSTALLATION_TOKEN = 'the installation token made from "app-id" and "priva
  * with a config whose `githubToken` is that token and whose `timeoutMs` and `maxAttempts` are what
  * is left of the step's budget, then revokes the token (a failed revoke is a warning). A result or
  * MintError that counts `attempts` (a mint, a JIT batch) comes back counting the App's too.
+ * `work` is everything that needs the token, the hand-over included (registration, then outputs
+ * or stdout), so the revoke comes last. After the step's signal the rollback inside `work` and the
+ * revoke share the step's cleanup phase (step.ts): the token's share is held back from the
+ * rollback while it lives, and a signal during the revoke only shortens it.
  */
 export async function withInstallationToken<T>(config: Config, deps: AppDeps, work: (config: Config) => Promise<T>): Promise<T> {
   const app = config.app
   if (!app) return work(config)
   const clock = deps.clock ?? systemClock
+  // The step's context, from before any signal could come: the revoke's share of its cleanup phase.
+  const step = stepOf(deps.signal, clock)
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
   // The start spread comes before the first request, the installation lookup; the work gets none.
   await spreadFirstRequest(config.spreadMs, deps)
@@ -52,6 +43,8 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   const installation = await createInstallationToken(config, app, deps, budget, unusable).finally(() =>
     revokeUnusable(config, unusable, deps),
   )
+  // While the token lives, a rollback after a signal leaves the revoke its share of the cleanup.
+  const releaseShare = step.holdBack(REVOKE_SHARE_MS)
   try {
     const leftMs = budget.deadlineMs - clock.now()
     // As for a retry: too little left for a useful attempt is as good as none.
@@ -76,6 +69,7 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
     const message = error.message.replaceAll('"github-token"', INSTALLATION_TOKEN)
     throw new MintError(`${message}${installationIdHint(error, config, app)}`, error.attempts + budget.attempts, error.status)
   } finally {
+    releaseShare()
     await revokeInstallationToken(config, installation, deps)
   }
 }

@@ -1,7 +1,7 @@
 // What a JIT step does once, before its first registration, all inside the step's deadline: the
 // start spread, the runner group looked up by name, and for a batch the rate budget. Each of these
 // that fails, fails before any runner is registered, so there is nothing to roll back.
-import type { Config } from '../inputs.js'
+import type { Config } from '../types.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
 import { checkRateBudget } from '../rate-budget.js'
@@ -20,7 +20,13 @@ export async function beforeRegistering(config: Config, deadlineMs: number, deps
   // The group first: an unknown name is a mistake to report at once, not after a wait for a reset.
   const resolved =
     jit.runnerGroup && !signal?.aborted
-      ? { ...config, jit: { ...jit, runnerGroupId: await resolveRunnerGroup(config, deadlineMs, { clock, random, log, signal }) } }
+      ? {
+          ...config,
+          jit: {
+            ...jit,
+            runnerGroupId: await resolveRunnerGroup(config, deadlineMs, { clock, random, log, signal, onAttempt: deps.onAttempt }),
+          },
+        }
       : config
   if (jit.count > 1 && !signal?.aborted) await checkRateBudget(config, jit.count, deadlineMs, { clock, log, signal })
   return resolved

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import type { Config } from '../../src/inputs.js'
 import { ConcurrencyLimiter } from '../../src/limiter.js'
 import { CLEANUP_TIMEOUT_MS, LISTING_PATIENCE_MS, type Removal, removeRunners } from '../../src/jit/cleanup.js'
-import { Deadline } from '../../src/jit/deadline.js'
+import { Deadline } from '../../src/step.js'
 import { Ledger, type LedgerEntry } from '../../src/jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from '../../src/jit/report.js'
 import { Session } from '../../src/jit/session.js'
@@ -41,7 +41,7 @@ describe('removeRunners against the stand-in', () => {
     const session = new Session(config(overrides), { clock, random: () => 0.5, log: (line) => void lines.push(line) }, limiter, ledger)
     const deadline = new Deadline(clock, clock.now() + CLEANUP_TIMEOUT_MS)
     const run = (mode: 'rollback' | 'post'): Promise<Removal> => removeRunners(ledger.entries, mode, session, deadline)
-    return { clock, ledger, lines, deadline, run }
+    return { clock, ledger, lines, deadline, run, session }
   }
   const ours = (name: string, state: { status?: 'online' | 'offline'; busy?: boolean } = {}) =>
     github.register(SCOPE, name, { labels: ['self-hosted', LABEL], ...state })
@@ -348,6 +348,23 @@ describe('removeRunners against the stand-in', () => {
     assert.equal(removal.failed.length, 1)
     assert.match(removal.failed[0].error, /^stopped at the cleanup deadline\. /)
   })
+
+  test('a DELETE that took effect but whose answer the cleanup deadline cut off: "may have taken effect", never "could not reach GitHub"', async () => {
+    const runner = ours('a')
+    // A 1 s timeout: 100 ms are enough to start a request.
+    const { clock, ledger, session } = cleanup([{ name: 'a', id: runner.id }], { timeoutMs: 1000 })
+    // The cleanup phase has 300 ms left: the DELETE's own time is cut to its deadline.
+    const near = new Deadline(clock, clock.now() + 300)
+    github.faults.push({ method: 'DELETE', lateAnswer: 30_000 })
+    const removal = await removeRunners(ledger.entries, 'rollback', session, near)
+    assert.deepEqual(github.runners, [], 'the delete took effect on arrival')
+    assert.equal(removal.failed.length, 1)
+    assert.equal(
+      removal.failed[0].error,
+      'stopped at the cleanup deadline. No answer from GitHub: cut off at the cleanup deadline while waiting for the answer; the request may have taken effect.',
+    )
+    assert.deepEqual(names(ledger.entries), ['a'], 'not confirmed gone: kept for the post step')
+  })
 })
 
 describe('describeRemoval: every outcome counted and named apart', () => {
@@ -492,12 +509,30 @@ describe('removeRunners: each answer, exactly as said', () => {
     assert.deepEqual(names(h.ledger.entries), ['a'])
     assert.deepEqual(names(github.runners), ['a'])
   })
-  test('422 for a runner that came online meanwhile: spared as online', async () => {
+  test('422 for a runner that picked up a job meanwhile (GitHub refuses only a busy runner): spared as busy', async () => {
     const h = harness()
-    const runner = ours('r-1', { status: 'online' })
+    const runner = ours('r-1', { status: 'online', busy: true })
     h.record('r-1', runner.id)
-    github.faults.push({ status: 422, method: 'DELETE', body: { message: 'Runner is online', documentation_url: 'x' } })
-    assert.deepEqual(outcome(await h.remove('rollback')), { ...NONE, spared: ['r-1: online'] })
+    // No scripted answer: the stand-in refuses a busy runner with 422, as GitHub does.
+    assert.deepEqual(outcome(await h.remove('rollback')), { ...NONE, spared: ['r-1: busy'] })
+    assert.deepEqual(sent(), [`DELETE ${RUNNERS}/${runner.id}`, `GET ${RUNNERS}/${runner.id}`])
+  })
+
+  test('GitHub deletes an online idle runner (204): no conditional delete protects it, so the post step looks right before each delete', async () => {
+    const h = harness()
+    const idle = ours('idle', { status: 'online' })
+    const fresh = ours('fresh')
+    h.record('idle', idle.id)
+    h.record('fresh', fresh.id)
+    // The rollback deletes by id without a look (never handed over, no host has the config): GitHub says 204.
+    assert.deepEqual(outcome(await h.remove('rollback', ['idle'])), { ...NONE, deleted: ['idle'] })
+    github.requests.length = 0
+    // The post step looks first; what it saw offline it deletes with the very next request for that id.
+    h.record('idle2', ours('idle2', { status: 'online' }).id)
+    assert.deepEqual(outcome(await h.remove('post', ['idle2', 'fresh'])), { ...NONE, deleted: ['fresh'], spared: ['idle2: online'] })
+    const forFresh = sent().filter((line) => line.endsWith(`/${fresh.id}`))
+    assert.deepEqual(forFresh, [`GET ${RUNNERS}/${fresh.id}`, `DELETE ${RUNNERS}/${fresh.id}`])
+    assert.ok(!sent().some((line) => line.startsWith('DELETE') && !line.endsWith(`/${fresh.id}`)), sent().join('\n'))
   })
 
   test('422 for a runner still offline and idle: could not delete, not retried, said as GitHub said it; kept', async () => {
