@@ -9,13 +9,15 @@ import { InputError } from './input-values.js'
 import { scopeName } from './scope.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
+import { handOverOrRollBack } from './jit/hand-over.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
 import { describeScope } from './explain.js'
 import { runnerUrl } from './runner-url.js'
 import { runnerEntries } from './runners-file.js'
-import { withInstallationToken } from './app.js'
+import { privateKeySecrets, withInstallationToken } from './app.js'
+import { redact, registerSecret } from './redaction.js'
 import { escapeControls } from './server-text.js'
 import { EXIT, PROGRAM } from './command-options.js'
 import { helpText } from './command-help.js'
@@ -24,9 +26,13 @@ import { runPruneCommand, runWaitCommand } from './lifecycle-command.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 export interface CommandIo {
-  stdout: (text: string) => void
+  /** Writes the result; rejects (or throws) if it could not be written: a closed pipe, a full disk. */
+  stdout: (text: string) => Promise<void> | void
   stderr: (text: string) => void
 }
+
+/** stdout could not be written: nothing was handed over. */
+class StdoutFailed extends Error {}
 
 type Deps = MintDeps & JitDeps
 
@@ -34,8 +40,10 @@ type Deps = MintDeps & JitDeps
 interface Run {
   json: boolean
   env: NodeJS.ProcessEnv
-  print: (text: string) => void
+  /** Prints the result; `handedOver` are the secrets in it that are the result (the minted values). */
+  print: (text: string, handedOver: string[]) => Promise<void>
   log: (line: string) => void
+  warn: (line: string) => void
   deps: Deps
 }
 
@@ -43,7 +51,18 @@ interface Run {
  * Runs the command and returns its exit status. Never throws. `deps.signal`, aborted with
  * 'SIGINT' or 'SIGTERM', stops it: what it registered is deleted, and it returns 130 or 143.
  */
-export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: Deps = {}): Promise<number> {
+export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, rawIo: CommandIo, givenDeps: Deps = {}): Promise<number> {
+  // The one redaction point (redaction.ts): no runner masks for the command, so every text it
+  // writes is redacted here; only the result printed on stdout keeps the values it hands over.
+  const io: CommandIo = { stdout: (text) => rawIo.stdout(redact(text)), stderr: (text) => rawIo.stderr(redact(text)) }
+  // Every secret the run learns (a JWT, the installation token, a minted value) is registered as it arrives.
+  const deps: Deps = {
+    ...givenDeps,
+    mask: (secret) => {
+      registerSecret(secret)
+      givenDeps.mask?.(secret)
+    },
+  }
   // Each line escaped on its own: server text in a message is data, and only our own line breaks
   // (a rollback's report) stay line breaks.
   const fail = (message: string, status: number): number => {
@@ -57,15 +76,20 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
   try {
     const values = parseCommandLine(withSubcommand(argv))
     if (values.help || values.version) {
-      io.stdout(values.help ? helpText() : `${packageJson.version}\n`)
+      await printer(rawIo)(values.help ? helpText() : `${packageJson.version}\n`, [])
       return EXIT.minted
     }
     // Server text in a line (a runner's name, an expiry, a note) is printed as data.
     const log = values.quiet ? () => {} : (line: string) => io.stderr(`${escapeControls(line)}\n`)
+    // A warning (a token left valid, say) is said even with --quiet.
+    const warn = (line: string): void => io.stderr(`Warning: ${escapeControls(line)}\n`)
     const inputs = commandInputs(values, env, log)
     names = inputs.names
+    // The caller's credentials first, before anything could echo them.
+    registerSecret(inputs.read('github-token'))
+    for (const line of privateKeySecrets(inputs.read('private-key'))) registerSecret(line)
     const config = parseInputs(inputs.read, env)
-    const run: Run = { json: Boolean(values.json), env, print: io.stdout, log, deps }
+    const run: Run = { json: Boolean(values.json), env, print: printer(rawIo), log, warn, deps }
     await (config.type === 'jit'
       ? runJit(config, run)
       : config.type === 'prune'
@@ -78,49 +102,79 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     if (error instanceof UsageError) return fail(error.message, EXIT.usage)
     if (error instanceof InputError) return fail(forCommandLine(error.message, names), EXIT.usage)
     if (error instanceof MintError) return fail(forCommandLine(error.message, names), failedStatus(deps.signal))
+    if (error instanceof StdoutFailed) return fail(error.message, EXIT.failed)
     return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed)
   }
 }
 
 /** Mints a registration or remove token and prints it. */
-async function runMint(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
+async function runMint(config: Config, { json, env, print, log, warn, deps }: Run): Promise<void> {
   log(mintingLine(config))
   // App credentials become an installation token first, on the same budget; revoked afterwards.
-  const minted = await withInstallationToken(config, authDeps(log, deps), (resolved) => mintToken(resolved, { log, ...deps }))
+  const minted = await withInstallationToken(config, authDeps(log, warn, deps), (resolved) => mintToken(resolved, { log, ...deps }))
   log(mintedLine(config, minted))
-  print(json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
+  await print(json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`, [minted.token])
 }
 
-/** Registers JIT runners, all or none, and prints them. */
-async function runJit(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
+/** Registers JIT runners, all or none, and prints them: the hand-over, or else the rollback. */
+async function runJit(config: Config, { json, env, print, log, warn, deps }: Run): Promise<void> {
   const scope = describeScope(config.scope)
   const ledger = new Ledger(newOwnershipLabel())
   log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
-  const { runners, attempts, serverVersion } = await withInstallationToken(config, authDeps(log, deps), async (resolved) => {
+  await withInstallationToken(config, authDeps(log, warn, deps), async (resolved) => {
+    const jitDeps = { log, ...deps, ledger }
     try {
-      return await mintRunners(resolved, env, { log, ledger, ...deps })
+      const minted = await mintRunners(resolved, env, jitDeps)
+      const { runners, attempts, serverVersion } = minted
+      const result = {
+        runners: runnerEntries(runners),
+        attempts,
+        ...(serverVersion ? { server_version: serverVersion } : {}),
+        type: 'jit',
+        ...describeTarget(config, env),
+        ownership_label: ledger.label,
+      }
+      // The configs on stdout are the hand-over: inside the token's lifetime, so that a stdout
+      // that cannot be written (the reader gone) is rolled back with it.
+      await handOverOrRollBack(resolved, minted, jitDeps, {
+        deliver: async () => {
+          log(
+            `Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`,
+          )
+          // Without --json one encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
+          await print(
+            json ? `${JSON.stringify(result)}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''),
+            runners.map((r) => r.encodedJitConfig),
+          )
+        },
+      })
     } catch (error) {
       if (error instanceof BatchFailed) throw new MintError(failureForTheCommand(error), error.attempts)
       throw error
     }
   })
-  log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
-  const result = {
-    runners: runnerEntries(runners),
-    attempts,
-    ...(serverVersion ? { server_version: serverVersion } : {}),
-    type: 'jit',
-    ...describeTarget(config, env),
-    ownership_label: ledger.label,
-  }
-  // Without --json one encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
-  print(json ? `${JSON.stringify(result)}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
-  ledger.handOver(runners.map((r) => r.name))
 }
 
-/** What App authentication needs on a host: the log, and warnings as log lines. */
-function authDeps(log: (line: string) => void, deps: Deps) {
-  return { log, warn: (line: string) => log(`Warning: ${line}`), ...deps }
+/**
+ * The command's stdout as a promise: resolved once written, rejected with a StdoutFailed that says
+ * why not. Written on the raw io through the one redaction point, keeping only `handedOver` (the
+ * result's own secrets).
+ */
+function printer(rawIo: CommandIo): (text: string, handedOver: string[]) => Promise<void> {
+  return async (text, handedOver) => {
+    try {
+      await rawIo.stdout(redact(text, handedOver))
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const why = code === 'EPIPE' ? 'EPIPE: the reader is gone' : (code ?? (error as Error).message)
+      throw new StdoutFailed(`could not write the result to stdout (${why}), so nothing was handed over`, { cause: error })
+    }
+  }
+}
+
+/** What App authentication needs on a host: the log, and warnings (which --quiet does not hide). */
+function authDeps(log: (line: string) => void, warn: (line: string) => void, deps: Deps) {
+  return { log, warn, ...deps }
 }
 
 /** A failed mint's status: 130 or 143 when a signal stopped it. */

@@ -5,7 +5,9 @@ import { type Config, parseInputs } from './inputs.js'
 import { InputError } from './input-values.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
-import { BatchFailed, mintRunners } from './jit/batch.js'
+import { rm } from 'node:fs/promises'
+import { BatchFailed, type MintedRunners, mintRunners, stopSignal } from './jit/batch.js'
+import { handOverOrRollBack } from './jit/hand-over.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { StateJournal } from './jit/journal.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
@@ -16,6 +18,8 @@ import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js
 import { escapeControls } from './server-text.js'
 import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
 import { runPrune, runWait } from './lifecycle-action.js'
+import { redactingCore } from './redacting-core.js'
+import { redact } from './redaction.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -29,7 +33,20 @@ export const LEDGER_STATE = 'ledger'
  * The action. With no arguments it uses the real toolkit, as @github/local-action calls it; tests
  * pass their own collaborators.
  */
-export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+export async function run(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+  // Every secret masked is also registered, and every text printed is redacted (redaction.ts):
+  // a server that echoes a credential in its message is not quoted with it.
+  const core = redactingCore(toolkit)
+  try {
+    await runStep(core, env, deps)
+  } catch (error) {
+    // A bug's message reaches whoever called run(); it too holds no secret.
+    if (error instanceof Error) error.message = redact(error.message)
+    throw error
+  }
+}
+
+async function runStep(core: Core, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
   maskCredentials(core)
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
@@ -67,7 +84,9 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
       ['Result', error.message],
       ['Attempts', String(error.attempts)],
     ]
-    await writeSummary(core, { heading, fields: [...fields, ...result], attempts }, env)
+    // The token call's rows named as on success, beside a GitHub App's calls.
+    const mainCall = config.type === 'jit' ? undefined : `${config.type} token`
+    await writeSummary(core, { heading, fields: [...fields, ...result], attempts, mainCall }, env)
   }
 }
 
@@ -84,9 +103,9 @@ type Done = Omit<SummaryRecord, 'attempts'> & { success: string }
 async function runMint(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: MintDeps): Promise<Done> {
   info(core, mintingLine(config))
   const minted = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
-    mintToken(resolved, { log: (line) => info(core, line), ...deps }),
+    // The token is masked the moment its answer arrives, before the body is checked (mintToken).
+    mintToken(resolved, { log: (line) => info(core, line), ...deps, mask: (secret) => core.setSecret(secret) }),
   )
-  core.setSecret(minted.token)
   core.setOutput('token', minted.token)
   core.setOutput('expires-at', minted.expiresAt)
   core.setOutput('attempts', String(minted.attempts))
@@ -103,51 +122,65 @@ async function runMint(core: Core, config: Config, env: NodeJS.ProcessEnv, deps:
 async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<Done> {
   const jit = config.jit!
   const scope = describeScope(config.scope)
-  // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post step a list.
+  // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post
+  // step a list, and where the runners live (the post step's inputs may name another place).
   // Each change appended on its own (journal.ts): what is written grows with the batch, not its square.
-  const journal = new StateJournal((name, value) => core.saveState(name, value), LEDGER_STATE)
-  const ledger = new Ledger(newOwnershipLabel(), undefined, (change) => journal.record(change))
-  journal.start(ledger.label)
+  const journal = new StateJournal((name, value) => saveLedger(core, name, value), LEDGER_STATE)
+  const ledger = new Ledger(newOwnershipLabel(), undefined, { scope: config.scope, apiUrl: config.apiUrl }, (change) =>
+    journal.record(change),
+  )
+  journal.start(ledger)
   core.setOutput('ownership-label', ledger.label)
   info(
     core,
     `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, ${jit.exclusive ? 'exclusive: the ownership label alone' : `labels ${jit.labels.join(', ')}`}`,
   )
   info(core, `Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
+  const log = (line: string): void => info(core, line)
   // With App credentials, an installation token first (on the step's budget), revoked after the
-  // batch, its rollback included.
+  // batch and its hand-over: a hand-over that cannot happen is rolled back with that token.
   const minted = await withInstallationToken(config, appDeps(core, deps), async (resolved) => {
+    // Each config is masked the moment it arrives, before any output or log line could hold it.
+    const jitDeps = { log, mask: (secret: string) => core.setSecret(secret), ...deps, ledger }
+    let runnersFile: string | undefined
     try {
-      return await mintRunners(resolved, env, {
-        log: (line) => info(core, line),
-        // Each config is masked the moment it arrives, before any output or log line could hold it.
-        mask: (secret) => core.setSecret(secret),
-        ledger,
-        ...deps,
+      const batch = await mintRunners(resolved, env, jitDeps)
+      const entries = runnerEntries(batch.runners)
+      await handOverOrRollBack(resolved, batch, jitDeps, {
+        // The runners file before any output: a step that cannot write it sets no runner output.
+        prepare: async () => {
+          runnersFile = await writeRunnersFile(entries, env.RUNNER_TEMP).catch((error: Error) => {
+            throw new Error(`could not write the runners file: ${error.message}`, { cause: error })
+          })
+        },
+        deliver: () => setRunnerOutputs(core, config, env, batch, runnersFile!),
       })
+      // A signal from here to the step's end (the revoke, the summary) means the job is cancelled
+      // and no later step runs to use the runners: the hand-over is taken back for the post step.
+      const names = batch.runners.map((r) => r.name)
+      const withdraw = (): void => withdrawHandOver(ledger, names)
+      if (deps.signal?.aborted) withdraw()
+      else deps.signal?.addEventListener('abort', withdraw, { once: true })
+      return batch
     } catch (error) {
+      if (runnersFile) await rm(runnersFile, { force: true }).catch(() => {})
       if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
       throw error
     }
   })
   const { runners, attempts, serverVersion } = minted
-  const entries = runnerEntries(runners)
-  // The runners file before any output: a step that cannot write it fails with no runner outputs,
-  // and its runners, never handed over, stay in the ledger for the post step.
-  const runnersFile = await writeRunnersFile(entries, env.RUNNER_TEMP).catch((error: Error) => {
-    throw new MintError(`Registered ${runners.length} runner(s) but could not write the runners file: ${error.message}.`, attempts)
-  })
-  const [first] = runners
-  core.setOutput('encoded-jit-config', first.encodedJitConfig)
-  core.setOutput('runner-id', String(first.id))
-  core.setOutput('runner-name', first.name)
-  core.setOutput('runners', JSON.stringify(entries))
-  core.setOutput('runners-file', runnersFile)
-  core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
+  // Not part of the hand-over: with App credentials the count includes the App's calls, known only now.
   core.setOutput('attempts', String(attempts))
-  ledger.handOver(runners.map((r) => r.name))
+  const names = runners.map((r) => r.name)
+  const stoppedBy = stopSignal(deps.signal)
+  if (stoppedBy) {
+    throw new MintError(
+      `Stopped by ${stoppedBy} after handing over ${runners.length} just-in-time runner(s): the job is cancelled, so no later step uses them. ` +
+        `The post step removes them (label ${ledger.label}): ${names.join(', ')}.`,
+      attempts,
+    )
+  }
   for (const runner of runners) info(core, `Registered runner "${runner.name}" (id ${runner.id}).`)
-  info(core, `Wrote every runner to ${runnersFile} (output "runners-file", readable by this user only).`)
   info(core, `Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   return {
     heading: 'Just-in-time runners registered',
@@ -157,6 +190,43 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
       rows: runners.map((r) => [`Runner ${r.id}`, r.name]),
       leftOutNote: (count) => `${count} more runner(s) are not listed here; the "runners" output has every one.`,
     },
+  }
+}
+
+/** The hand-over's outputs; a write that fails throws, worded to follow "Registered N runner(s) but". */
+function setRunnerOutputs(core: Core, config: Config, env: NodeJS.ProcessEnv, batch: MintedRunners, runnersFile: string): void {
+  const { runners } = batch
+  const [first] = runners
+  try {
+    core.setOutput('encoded-jit-config', first.encodedJitConfig)
+    core.setOutput('runner-id', String(first.id))
+    core.setOutput('runner-name', first.name)
+    core.setOutput('runners', JSON.stringify(runnerEntries(runners)))
+    core.setOutput('runners-file', runnersFile)
+    core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
+  } catch (error) {
+    throw new Error(`could not set its outputs (GITHUB_OUTPUT): ${(error as Error).message}`, { cause: error })
+  }
+  info(core, `Wrote every runner to ${runnersFile} (output "runners-file", readable by this user only).`)
+}
+
+/** The ledger to GITHUB_STATE; a write that fails throws, worded to follow "Registered N runner(s) but". */
+function saveLedger(core: Core, name: string, value: string): void {
+  try {
+    core.saveState(name, value)
+  } catch (error) {
+    throw new Error(`could not save the list of runners for the post step (GITHUB_STATE): ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+}
+
+/** Takes a hand-over back in the ledger; if even that cannot be saved, the step's error line still names them. */
+function withdrawHandOver(ledger: Ledger, names: string[]): void {
+  try {
+    ledger.withdraw(names)
+  } catch {
+    // The failure that follows names the runners and the label.
   }
 }
 

@@ -61,6 +61,18 @@ export interface Config extends Credentials {
   wait?: WaitInputs
   /** Present only for `type: prune`. */
   prune?: PruneInputs
+  /**
+   * Set when the config is what is left of the step (with App credentials, after the App's
+   * calls): the step's `timeout` and `max-attempts` as set, and the attempts already made, so that
+   * messages quote and count the step's, not this share of it.
+   */
+  step?: StepSettings
+}
+
+export interface StepSettings {
+  timeoutMs: number
+  maxAttempts: number
+  attemptsBefore: number
 }
 
 /** What `type: wait` watches: the runners that carry this ownership label. */
@@ -102,6 +114,8 @@ export class MintError extends Error {
     readonly attempts: number,
     /** Undefined where no call failed (the library then reads its attempts). */
     readonly kind?: FailureKind,
+    /** The HTTP status of the answer that ended it, when one did (what a caller may add a word about). */
+    readonly status?: number,
   ) {
     super(message)
   }

@@ -128,6 +128,7 @@ export async function mintRunners(given: Config, env: Record<string, string | un
  * CLEANUP_TIMEOUT_MS after a failure; after a signal (also one that arrives during the rollback)
  * the step's cleanup phase, less what it holds back for a revoke (step.ts), timed from the
  * signal itself (the context heard it first), so `_cancelledAt` is no longer needed.
+ * Also the hand-over's (hand-over.ts), when the runners could not be handed over.
  */
 export async function rollBack(
   entries: LedgerEntry[],

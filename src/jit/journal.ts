@@ -5,10 +5,10 @@
 // writes each change once. The post step folds the changes back into the ledger's saved form.
 // Each save is synchronous: a change is on disk before the request it precedes is sent.
 import { parseJson } from '../json.js'
-import type { LedgerChange } from './ledger.js'
+import type { Ledger, LedgerChange } from './ledger.js'
 
-/** A change as written: ["+", name], ["=", name, id], ["-", name], ["h", [names]]. */
-type Written = ['+', string] | ['=', string, number] | ['-', string] | ['h', string[]]
+/** A change as written: ["+", name], ["=", name, id], ["-", name], ["h", [names]] (handed over), ["w", [names]] (withdrawn). */
+type Written = ['+', string] | ['=', string, number] | ['-', string] | ['h', string[]] | ['w', string[]]
 
 export class StateJournal {
   private count = 0
@@ -18,9 +18,12 @@ export class StateJournal {
     private readonly name: string,
   ) {}
 
-  /** The header, before any change: the label, and no runner yet (the old saved form, so any reader of it finds an empty ledger). */
-  start(label: string): void {
-    this.save(this.name, JSON.stringify({ label, runners: [] }))
+  /**
+   * The header, before any change: the label, where the runners live, and no runner yet (the
+   * whole-ledger saved form, so any reader of it finds an empty ledger in the right place).
+   */
+  start(ledger: Ledger): void {
+    this.save(this.name, ledger.toState())
   }
 
   record(change: LedgerChange): void {
@@ -38,6 +41,8 @@ function written(change: LedgerChange): Written {
       return ['-', change.name]
     case 'handedOver':
       return ['h', change.names]
+    case 'withdrawn':
+      return ['w', change.names]
   }
 }
 
@@ -49,7 +54,7 @@ function written(change: LedgerChange): Written {
 export function foldJournal(read: (name: string) => string, name: string): string | undefined {
   const header = read(name)
   if (!header) return undefined
-  const saved = (parseJson(header) ?? {}) as { label?: unknown; runners?: { name: string; id?: number; handed_over?: boolean }[] }
+  const saved = (parseJson(header) ?? {}) as Record<string, unknown> & { runners?: { name: string; id?: number; handed_over?: boolean }[] }
   if (!Array.isArray(saved.runners)) return header
   const runners = new Map(saved.runners.filter((r) => typeof r?.name === 'string').map((r) => [r.name, { ...r }]))
   for (let n = 1; ; n++) {
@@ -59,9 +64,15 @@ export function foldJournal(read: (name: string) => string, name: string): strin
     if (op === '+' && typeof target === 'string' && !runners.has(target)) runners.set(target, { name: target })
     if (op === '=' && typeof target === 'string' && typeof id === 'number' && runners.has(target)) runners.get(target)!.id = id
     if (op === '-' && typeof target === 'string') runners.delete(target)
-    if (op === 'h' && Array.isArray(target)) {
-      for (const handed of target) if (runners.has(handed)) runners.get(handed)!.handed_over = true
+    if ((op === 'h' || op === 'w') && Array.isArray(target)) {
+      for (const marked of target) {
+        const runner = runners.get(marked)
+        if (!runner) continue
+        if (op === 'h') runner.handed_over = true
+        else delete runner.handed_over
+      }
     }
   }
-  return JSON.stringify({ label: saved.label, runners: [...runners.values()] })
+  // The header's other fields (the label, the place) as they were; Ledger.fromState checks them.
+  return JSON.stringify({ ...saved, runners: [...runners.values()] })
 }

@@ -2,7 +2,11 @@
 // that could register it is sent, and crossed out only when GitHub has confirmed the runner does
 // not exist. The action persists it as state at every change (core.saveState appends to the
 // GITHUB_STATE file synchronously), so a step killed at any moment leaves the post step a list.
+// It also records where the runners live (the scope and the API), because the runner evaluates
+// `with:` again for the post step and the inputs may then name another place.
 import { parseJson } from '../json.js'
+import { InputError, parseApiUrl } from '../input-values.js'
+import { type Scope, parseScope } from '../scope.js'
 import { isOwnershipLabel } from './ownership.js'
 
 export { newOwnershipLabel } from './ownership.js'
@@ -17,9 +21,20 @@ export interface LedgerEntry {
   handedOver: boolean
 }
 
-/** The persisted form: the label and each entry's name, id and hand-over; never a config or a token. */
+/** Where a step registered its runners: the scope and the API it sent the registrations to. */
+export interface LedgerPlace {
+  scope: Scope
+  apiUrl: string
+}
+
+/**
+ * The persisted form: the label, where the runners live, and each entry's name, id and hand-over;
+ * never a config or a token. A ledger saved before the place was recorded has no scope or api_url.
+ */
 interface SavedLedger {
   label: string
+  scope?: Scope
+  api_url?: string
   runners: { name: string; id?: number; handed_over?: boolean }[]
 }
 
@@ -29,6 +44,7 @@ export type LedgerChange =
   | { op: 'registered'; name: string; id: number }
   | { op: 'gone'; name: string }
   | { op: 'handedOver'; names: string[] }
+  | { op: 'withdrawn'; names: string[] }
 
 export class Ledger {
   private readonly byName = new Map<string, LedgerEntry>()
@@ -38,6 +54,8 @@ export class Ledger {
     readonly label: string,
     /** Called with the whole saved form at every change (tests; a small ledger). */
     private readonly persist?: (saved: string) => void,
+    /** Where the runners are registered; undefined only in a ledger saved before it was recorded. */
+    readonly place?: LedgerPlace,
     /** Called with each change alone: the action appends it to GITHUB_STATE (journal.ts), so what it writes grows with N, not N². */
     private readonly onChange?: (change: LedgerChange) => void,
   ) {}
@@ -93,13 +111,31 @@ export class Ledger {
 
   /** The runners were handed over (outputs set, configs printed). */
   handOver(names: string[]): void {
-    const handed = names.filter((name) => this.byName.has(name))
-    for (const name of handed) this.byName.get(name)!.handedOver = true
-    this.save({ op: 'handedOver', names: handed })
+    this.markHandedOver(names, true)
+  }
+
+  /**
+   * The hand-over is taken back: the step was cancelled before it ended, so nothing after it runs
+   * to use them, and the post step must remove them whatever "cleanup-on-failure" says.
+   */
+  withdraw(names: string[]): void {
+    this.markHandedOver(names, false)
+  }
+
+  private markHandedOver(names: string[], handedOver: boolean): void {
+    const marked = names.filter((name) => this.byName.has(name))
+    for (const name of marked) this.byName.get(name)!.handedOver = handedOver
+    this.save(handedOver ? { op: 'handedOver', names: marked } : { op: 'withdrawn', names: marked })
   }
 
   private remove(name: string): void {
-    if (this.byName.delete(name)) this.save({ op: 'gone', name })
+    if (!this.byName.delete(name)) return
+    try {
+      this.save({ op: 'gone', name })
+    } catch {
+      // A removal that cannot be saved leaves the name on disk: the post step looks, finds it
+      // gone, and says so. Failing here would stop a rollback whose deletes are what matters.
+    }
   }
 
   private save(change: LedgerChange): void {
@@ -110,6 +146,7 @@ export class Ledger {
   toState(): string {
     const saved: SavedLedger = {
       label: this.label,
+      ...(this.place ? { scope: this.place.scope, api_url: this.place.apiUrl } : {}),
       runners: this.entries.map(({ name, id, handedOver }) => ({
         name,
         ...(id === undefined ? {} : { id }),
@@ -126,7 +163,7 @@ export class Ledger {
   static fromState(text: string): Ledger | undefined {
     const saved = (parseJson(text) ?? {}) as Partial<SavedLedger>
     if (typeof saved.label !== 'string' || !isOwnershipLabel(saved.label) || !Array.isArray(saved.runners)) return undefined
-    const ledger = new Ledger(saved.label)
+    const ledger = new Ledger(saved.label, undefined, savedPlace(saved))
     for (const runner of saved.runners) {
       if (typeof runner?.name !== 'string' || !runner.name) continue
       const id = Number.isSafeInteger(runner.id) && (runner.id as number) > 0 ? runner.id : undefined
@@ -134,5 +171,29 @@ export class Ledger {
       ledger.byName.set(runner.name, { name: runner.name, id, maybe: true, handedOver: runner.handed_over === true })
     }
     return ledger
+  }
+}
+
+/**
+ * The place a ledger saved, checked as the inputs are (a scope's names, an API URL that is https
+ * or loopback http); undefined when it has none (an older ledger) or it does not pass.
+ */
+function savedPlace(saved: Partial<SavedLedger>): LedgerPlace | undefined {
+  const scope = saved.scope as Partial<Record<string, unknown>> | undefined
+  if (!scope || typeof saved.api_url !== 'string') return undefined
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+  try {
+    const parsed =
+      scope.kind === 'repository'
+        ? parseScope(`${text(scope.owner)}/${text(scope.repo)}`, '', '')
+        : scope.kind === 'organization'
+          ? parseScope('', text(scope.name) || '-', '')
+          : scope.kind === 'enterprise'
+            ? parseScope('', '', text(scope.name) || '-')
+            : undefined
+    return parsed && { scope: parsed, apiUrl: parseApiUrl(saved.api_url) }
+  } catch (error) {
+    if (error instanceof InputError) return undefined
+    throw error
   }
 }

@@ -51,7 +51,7 @@ export async function listRunners(session: Session, deadline: Deadline, what: st
     if (!(error instanceof RetryError)) throw error
     const why = explainFailure(error.failure.outcome, config.scope, last.detail)
     throw new MintError(
-      `Could not list the runners of ${describeScope(config.scope)}: ${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`,
+      `Could not list the runners of ${describeScope(config.scope)}: ${explainGiveUp(error, why, config.step?.timeoutMs ?? config.timeoutMs, last.requestId)}`,
       error.attempts,
       failureKind(error.failure),
     )

@@ -28,8 +28,8 @@ function journalled(count: number): { bytes: number; state: Map<string, string>;
     bytes += savedBytes(name, value)
     state.set(name, value)
   }, 'ledger')
-  const ledger = new Ledger(LABEL, undefined, (change) => journal.record(change))
-  journal.start(LABEL)
+  const ledger = new Ledger(LABEL, undefined, undefined, (change) => journal.record(change))
+  journal.start(ledger)
   batch(count, ledger)
   return { bytes, state, ledger }
 }
@@ -81,5 +81,25 @@ describe('StateJournal and foldJournal', () => {
     assert.ok(large / small < 11, `1,000 wrote ${large / small} times what 100 wrote`)
     assert.ok(large < 400_000, `1,000 runners wrote ${large} bytes`)
     assert.ok(oldLarge / oldSmall > 50, 'the old way was quadratic (the comparison this test rests on)')
+  })
+  test('the header records where the runners live, and a withdrawn hand-over folds back to not handed over', () => {
+    const state = new Map<string, string>()
+    const journal = new StateJournal((name, value) => void state.set(name, value), 'ledger')
+    const place = { scope: { kind: 'organization' as const, name: 'acme' }, apiUrl: 'https://ghes.example/api/v3' }
+    const ledger = new Ledger(LABEL, undefined, place, (change) => journal.record(change))
+    journal.start(ledger)
+    batch(2, ledger)
+    ledger.withdraw(['jit-4242-1-000001'])
+    const folded = foldJournal((name) => state.get(name) ?? '', 'ledger')!
+    assert.equal(folded, ledger.toState())
+    const read = Ledger.fromState(folded)!
+    assert.deepEqual(read.place, place)
+    assert.deepEqual(
+      read.entries.map((e) => [e.name, e.handedOver]),
+      [
+        ['jit-4242-1-000000', true],
+        ['jit-4242-1-000001', false],
+      ],
+    )
   })
 })

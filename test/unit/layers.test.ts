@@ -10,7 +10,7 @@ const SRC = join(import.meta.dirname, '../../src')
 
 /** Lowest first. A file may import from its own layer or a lower one, never a higher one. */
 const LAYERS: [string, string[]][] = [
-  ['data', ['types.ts', 'scope.ts', 'json.ts', 'server-text.ts', 'duration.ts', 'input-values.ts', 'runner-url.ts']],
+  ['data', ['types.ts', 'scope.ts', 'json.ts', 'server-text.ts', 'duration.ts', 'input-values.ts', 'runner-url.ts', 'redaction.ts']],
   ['policy', ['policy.ts']],
   ['retry loop', ['retry.ts', 'limiter.ts', 'spread.ts', 'step.ts']],
   ['wording', ['explain.ts', 'ghes.ts']],
@@ -33,6 +33,7 @@ const LAYERS: [string, string[]][] = [
       'index.ts',
       'cli.ts',
       'lib/',
+      'redacting-core.ts',
     ],
   ],
 ]

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DOCS_ROOT, codeBlocks, docPages, documentedRecipes, readRecipes } from '../support/recipes.js'
+import { execFile } from 'node:child_process'
+import { DOCS_ROOT, codeBlocks, docPages, documentedRecipes, readRecipes, recipeJob, recipeJobs, which } from '../support/recipes.js'
 
 // Each of these runs in a scenario test; a block that loses its marker stops being tested.
 const TESTED = [
@@ -65,6 +66,43 @@ describe('the README and docs/', () => {
     assert.ok(checked > 20)
   })
 })
+
+/** shellcheck's findings for a bash script, '' when it has none. */
+function shellcheck(script: string, exclude: string[] = []): Promise<string> {
+  return new Promise((resolve) => {
+    const args = ['--shell=bash', ...(exclude.length ? [`--exclude=${exclude.join(',')}`] : []), '-']
+    const child = execFile('shellcheck', args, (error, stdout) => resolve(error ? stdout || String(error) : ''))
+    child.stdin?.end(script)
+  })
+}
+
+test(
+  'shellcheck finds nothing in any shell recipe, nor in the run: steps of a workflow recipe',
+  { skip: !which('shellcheck') && 'shellcheck is not installed (apt-get install shellcheck)' },
+  async () => {
+    const findings: string[] = []
+    let checked = 0
+    for (const recipe of (await documentedRecipes()).values()) {
+      // A workflow, or a list of steps (not a Kubernetes manifest).
+      const workflow = recipe.lang === 'yaml' && /^(jobs:|- )/m.test(recipe.code)
+      const scripts = workflow
+        ? (/^jobs:/m.test(recipe.code) ? Object.values(recipeJobs(recipe.code)) : [recipeJob(recipe.code)])
+            .flatMap((job) => job.steps)
+            .flatMap((step) => (step.run === undefined ? [] : [step.run]))
+        : ['bash', 'sh'].includes(recipe.lang)
+          ? [recipe.code]
+          : []
+      for (const script of scripts) {
+        checked++
+        // A run: step's variables come from its env:, which shellcheck cannot see (SC2153).
+        const found = await shellcheck(script, workflow ? ['SC2153'] : [])
+        if (found) findings.push(`recipe ${recipe.name} (${recipe.page}):\n${found}`)
+      }
+    }
+    assert.ok(checked >= 15, `only ${checked} scripts`)
+    assert.deepEqual(findings, [])
+  },
+)
 
 describe('readRecipes', () => {
   test('takes the marker, its attributes and the block after it', () => {
