@@ -163,6 +163,19 @@ describe('run', () => {
       )
     })
 
+    test('the ledger that cannot be saved during registration: rolled back, the failure is a sentence before "Rollback:"', async () => {
+      // The first save (before the first request) succeeds; the next fails.
+      let saves = 0
+      const { core, calls } = failingCore(undefined, () => ++saves > 1)
+      await run(core, { RUNNER_TEMP: tmpdir() }, jitDeps())
+      const failed = calls.find((c) => c.startsWith('setFailed'))!
+      assert.match(
+        failed,
+        /registered\. Could not save the list of runners for the post step \(GITHUB_STATE\): EACCES: permission denied, open\. Rollback: /,
+        failed,
+      )
+    })
+
     test('a signal after the hand-over (during the summary, the revoke): taken back in the ledger, the step fails naming them and the label', async () => {
       const cancel = new AbortController()
       const { core, calls, saved } = failingCore()
