@@ -2,10 +2,10 @@
 // installation token are masked before anything could print them, and never logged. The calls to
 // GitHub are in app/: the installation token (installation.ts), its revocation (revoke.ts); the
 // private key is read in app/key.ts.
-import type { Config } from './types.js'
-import { MintError, spreadFirstRequest } from './mint.js'
+import type { AppCredentials, Config } from './types.js'
+import { MintError, checkTimeLeftAfterSpread, spreadFirstRequest } from './mint.js'
 import { latestStart, systemClock } from './retry.js'
-import { formatMs } from './duration.js'
+import { describeScope } from './explain.js'
 import { type AppDeps, createInstallationToken } from './app/installation.js'
 import { revokeInstallationToken } from './app/revoke.js'
 import { REVOKE_SHARE_MS, StepBudget, stepOf } from './step.js'
@@ -37,10 +37,14 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
   // The start spread comes before the first request, the installation lookup; the work gets none.
   await spreadFirstRequest(config.spreadMs, deps)
-  const installation = await createInstallationToken(config, app, deps, budget)
+  checkTimeLeftAfterSpread(config, budget.deadlineMs, clock)
+  // The tokens of 201 answers whose body could not be used: live all the same, so revoked at once.
+  const unusable: string[] = []
+  const installation = await createInstallationToken(config, app, deps, budget, unusable).finally(() =>
+    revokeUnusable(config, unusable, deps),
+  )
   // While the token lives, a rollback after a signal leaves the revoke its share of the cleanup.
   const releaseShare = step.holdBack(REVOKE_SHARE_MS)
-  let handedOverMs = config.timeoutMs
   try {
     const leftMs = budget.deadlineMs - clock.now()
     // As for a retry: too little left for a useful attempt is as good as none.
@@ -48,7 +52,6 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
       throw new MintError(`The "timeout" ran out after the installation token was made, before the ${config.type} call could start.`, 0)
     }
     const { maxAttempts } = budget.limits()
-    handedOverMs = leftMs
     const result = await work({
       ...config,
       app: undefined,
@@ -56,19 +59,35 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
       timeoutMs: leftMs,
       maxAttempts,
       spreadMs: undefined,
+      // Messages quote the step's timeout and count its attempts, not this share of them.
+      step: { timeoutMs: config.timeoutMs, maxAttempts: config.maxAttempts, attemptsBefore: budget.attempts },
     })
     return withAttempts(result, budget.attempts)
   } catch (error) {
     if (!(error instanceof MintError)) throw error
-    // The work's explanations speak of "github-token" and of the timeout it was handed; here the
-    // token is the App's, and the timeout is the step's.
-    const message = error.message
-      .replaceAll('"github-token"', INSTALLATION_TOKEN)
-      .replaceAll(`the ${formatMs(handedOverMs)} "timeout"`, `the ${formatMs(config.timeoutMs)} "timeout"`)
-    throw new MintError(message, error.attempts + budget.attempts)
+    // The work's explanations speak of "github-token"; here the token is the App's.
+    const message = error.message.replaceAll('"github-token"', INSTALLATION_TOKEN)
+    throw new MintError(`${message}${installationIdHint(error, config, app)}`, error.attempts + budget.attempts, error.status)
   } finally {
     releaseShare()
     await revokeInstallationToken(config, installation, deps)
+  }
+}
+
+/**
+ * A 404 with a given `installation-id`: the token is that installation's, and an installation on
+ * another account cannot see the target, however right its name and permissions are.
+ */
+function installationIdHint(error: MintError, config: Config, app: AppCredentials): string {
+  if (error.status !== 404 || app.installationId === undefined) return ''
+  const target = describeScope(config.scope)
+  return ` The token is installation ${app.installationId}'s ("installation-id"): an installation on another account cannot see ${target}; check "installation-id", or leave it empty to look up the App's installation for ${target}.`
+}
+
+/** Revokes the tokens of 201 answers whose body could not be used (their expiry unknown). */
+async function revokeUnusable(config: Config, tokens: string[], deps: AppDeps): Promise<void> {
+  for (const token of tokens) {
+    await revokeInstallationToken(config, { token, expiresAt: 'the unreadable time GitHub gave (at most an hour)' }, deps)
   }
 }
 

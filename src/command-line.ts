@@ -4,7 +4,6 @@
 // in the command line's words.
 import { closeSync, openSync, readSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { appGiven } from './credentials.js'
 import { APP_ENV, FLAGS, INPUT_OPTIONS, KEY_FILE_OPTION, REFUSED_OPTIONS, TOKEN_ENV, optionDefault } from './command-options.js'
 
 export class UsageError extends Error {}
@@ -56,33 +55,39 @@ export function commandInputs(
   log: (line: string) => void,
 ): { read: (name: string) => string; names: Record<string, string> } {
   refuseEmptyOptions(values)
-  // A GitHub App: options over the environment, as for every other option.
   const appIdOption = (values['app-id'] as string | undefined)?.trim()
-  const appIdEnv = env[APP_ENV.id]?.trim()
-  const appId = appIdOption || appIdEnv || ''
   const keyFile = values[KEY_FILE_OPTION.name] as string | undefined
-  const privateKey = keyFile !== undefined ? readKeyFile(keyFile) : (env[APP_ENV.key] ?? '')
-  // The same rule as parseCredentials: without App credentials, a token is needed.
-  const app = appGiven(appId, privateKey)
-  const names: Record<string, string> = {
-    'app-id': appIdOption ? '--app-id' : appIdEnv ? APP_ENV.id : `${APP_ENV.id} (or --app-id)`,
-    'private-key': keyFile !== undefined ? `the key in --${KEY_FILE_OPTION.name}` : APP_ENV.key,
-  }
   const tokenVariables = TOKEN_ENV.filter((name) => env[name]?.trim())
-  const tokenVariable = app ? undefined : tokenVariables[0]
-  // App credentials are asked for by name; a token in the environment is often just there (a
-  // runner step's GITHUB_TOKEN, a developer's GH_TOKEN), so it does not make the call ambiguous.
-  if (app && tokenVariables.length) {
-    const verb = tokenVariables.length > 1 ? 'are' : 'is'
-    log(`Authenticating as the GitHub App; ${tokenVariables.join(' and ')} in the environment ${verb} not used.`)
+  const appVariables = [APP_ENV.id, APP_ENV.key].filter((name) => env[name]?.trim())
+  // Which credentials, in this order: App options (asked for on this command line), else a token
+  // variable, else the App variables. Variables are often just there (a runner step's
+  // GITHUB_TOKEN, an App's left from another tool): one kind never displaces an explicit other.
+  const app = Boolean(appIdOption || keyFile !== undefined) || (tokenVariables.length === 0 && appVariables.length > 0)
+  const unused = app ? tokenVariables : appVariables
+  if (unused.length) {
+    const verb = unused.length > 1 ? 'are' : 'is'
+    log(
+      app
+        ? `Authenticating as the GitHub App; ${unused.join(' and ')} in the environment ${verb} not used.`
+        : `Authenticating with ${tokenVariables[0]}; ${unused.join(' and ')} in the environment ${verb} not used (pass --app-id or --${KEY_FILE_OPTION.name} to authenticate as the App).`,
+    )
   }
-  if (!app && !tokenVariable) {
+  if (!app && !tokenVariables.length) {
     throw new UsageError(
       `set ${TOKEN_ENV.join(' or ')} to a token allowed to manage self-hosted runners for the target, or ${APP_ENV.id} and ` +
         `${APP_ENV.key} (or --${KEY_FILE_OPTION.name}) for a GitHub App; secrets are read only from the environment or a file, never from the command line.`,
     )
   }
-  if (tokenVariable) names['github-token'] = tokenVariable
+  const appIdEnv = env[APP_ENV.id]?.trim()
+  const appId = app ? appIdOption || appIdEnv || '' : ''
+  const privateKey = !app ? '' : keyFile !== undefined ? readKeyFile(keyFile) : (env[APP_ENV.key] ?? '')
+  const tokenVariable = app ? undefined : tokenVariables[0]
+  const names: Record<string, string> = {
+    'app-id': appIdOption ? '--app-id' : appIdEnv ? APP_ENV.id : `${APP_ENV.id} (or --app-id)`,
+    'private-key': keyFile !== undefined ? `the key in --${KEY_FILE_OPTION.name}` : APP_ENV.key,
+    // With an App, a message may still speak of the token (an enterprise needs one): name the variables.
+    'github-token': tokenVariable ?? TOKEN_ENV.join(' or '),
+  }
   const read = (name: string): string => {
     if (name === 'github-token') return tokenVariable ? (env[tokenVariable] ?? '') : ''
     if (name === 'app-id') return appId

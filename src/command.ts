@@ -16,7 +16,8 @@ import type { JitDeps } from './jit/session.js'
 import { describeScope } from './explain.js'
 import { runnerUrl } from './runner-url.js'
 import { runnerEntries } from './runners-file.js'
-import { withInstallationToken } from './app.js'
+import { privateKeySecrets, withInstallationToken } from './app.js'
+import { redact, registerSecret } from './redaction.js'
 import { escapeControls } from './server-text.js'
 import { EXIT, PROGRAM } from './command-options.js'
 import { helpText } from './command-help.js'
@@ -38,8 +39,10 @@ type Deps = MintDeps & JitDeps
 interface Run {
   json: boolean
   env: NodeJS.ProcessEnv
-  print: (text: string) => Promise<void>
+  /** Prints the result; `handedOver` are the secrets in it that are the result (the minted values). */
+  print: (text: string, handedOver: string[]) => Promise<void>
   log: (line: string) => void
+  warn: (line: string) => void
   deps: Deps
 }
 
@@ -47,7 +50,18 @@ interface Run {
  * Runs the command and returns its exit status. Never throws. `deps.signal`, aborted with
  * 'SIGINT' or 'SIGTERM', stops it: what it registered is deleted, and it returns 130 or 143.
  */
-export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: CommandIo, deps: Deps = {}): Promise<number> {
+export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, rawIo: CommandIo, givenDeps: Deps = {}): Promise<number> {
+  // The one redaction point (redaction.ts): no runner masks for the command, so every text it
+  // writes is redacted here; only the result printed on stdout keeps the values it hands over.
+  const io: CommandIo = { stdout: (text) => rawIo.stdout(redact(text)), stderr: (text) => rawIo.stderr(redact(text)) }
+  // Every secret the run learns (a JWT, the installation token, a minted value) is registered as it arrives.
+  const deps: Deps = {
+    ...givenDeps,
+    mask: (secret) => {
+      registerSecret(secret)
+      givenDeps.mask?.(secret)
+    },
+  }
   // Each line escaped on its own: server text in a message is data, and only our own line breaks
   // (a rollback's report) stay line breaks.
   const fail = (message: string, status: number): number => {
@@ -61,15 +75,20 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
   try {
     const values = parseCommandLine(argv)
     if (values.help || values.version) {
-      await printer(io)(values.help ? helpText() : `${packageJson.version}\n`)
+      await printer(rawIo)(values.help ? helpText() : `${packageJson.version}\n`, [])
       return EXIT.minted
     }
     // Server text in a line (a runner's name, an expiry, a note) is printed as data.
     const log = values.quiet ? () => {} : (line: string) => io.stderr(`${escapeControls(line)}\n`)
+    // A warning (a token left valid, say) is said even with --quiet.
+    const warn = (line: string): void => io.stderr(`Warning: ${escapeControls(line)}\n`)
     const inputs = commandInputs(values, env, log)
     names = inputs.names
+    // The caller's credentials first, before anything could echo them.
+    registerSecret(inputs.read('github-token'))
+    for (const line of privateKeySecrets(inputs.read('private-key'))) registerSecret(line)
     const config = parseInputs(inputs.read, env)
-    const run: Run = { json: Boolean(values.json), env, print: printer(io), log, deps }
+    const run: Run = { json: Boolean(values.json), env, print: printer(rawIo), log, warn, deps }
     await (config.type === 'jit' ? runJit(config, run) : runMint(config, run))
     return EXIT.minted
   } catch (error) {
@@ -82,20 +101,20 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
 }
 
 /** Mints a registration or remove token and prints it. */
-async function runMint(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
+async function runMint(config: Config, { json, env, print, log, warn, deps }: Run): Promise<void> {
   log(mintingLine(config))
   // App credentials become an installation token first, on the same budget; revoked afterwards.
-  const minted = await withInstallationToken(config, authDeps(log, deps), (resolved) => mintToken(resolved, { log, ...deps }))
+  const minted = await withInstallationToken(config, authDeps(log, warn, deps), (resolved) => mintToken(resolved, { log, ...deps }))
   log(mintedLine(config, minted))
-  await print(json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
+  await print(json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`, [minted.token])
 }
 
 /** Registers JIT runners, all or none, and prints them: the hand-over, or else the rollback. */
-async function runJit(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
+async function runJit(config: Config, { json, env, print, log, warn, deps }: Run): Promise<void> {
   const scope = describeScope(config.scope)
   const ledger = new Ledger(newOwnershipLabel())
   log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
-  await withInstallationToken(config, authDeps(log, deps), async (resolved) => {
+  await withInstallationToken(config, authDeps(log, warn, deps), async (resolved) => {
     const jitDeps = { log, ...deps, ledger }
     try {
       const minted = await mintRunners(resolved, env, jitDeps)
@@ -116,7 +135,10 @@ async function runJit(config: Config, { json, env, print, log, deps }: Run): Pro
             `Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`,
           )
           // Without --json one encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
-          await print(json ? `${JSON.stringify(result)}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
+          await print(
+            json ? `${JSON.stringify(result)}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''),
+            runners.map((r) => r.encodedJitConfig),
+          )
         },
       })
     } catch (error) {
@@ -126,11 +148,15 @@ async function runJit(config: Config, { json, env, print, log, deps }: Run): Pro
   })
 }
 
-/** The command's stdout as a promise: resolved once written, rejected with a StdoutFailed that says why not. */
-function printer(io: CommandIo): (text: string) => Promise<void> {
-  return async (text) => {
+/**
+ * The command's stdout as a promise: resolved once written, rejected with a StdoutFailed that says
+ * why not. Written on the raw io through the one redaction point, keeping only `handedOver` (the
+ * result's own secrets).
+ */
+function printer(rawIo: CommandIo): (text: string, handedOver: string[]) => Promise<void> {
+  return async (text, handedOver) => {
     try {
-      await io.stdout(text)
+      await rawIo.stdout(redact(text, handedOver))
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       const why = code === 'EPIPE' ? 'EPIPE: the reader is gone' : (code ?? (error as Error).message)
@@ -139,9 +165,9 @@ function printer(io: CommandIo): (text: string) => Promise<void> {
   }
 }
 
-/** What App authentication needs on a host: the log, and warnings as log lines. */
-function authDeps(log: (line: string) => void, deps: Deps) {
-  return { log, warn: (line: string) => log(`Warning: ${line}`), ...deps }
+/** What App authentication needs on a host: the log, and warnings (which --quiet does not hide). */
+function authDeps(log: (line: string) => void, warn: (line: string) => void, deps: Deps) {
+  return { log, warn, ...deps }
 }
 
 /** A failed mint's status: 130 or 143 when a signal stopped it. */

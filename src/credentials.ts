@@ -35,6 +35,12 @@ export function parseCredentials(read: InputReader): Credentials {
     }
     if (/\s/.test(githubToken))
       throw new InputError('Input "github-token" contains whitespace; it accepts a single token with no spaces or newlines.')
+    const unsendable = unsendableCharacter(githubToken)
+    if (unsendable) {
+      throw new InputError(
+        `Input "github-token" contains a character that cannot be sent in an HTTP header (${unsendable}); a token is printable ASCII only: copy it again without that character.`,
+      )
+    }
     if (installationId)
       throw new InputError('Input "installation-id" is for GitHub App credentials ("app-id" and "private-key"), not "github-token".')
     return { githubToken }
@@ -56,4 +62,16 @@ export function parseCredentials(read: InputReader): Credentials {
       ...(installationId ? { installationId: parseId('installation-id', installationId) } : {}),
     },
   }
+}
+
+/**
+ * Where a token holds a character no header can carry, and which (a U+200B copied along with the
+ * token is the common case), in words that never repeat the token; undefined when it has none.
+ */
+export function unsendableCharacter(token: string): string | undefined {
+  const chars = [...token]
+  const at = chars.findIndex((c) => !/^[\x21-\x7e]$/.test(c))
+  if (at < 0) return undefined
+  const code = chars[at].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+  return `character ${at + 1} of ${chars.length} is U+${code}`
 }

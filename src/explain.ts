@@ -46,8 +46,14 @@ export function outcomeLabel(outcome: Outcome): string {
   return outcome.validBody === false ? `${base} with an unexpected body` : base
 }
 
-/** Why the mint failed and what to do, in one line. `detail` is the network error text, if any. */
-export function explainFailure(outcome: Outcome, scope: Scope, detail?: string): string {
+/** What the mint expects of a 2xx: the body the other calls name instead (explainFailure's `expected`). */
+const TOKEN_BODY = 'the documented token body {token, expires_at}; no token was produced'
+
+/**
+ * Why the call failed and what to do, in one line. `detail` is the network error text, if any;
+ * `expected`, what a 2xx should have held (the mint's token body unless the call is another).
+ */
+export function explainFailure(outcome: Outcome, scope: Scope, detail?: string, expected = TOKEN_BODY): string {
   const target = describeScope(scope)
   if (outcome.kind === 'network') {
     if (outcome.code === 'EREDIRECT') return `Refused a redirect: ${detail}.`
@@ -59,7 +65,7 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
   const { status, headers, message } = outcome
   const said = githubSaid(message)
   if (status >= 200 && status < 300) {
-    return `GitHub answered ${status} but not with the documented token body; no token was produced.`
+    return `GitHub answered ${status} but not with ${expected}.`
   }
   switch (status) {
     case 400:
@@ -72,7 +78,7 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
       return `The token may not manage self-hosted runners for ${target} (403); it needs ${need}.${said}`
     }
     case 404:
-      return `${capitalize(target)} was not found (404). GitHub answers 404 when the token cannot see the target: check the name and that the token has ${requiredPermission(scope)}.${said}`
+      return `${capitalize(target)} was not found (404). GitHub answers 404 when the token cannot see the target: check the name and that the token is ${requiredPermission(scope)}.${said}`
     case 409:
       return `GitHub reported a conflict (409) for ${target}.${said}`
     case 410:
@@ -92,9 +98,10 @@ export function explainStop(
   attempts: number,
   waitMs?: number,
   timeoutMs?: number,
+  maxAttemptsNote = '"max-attempts"',
 ): string {
   if (stop === 'aborted') return `Stopped after ${attempts} attempt(s): cancelled.`
-  if (stop === 'attempts-exhausted') return `Gave up after ${attempts} attempt(s) ("max-attempts").`
+  if (stop === 'attempts-exhausted') return `Gave up after ${attempts} attempt(s) (${maxAttemptsNote}).`
   if (stop === 'budget') return `Gave up after ${attempts} attempt(s): the batch used up its shared retry budget.`
   return `Gave up after ${attempts} attempt(s): the next wait (${formatMs(waitMs ?? 0)}) would pass the ${formatMs(timeoutMs ?? 0)} "timeout".`
 }
@@ -103,19 +110,34 @@ export function explainStop(
  * The one-line error of a retry loop that gave up: why it stopped, the last answer, what to do.
  * `doing` names the call when it is not the mint ("making an installation token for ...").
  */
-export function explainGiveUp(error: RetryError, why: string, timeoutMs: number, requestId?: string, doing?: string): string {
+export function explainGiveUp(
+  error: RetryError,
+  why: string,
+  timeoutMs: number,
+  requestId?: string,
+  doing?: string,
+  maxAttemptsNote?: string,
+): string {
   const { failure, attempts } = error
   const id = requestId ? ` (GitHub request id ${requestId})` : ''
   if (!failure.stop || failure.stop === 'not-retryable') return `${why}${id}`
   const last = `Last answer: ${outcomeLabel(failure.outcome)}${id}.`
   const found = rateLimit(failure)
   const limit = found && doing ? `while ${doing}, ${found}` : found
-  if (!limit) return `${explainStop(failure.stop, attempts, failure.waitMs, timeoutMs)} ${last} ${why}`
+  if (!limit) return `${explainStop(failure.stop, attempts, failure.waitMs, timeoutMs, maxAttemptsNote)} ${last} ${why}`
   const said = failure.outcome.kind === 'response' ? githubSaid(failure.outcome.message) : ''
   if (failure.stop === 'deadline') {
     return `Gave up after ${attempts} attempt(s): ${limit}, and the ${formatMs(timeoutMs)} "timeout" ends before that. ${last} ${NOT_PERMISSION} wait for it to lift, or raise "timeout" to cover the wait.${said}`
   }
-  return `${explainStop(failure.stop, attempts)} ${last} ${capitalize(limit)}. ${NOT_PERMISSION} try again later.${said}`
+  return `${explainStop(failure.stop, attempts, undefined, undefined, maxAttemptsNote)} ${last} ${capitalize(limit)}. ${NOT_PERMISSION} try again later.${said}`
+}
+
+/**
+ * How "max-attempts" bounds a step whose calls share it (a GitHub App's lookup and token, then
+ * the work): one count for the step, explained once.
+ */
+export function sharedAttemptsNote(maxAttempts: number): string {
+  return `"max-attempts" is ${maxAttempts}: ${maxAttempts - 1} retries shared by all of the step's calls, each call's first attempt its own`
 }
 
 const NOT_PERMISSION = 'This is a rate limit, not a permission problem:'

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net'
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import { formatMs } from './duration.js'
 import { NetworkError, RedirectError, asNetworkError } from './network-error.js'
-import { collectSockets, proxyOf, viaProxy } from './proxy.js'
+import { checkProxyVariable, collectSockets, ipv6ThroughProxy, proxyOf, viaProxy } from './proxy.js'
 import { DeadlineReached } from './step.js'
 import { escapeControls } from './server-text.js'
 
@@ -67,6 +67,8 @@ function redirectTarget(location: string, from: string): URL {
 /** One HTTP exchange. The timeout covers the whole exchange, body included, not just idle time. */
 async function sendOnce(request: ApiRequest): Promise<ApiResponse> {
   if (request.signal?.aborted) throw new NetworkError('ECANCELED', 'cancelled before sending')
+  // A proxy variable that is set must be used, or the request is not sent at all.
+  checkProxyVariable(request.url)
   const client = new HttpClient(USER_AGENT, [bareIpv6Host], {
     allowRedirects: false,
     allowRetries: false,
@@ -147,11 +149,14 @@ function cutShort(request: ApiRequest, tearDown: () => void): { reached: Promise
 
 /**
  * http-client hands URL.hostname to http.request, which for an IPv6 literal keeps the brackets
- * ("[::1]") and then fails to resolve it; Node wants the bare address.
+ * ("[::1]") and then fails to resolve it; Node wants the bare address. Through a proxy the
+ * brackets stay: the CONNECT target must be "[2001:db8::1]:443" (ipv6ThroughProxy).
  */
 const bareIpv6Host = {
-  prepareRequest(options: { host?: string | null }): void {
-    if (options.host?.startsWith('[') && options.host.endsWith(']')) options.host = options.host.slice(1, -1)
+  prepareRequest(options: { host?: string | null; agent?: unknown }): void {
+    if (!options.host?.startsWith('[') || !options.host.endsWith(']')) return
+    if (ipv6ThroughProxy(options.agent, options.host)) return
+    options.host = options.host.slice(1, -1)
   },
   canHandleAuthentication: () => false,
   handleAuthentication: () => Promise.reject(new Error('not an authentication handler')),

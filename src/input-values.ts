@@ -42,23 +42,34 @@ export function parseDurationInput(name: string, value: string, minMs: number): 
   throw new InputError(`Input "${name}" must be a duration ${least} and at most ${MAX_DURATION}: ${DURATION_FORMS}; got ${shown(value)}.`)
 }
 
-/** The REST API base, without trailing slashes: https, or http to a loopback host (tests, the demo). */
+/**
+ * The REST API base, without trailing slashes: https, or http to a loopback host (tests, the demo).
+ * A query, a fragment or credentials may hold a secret (`?access_token=...`), so no error repeats
+ * any of them: a refused value is shown only up to its first "?" or "#", and without userinfo.
+ */
 export function parseApiUrl(value: string): string {
+  const safe = shown(withoutSecretParts(value))
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(
-      `Input "api-url" must be an absolute URL such as "https://api.github.com" or "https://HOST/api/v3"; got ${shown(value)}.`,
-    )
+    throw new InputError(`Input "api-url" must be an absolute URL such as "https://api.github.com" or "https://HOST/api/v3"; got ${safe}.`)
   }
   if (url.username || url.password) throw new InputError('Input "api-url" must not contain credentials; pass the token as "github-token".')
-  if (url.search || url.hash) throw new InputError(`Input "api-url" must not have a query or fragment; got ${shown(value)}.`)
+  // A bare "?" or "#" leaves url.search and url.hash empty, yet would end up in every request's path.
+  if (/[?#]/.test(value)) {
+    throw new InputError(`Input "api-url" must not have a query or fragment (any "?" or "#"); got ${safe}, then a part not repeated here.`)
+  }
   const loopback = isLoopback(url.hostname)
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new InputError(`Input "api-url" must use https (http is accepted only for a loopback host); got ${shown(value)}.`)
+    throw new InputError(`Input "api-url" must use https (http is accepted only for a loopback host); got ${safe}.`)
   }
   return url.href.replace(/\/+$/, '')
+}
+
+/** A URL as it may be quoted: cut at its first "?" or "#", with any "user:password@" removed. */
+function withoutSecretParts(value: string): string {
+  return value.replace(/[?#][\s\S]*$/, '').replace(/^([^/@]*\/\/)?[^/@]*@/, '$1')
 }
 
 export function isLoopback(hostname: string): boolean {

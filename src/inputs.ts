@@ -18,7 +18,7 @@ import {
 import { parseScope } from './scope.js'
 import { MAX_RUNNERS, parseLabels, parseRunnerGroup, parseRunnerName, parseWorkFolder } from './jit/inputs.js'
 
-export { TOKEN_TYPES, type Config, type TokenType } from './types.js'
+export { TOKEN_TYPES, type Config, type StepSettings, type TokenType } from './types.js'
 
 /**
  * Defaults for inputs left empty. action.yml states the same values for the runner to fill in,

@@ -16,6 +16,8 @@ import { runnerEntries, writeRunnersFile } from './runners-file.js'
 import { type AppDeps, privateKeySecrets, withInstallationToken } from './app.js'
 import { escapeControls } from './server-text.js'
 import { type SummaryAttempt, type SummaryRecord, writeSummary } from './summary.js'
+import { redactingCore } from './redacting-core.js'
+import { redact } from './redaction.js'
 
 export type Core = Pick<
   typeof actionsCore,
@@ -29,7 +31,20 @@ export const LEDGER_STATE = 'ledger'
  * The action. With no arguments it uses the real toolkit, as @github/local-action calls it; tests
  * pass their own collaborators.
  */
-export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+export async function run(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+  // Every secret masked is also registered, and every text printed is redacted (redaction.ts):
+  // a server that echoes a credential in its message is not quoted with it.
+  const core = redactingCore(toolkit)
+  try {
+    await runStep(core, env, deps)
+  } catch (error) {
+    // A bug's message reaches whoever called run(); it too holds no secret.
+    if (error instanceof Error) error.message = redact(error.message)
+    throw error
+  }
+}
+
+async function runStep(core: Core, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
   maskCredentials(core)
   // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
@@ -60,7 +75,9 @@ export async function run(core: Core = actionsCore, env: NodeJS.ProcessEnv = pro
       ['Result', error.message],
       ['Attempts', String(error.attempts)],
     ]
-    await writeSummary(core, { heading, fields: [...fields, ...result], attempts }, env)
+    // The token call's rows named as on success, beside a GitHub App's calls.
+    const mainCall = config.type === 'jit' ? undefined : `${config.type} token`
+    await writeSummary(core, { heading, fields: [...fields, ...result], attempts, mainCall }, env)
   }
 }
 
@@ -70,9 +87,9 @@ type Done = Omit<SummaryRecord, 'attempts'> & { success: string }
 async function runMint(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: MintDeps): Promise<Done> {
   info(core, mintingLine(config))
   const minted = await withInstallationToken(config, appDeps(core, deps), (resolved) =>
-    mintToken(resolved, { log: (line) => info(core, line), ...deps }),
+    // The token is masked the moment its answer arrives, before the body is checked (mintToken).
+    mintToken(resolved, { log: (line) => info(core, line), ...deps, mask: (secret) => core.setSecret(secret) }),
   )
-  core.setSecret(minted.token)
   core.setOutput('token', minted.token)
   core.setOutput('expires-at', minted.expiresAt)
   core.setOutput('attempts', String(minted.attempts))

@@ -37,8 +37,16 @@ const CODE_TEXT: Record<string, string> = {
   EAI_AGAIN: 'DNS lookup failed temporarily',
   UND_ERR_SOCKET: 'connection closed',
   ECONNABORTED: 'connection aborted',
+  EPROTO:
+    'the TLS handshake failed (EPROTO): the server did not speak TLS there, as when an https:// URL points at a plain-http port; check the URL',
 }
 
+// Node's codes for a TLS certificate it would not accept.
+const CERTIFICATE_CODE =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
+
 export function describeCode(code: string): string {
+  if (CERTIFICATE_CODE.test(code))
+    return `the server's TLS certificate was not accepted (${code}); trust its CA with NODE_EXTRA_CA_CERTS, or check the host`
   return CODE_TEXT[code] ?? code
 }

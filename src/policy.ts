@@ -38,10 +38,12 @@ const FLOOR: Decision = { action: 'retry', why: 'rate-limit-floor', minimumMs: S
 // A transient server fault: GitHub's own guidance plus the gateway codes seen under bursts.
 const TRANSIENT_STATUSES = new Set([408, 500, 502, 503, 504])
 
-// Network failures that no retry can fix: the host does not resolve, TLS says it is not GitHub,
-// a redirect would take the token to another host, or the proxy refuses our credentials (407).
+// Network failures that no retry can fix: the host does not resolve, TLS says it is not GitHub
+// (or the proxy's certificate is not trusted), TLS spoken to a port that does not speak it
+// (EPROTO), a redirect would take the token to another host, the proxy refuses our credentials
+// (407), or the proxy variable cannot be used.
 export const PERMANENT_NETWORK_CODES =
-  /^(ENOTFOUND|EREDIRECT|EPROXYAUTH|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
+  /^(ENOTFOUND|EREDIRECT|EPROXYAUTH|EPROXYTLS|EPROXYCONFIG|EPROTO$|ERR_INVALID_URL|ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_)/
 
 /**
  * Decides what to do after an attempt. `wallNowMs` is the local wall clock (epoch ms); the answer's

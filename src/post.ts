@@ -17,6 +17,7 @@ import { describeRemoval } from './jit/report.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/session.js'
 import { type Core, LEDGER_STATE, appDeps, maskCredentials } from './main.js'
 import { withInstallationToken } from './app.js'
+import { redactingCore } from './redacting-core.js'
 import { type SummaryAttempt, writeSummary } from './summary.js'
 
 /**
@@ -39,7 +40,9 @@ export const POST_SIGTERM_GRACE_MS = 1000
  * POST_SIGTERM_GRACE_MS); the report (a warning naming what may remain, with the ownership label)
  * is still written, then the token is revoked within what is left of the phase.
  */
-export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
+  // As in the main step: every secret masked is registered, every text printed redacted.
+  const core = redactingCore(toolkit)
   const clock = deps.clock ?? systemClock
   // The step's context, from before any signal could come: the cleanup phase is timed from it.
   const step = stepOf(deps.signal, clock)

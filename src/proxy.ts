@@ -5,8 +5,11 @@
 // errors that name the proxy.
 import { subscribe } from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
+import { checkServerIdentity } from 'node:tls'
 import { getProxyUrl } from '@actions/http-client'
+import { checkBypass } from '@actions/http-client/lib/proxy'
 import { NetworkError, RedirectError, asNetworkError, describeCode } from './network-error.js'
+import { escapeControls } from './server-text.js'
 
 // Every socket opened while a request is being set up, whatever the agent: a request timed out
 // while the proxy held the CONNECT would otherwise keep the process alive until the proxy gave
@@ -47,6 +50,59 @@ export interface Proxy {
   hasCredentials: boolean
 }
 
+/** The proxy variable http-client reads for a URL, lower case first as curl does, and its value. */
+function proxyVariable(url: URL): { variable: string; value: string } {
+  const lower = url.protocol === 'https:' ? 'https_proxy' : 'http_proxy'
+  const variable = process.env[lower] ? lower : lower.toUpperCase()
+  return { variable, value: process.env[variable] ?? '' }
+}
+
+/**
+ * Before a request: the proxy variable for its URL, when set and not bypassed (no_proxy, a
+ * loopback host), must be a proxy URL http-client will use, or no request is sent: never a direct
+ * connection instead. A value without a scheme ("proxy.corp:3128") is given "http://", as curl
+ * reads it (http-client would take "proxy.corp:" for a scheme and go direct); it reads the
+ * variable itself, so the value is set with its scheme. An unreadable value (a password with a
+ * bare "%") is refused with a permanent EPROXYCONFIG that names the variable, never its value.
+ */
+export function checkProxyVariable(url: string): void {
+  const target = new URL(url)
+  const { variable, value } = proxyVariable(target)
+  if (!value || checkBypass(target)) return
+  const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value) ? value : `http://${value}`
+  let usable: boolean
+  try {
+    const parsed = new URL(withScheme)
+    // http-client decodes the user name and password this way, and goes direct when it cannot.
+    decodeURIComponent(parsed.username)
+    decodeURIComponent(parsed.password)
+    usable = /^https?:$/.test(parsed.protocol) && parsed.hostname !== ''
+  } catch {
+    usable = false
+  }
+  if (!usable) {
+    throw new NetworkError(
+      'EPROXYCONFIG',
+      `${variable} is set but is not a proxy URL that can be used (http://[USER:PASSWORD@]HOST:PORT, with a "%" in a password written "%25"); its value is not repeated here, and no request was sent without the proxy`,
+    )
+  }
+  if (withScheme !== value) process.env[variable] = withScheme
+}
+
+/**
+ * Whether a request to an IPv6 literal goes through a proxy's tunnel (http-client's tunnel agent):
+ * then its CONNECT target keeps the brackets, and since the tunnel takes the TLS server name from
+ * the Host header up to its first ":" ("[2001"), the certificate is checked against the address itself.
+ */
+export function ipv6ThroughProxy(agent: unknown, bracketedHost: string): boolean {
+  const tunnel = agent as { proxyOptions?: unknown; options?: Record<string, unknown> } | undefined
+  if (!tunnel?.proxyOptions || !tunnel.options) return false
+  const address = bracketedHost.slice(1, -1)
+  tunnel.options.checkServerIdentity = (_name: string, cert: Parameters<typeof checkServerIdentity>[1]) =>
+    checkServerIdentity(address, cert)
+  return true
+}
+
 export function proxyOf(url: string): Proxy | undefined {
   const proxy = getProxyUrl(url)
   if (!proxy) return undefined
@@ -73,7 +129,16 @@ export function viaProxy(error: unknown, proxy: Proxy, target: string): NetworkE
     const [, cause, status] = tunnel
     if (status === '407') return new NetworkError('EPROXYAUTH', `${named} refused the tunnel to ${target}: ${credentialsRefused(proxy)}`)
     if (status) return new NetworkError('EPROXY', `${named} refused the tunnel to ${target} (HTTP ${status})`)
+    // tunnel keeps only the cause's text: a certificate the proxy presented that is not trusted,
+    // or TLS spoken to a port that does not (EPROTO), cannot heal on a retry: named, permanent.
+    if (/certificate|self[- ]signed/i.test(cause ?? '')) {
+      return new NetworkError(
+        'EPROXYTLS',
+        `could not connect to ${named}: its TLS certificate was not accepted (${escapeControls(cause!.trim().slice(0, 120))}); trust its CA with NODE_EXTRA_CA_CERTS, or check the proxy URL`,
+      )
+    }
     const code = /\b(E[A-Z_]+)\b/.exec(cause ?? '')?.[1]
+    if (code === 'EPROTO') return new NetworkError('EPROTO', `could not connect to ${named}: ${describeCode(code)}`)
     return new NetworkError('EPROXY', `could not connect to ${named}: ${code ? describeCode(code) : 'the tunnel failed'}`)
   }
   const network = asNetworkError(error)

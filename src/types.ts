@@ -55,6 +55,18 @@ export interface Config extends Credentials {
   spreadMs?: number
   /** Present only for `type: jit`. */
   jit?: JitInputs
+  /**
+   * Set when the config is what is left of the step (with App credentials, after the App's
+   * calls): the step's `timeout` and `max-attempts` as set, and the attempts already made, so that
+   * messages quote and count the step's, not this share of it.
+   */
+  step?: StepSettings
+}
+
+export interface StepSettings {
+  timeoutMs: number
+  maxAttempts: number
+  attemptsBefore: number
 }
 
 /** A step's failure; the message is one line, says what to do, and never holds a secret. */
@@ -62,6 +74,8 @@ export class MintError extends Error {
   constructor(
     message: string,
     readonly attempts: number,
+    /** The HTTP status of the answer that ended it, when one did (what a caller may add a word about). */
+    readonly status?: number,
   ) {
     super(message)
   }

@@ -36,7 +36,11 @@ export function explainAppFailure(what: AppCall, error: CallFailed, config: Conf
       return `GitHub answered ${outcome.status} to the ${request} for ${target}.${said}`
     }
   }
-  return `While ${appStep(what, config, app)}: ${explainFailure(outcome, config.scope, error.detail)}`
+  const expected =
+    what === 'lookup'
+      ? 'the documented installation body (its "id")'
+      : 'the documented installation token body {token, expires_at}; any token in it was revoked'
+  return `While ${appStep(what, config, app)}: ${explainFailure(outcome, config.scope, error.detail, expected)}`
 }
 
 /** What the App call was doing, for its failure message. */

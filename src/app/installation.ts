@@ -8,16 +8,15 @@ import { type CallDeps, CallFailed, retryCall } from '../engine/call.js'
 import { describeScope, explainGiveUp } from '../explain.js'
 import { appStep, explainAppFailure } from './explain.js'
 import { type AppCall, accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
-import { appJwt } from './jwt.js'
+import { AppJwtSigner } from './jwt.js'
 import type { StepBudget } from '../step.js'
 import { latestStart, systemClock } from '../retry.js'
+import { credentialsIn } from '../redaction.js'
 import { formatMs } from '../duration.js'
 
 export type { AppCall } from './endpoints.js'
 
 export interface AppDeps extends CallDeps {
-  /** Masks a secret (a JWT, the installation token) before anything could print it. */
-  mask?: (secret: string) => void
   warn?: (line: string) => void
 }
 
@@ -26,24 +25,30 @@ export interface InstallationToken {
   expiresAt: string
 }
 
-/** Looks the installation up (unless `app.installationId` is given) and makes its token, on `budget`. */
+/**
+ * Looks the installation up (unless `app.installationId` is given) and makes its token, on
+ * `budget`. The token of a 201 whose body cannot be used is masked and put in `unusable`, for the
+ * caller to revoke.
+ */
 export async function createInstallationToken(
   config: Config,
   app: AppCredentials,
   deps: AppDeps,
   budget: StepBudget,
+  unusable: string[] = [],
 ): Promise<InstallationToken> {
   const log = deps.log ?? (() => {})
   const target = describeScope(config.scope)
+  const clock = deps.clock ?? systemClock
   // A fresh JWT for every attempt, masked before it is sent: a 401 retried with the same JWT
-  // would only fail again.
+  // would only fail again. Signed on GitHub's clock once a refusal has shown it.
+  const signer = new AppJwtSigner(app.appId, app.privateKey, () => clock.wallNow(), log)
   const jwt = (): string => {
-    const token = appJwt(app.appId, app.privateKey, Date.now())
+    const token = signer.sign()
     deps.mask?.(token)
     return token
   }
   let installationId = app.installationId
-  const clock = deps.clock ?? systemClock
   const call = async <T>(what: AppCall, run: () => Promise<{ value: T; attempts: number }>): Promise<T> => {
     // Not started with too little time left for a useful attempt: a token made then could not be revoked in time.
     if (clock.now() > latestStart(budget.deadlineMs, config)) {
@@ -74,6 +79,7 @@ export async function createInstallationToken(
           url: installationUrl(config.apiUrl, config.scope),
           token: jwt,
           parse: (response) => parseInstallation(response.body),
+          onResponse: (response) => signer.learn(response),
           label: 'Installation lookup: ',
         },
         config,
@@ -93,11 +99,15 @@ export async function createInstallationToken(
         token: jwt,
         body,
         parse: (response) => {
+          // Masked the moment it arrives, before the body is checked or any line could hold it.
+          const tokens = credentialsIn(response.body)
+          for (const token of tokens) deps.mask?.(token)
           const token = parseTokenBody(response.body)
-          // Masked the moment it arrives, before any line could hold it.
-          if (token) deps.mask?.(token.token)
+          // A token in a body we cannot use is live all the same: the caller revokes it, never left for an hour.
+          if (!token) unusable.push(...tokens)
           return token
         },
+        onResponse: (response) => signer.learn(response),
         label: 'Installation token: ',
       },
       config,

@@ -1,26 +1,34 @@
-// A GitHub App's private key as the inputs give it: read and checked, and what of it to mask.
-// Its value is never repeated in an error.
+// A GitHub App's private key as people paste it: the .pem file, one line with literal "\n"
+// escapes, one line whose line breaks became spaces, or either wrapped in the quotes that
+// `docker --env-file` keeps. Read into a key, with what to mask of it; a refusal says what is
+// wrong in words that never repeat the key.
 import { type KeyObject, createPrivateKey } from 'node:crypto'
 
 const ARMOUR = /^-----(BEGIN|END) [A-Z0-9 ]+-----$/
+const ARMOUR_ANYWHERE = /-----(?:BEGIN|END) [A-Z0-9 ]+-----/g
 
 /**
- * The key as PEM text: literal "\n" escapes (a key stored as one line in a secret) become line
- * breaks, and each line is trimmed. A PEM never holds a backslash, so the escapes are unambiguous.
+ * The key as PEM text: one pair of surrounding quotes dropped, literal "\n" escapes made line
+ * breaks, armour lines put on lines of their own, a body line holding spaces (line breaks that
+ * became spaces) split at them, and each line trimmed. A PEM never holds a backslash or a quote,
+ * so none of this can change a key that was fine.
  */
 export function unescapePem(text: string): string {
-  return `${text
+  const unquoted = /^(["'])([\s\S]*)\1$/.exec(text.trim())?.[2] ?? text
+  const lines = unquoted
     .trim()
     .replace(/\\r\\n|\\n|\\r/g, '\n')
+    .replace(ARMOUR_ANYWHERE, '\n$&\n')
     .split(/\r?\n|\r/)
     .map((line) => line.trim())
     .filter(Boolean)
-    .join('\n')}\n`
+  // A header ("Proc-Type: 4,ENCRYPTED") keeps its spaces; a base64 line never has any.
+  return `${lines.flatMap((line) => (ARMOUR.test(line) || line.includes(':') ? [line] : line.split(/\s+/))).join('\n')}\n`
 }
 
 /**
  * What to mask of a key as given: every line but the armour (the runner masks line by line, and
- * "-----BEGIN RSA PRIVATE KEY-----" is no secret), both as given and with escapes undone.
+ * "-----BEGIN RSA PRIVATE KEY-----" is no secret), both as given and as unescapePem reads it.
  */
 export function privateKeySecrets(text: string): string[] {
   const lines = new Set<string>()
@@ -43,8 +51,13 @@ export function readPrivateKey(text: string): { key: KeyObject } | { problem: st
     }
   }
   if (!begin.endsWith('PRIVATE KEY')) return { problem: `is a "${begin}", not a private key; paste the App's private key (.pem)` }
-  if (begin.includes('ENCRYPTED') || /^Proc-Type: 4,ENCRYPTED$/m.test(pem)) {
+  if (begin.includes('ENCRYPTED') || /^Proc-Type:\s*4,ENCRYPTED\b/m.test(pem)) {
     return { problem: 'is encrypted; GitHub issues App keys unencrypted: paste the .pem as downloaded' }
+  }
+  if (!pem.includes(`-----END ${begin}-----`)) {
+    return {
+      problem: `has its "-----BEGIN ${begin}-----" line but no "-----END ${begin}-----" line: it was cut short; paste the whole .pem file`,
+    }
   }
   let key: KeyObject
   try {
@@ -56,7 +69,10 @@ export function readPrivateKey(text: string): { key: KeyObject } | { problem: st
     }
   }
   if (key.asymmetricKeyType !== 'rsa') {
-    return { problem: `is an ${key.asymmetricKeyType?.toUpperCase() ?? 'unknown'} key; GitHub App keys are RSA (the JWT is signed RS256)` }
+    const type = key.asymmetricKeyType?.toUpperCase() ?? 'unknown'
+    // "an EC key", "an Ed25519 key", "a DSA key": the article goes by how the initials sound.
+    const article = /^[AEFHILMNORSX]/.test(type) ? 'an' : 'a'
+    return { problem: `is ${article} ${type} key; GitHub App keys are RSA (the JWT is signed RS256)` }
   }
   return { key }
 }

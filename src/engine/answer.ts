@@ -7,12 +7,14 @@ import { WAIT_REASONS, outcomeLabel } from '../explain.js'
 import { formatMs } from '../duration.js'
 import { escapeControls } from '../server-text.js'
 import { parseJson } from '../json.js'
+import { redact } from '../redaction.js'
 
 /** GitHub's error `message`, if the body has one: at most 200 characters, control characters escaped. */
 export function githubMessage(body: string): string | undefined {
   // Not JSON (a proxy's HTML page, say), or no message: nothing worth quoting.
   const message = (parseJson(body) as { message?: unknown } | undefined)?.message
-  return typeof message === 'string' && message.trim() ? escapeControls([...message.trim()].slice(0, 200).join('')) : undefined
+  // Redacted before it is cut: a credential the server echoed is not quoted, not even in part.
+  return typeof message === 'string' && message.trim() ? escapeControls([...redact(message.trim())].slice(0, 200).join('')) : undefined
 }
 
 export function responseOutcome(response: ApiResponse, validBody?: boolean): Outcome {

@@ -36,6 +36,8 @@ export interface CallDeps {
   signal?: AbortSignal
   /** Every attempt, for the step summary; `detail` is a network error's text, `call` which call it was when not the mint. */
   onAttempt?: (record: ReportedAttempt) => void
+  /** Masks a secret (a minted token, a JWT, a JIT config) the moment it is known, before anything could print it. */
+  mask?: (secret: string) => void
 }
 
 /** What the latest request of an attempt showed, for its log line and its error. */

@@ -152,7 +152,7 @@ function removalError(failure: AttemptFailure | undefined, session: Session, las
   const refused = outcome.kind === 'response' && outcome.status === 422
   const why = refused
     ? `GitHub refused to delete it (422).${githubSaid(outcome.message)}`
-    : explainFailure(outcome, session.config.scope, last.detail)
+    : explainFailure(outcome, session.config.scope, last.detail, 'the documented runner listing {total_count, runners}')
   const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
   // Cut off at the deadline (by its own time or the phase's end, whichever fired first): stopped there.
   const cutOff = outcome.kind === 'network' && outcome.code === 'ECUTOFF'

@@ -127,9 +127,14 @@ export async function resolveRunnerGroup(
     }))
   } catch (error) {
     if (!(error instanceof RetryError)) throw error
-    const why = explainFailure(error.failure.outcome, config.scope, last.detail)
+    const why = explainFailure(
+      error.failure.outcome,
+      config.scope,
+      last.detail,
+      'the documented runner-group listing {total_count, runner_groups}',
+    )
     const stated = `Could not list the runner groups of ${describeScope(config.scope)} to find ${shown(wanted)}: `
-    throw new MintError(`${stated}${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, 0)
+    throw new MintError(`${stated}${explainGiveUp(error, why, config.step?.timeoutMs ?? config.timeoutMs, last.requestId)}`, 0)
   }
   const seen = pager.items
   const totalCount = pager.totalCount

@@ -14,6 +14,7 @@ import type { Deadline } from '../step.js'
 import { jitBody } from './names.js'
 import { type JitRunner, parseJitBody, whySpared } from './runners.js'
 import { findByName } from './lookup.js'
+import { credentialsIn } from '../redaction.js'
 import { Halted, type LastSeen, type Session, unknownOutcome } from './session.js'
 
 /** Registers one runner under `name`, retrying through the shared budget; recovers our own 409s. */
@@ -47,13 +48,15 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
       return response
     }
     if (response.status >= 200 && response.status < 300) {
-      const runner = parseJitBody(response.body)
+      // Masked before the body is checked: a config beside an unreadable runner is still a credential.
+      for (const secret of credentialsIn(response.body)) session.deps.mask?.(secret)
+      const parsed = parseJitBody(response.body)
+      // A runner id this batch already holds under another name is no new runner: an unexpected answer.
+      const runner = parsed && !ledger.entries.some((entry) => entry.id === parsed.id && entry.name !== name) ? parsed : undefined
       if (!runner) {
         ledger.outcomeUnknown(name)
         return { outcome: responseOutcome(response, false) }
       }
-      // Masked before anything can print it.
-      session.deps.mask?.(runner.encodedJitConfig)
       ledger.registered(name, runner.id)
       budget.refund()
       return { value: runner, outcome: responseOutcome(response, true) }
@@ -73,7 +76,15 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
   /** After a 409 that may be our own doing: find the runner, and delete it if it is ours and never connected. */
   async function reclaim(timeoutMs: number, conflict: Outcome): Promise<AttemptResult<JitRunner> | 'deleted'> {
     const found = await findByName(session, name, timeoutMs, deadline, last)
-    if ('outcome' in found) return { outcome: found.outcome }
+    if ('outcome' in found) {
+      // The listing's own failure, not the POST's: said as such.
+      const { outcome } = found
+      if (outcome.kind === 'response') {
+        const what = outcome.validBody === false ? `an unreadable listing (HTTP ${outcome.status})` : `HTTP ${outcome.status}`
+        last.note = `The runner name "${name}" is taken (409); looking it up to see whether it is this step's own, GitHub answered ${what}, so it was left alone.${githubSaid(outcome.message)}`
+      }
+      return { outcome }
+    }
     if ('notListed' in found) {
       // The name is taken but not listed yet: ask again after a wait.
       session.log(`Runner "${name}": GitHub answered 409 but lists no runner of that name yet; asking again.`)
@@ -121,7 +132,9 @@ export async function mintOne(name: string, session: Session, budget: SharedRetr
     // Called off (the batch failed elsewhere, or the step was cancelled): not this runner's failure.
     if (error.failure.stop === 'aborted') throw new Halted()
     const why = last.note ?? jitExplanation(error.failure.outcome, config, last.detail)
-    throw new Error(`Runner "${name}": ${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, { cause: error })
+    throw new Error(`Runner "${name}": ${explainGiveUp(error, why, config.step?.timeoutMs ?? config.timeoutMs, last.requestId)}`, {
+      cause: error,
+    })
   }
 }
 

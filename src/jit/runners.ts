@@ -35,12 +35,19 @@ export function parseJitBody(body: string): JitRunner | undefined {
   return { id: runner.id, name: runner.name, encodedJitConfig: config }
 }
 
-/** One page of `GET .../actions/runners`: `{total_count, runners: [...]}`. */
+/**
+ * One page of `GET .../actions/runners`: `{total_count, runners: [...]}`. The enterprise
+ * listing's description makes both optional (and total_count a number): no list is an empty page,
+ * and no count is the runners on it. Anything else that is not that shape is unreadable.
+ */
 export function parseRunnerPage(body: string): { totalCount: number; runners: ListedRunner[] } | undefined {
-  const parsed = (parseJson(body) ?? {}) as { total_count?: unknown; runners?: unknown }
-  if (!Array.isArray(parsed.runners) || !Number.isSafeInteger(parsed.total_count)) return undefined
-  const runners = parsed.runners.map(asRunner)
-  return runners.every(Boolean) ? { totalCount: parsed.total_count as number, runners: runners as ListedRunner[] } : undefined
+  const parsed = parseJson(body)
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined
+  const { total_count: count = undefined, runners: listed = [] } = parsed as { total_count?: unknown; runners?: unknown }
+  if (!Array.isArray(listed) || (count !== undefined && (!Number.isSafeInteger(count) || (count as number) < 0))) return undefined
+  const runners = listed.map(asRunner)
+  if (!runners.every(Boolean)) return undefined
+  return { totalCount: (count as number | undefined) ?? runners.length, runners: runners as ListedRunner[] }
 }
 
 /** A runner that never connected: no host holds it, so deleting it harms no one. */

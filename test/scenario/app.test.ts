@@ -394,7 +394,10 @@ describe('the command with GitHub App credentials', () => {
     await writeFile(badFile, app.privateKeyPem.slice(0, 300))
     const fromFile = await cli(['--app-private-key-file', badFile], { GITHUB_APP_ID: String(app.id) })
     assert.equal(fromFile.exitCode, 2)
-    assert.match(fromFile.stderr, /^mint-runner-token: the key in --app-private-key-file could not be read as a PEM private key/)
+    assert.match(
+      fromFile.stderr,
+      /^mint-runner-token: the key in --app-private-key-file has its "-----BEGIN RSA PRIVATE KEY-----" line but no "-----END/,
+    )
     const missing = await cli(['--app-private-key-file', join(dir, 'missing.pem')], { GITHUB_APP_ID: String(app.id) })
     assert.equal(missing.exitCode, 2)
     assert.match(missing.stderr, /cannot open --app-private-key-file ".*missing\.pem": ENOENT\./)

@@ -190,3 +190,94 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
 }
+
+describe('proxy variables and TLS as a user sets them', () => {
+  const IPV6_CERT = new URL('../fixtures/tls/ipv6.test.crt', import.meta.url).pathname
+  const IPV6_KEY = new URL('../fixtures/tls/ipv6.test.key', import.meta.url).pathname
+  // An https:// proxy whose certificate (the IPv6 one here) no CA the command trusts has signed.
+  const tlsProxy = new ConnectProxy({
+    hosts: { 'stand-in.test': '127.0.0.1' },
+    tls: { key: readFileSync(IPV6_KEY), cert: readFileSync(IPV6_CERT) },
+  })
+  // GitHub at an IPv6 address only the proxy reaches (the stand-in listens on 127.0.0.1).
+  const ipv6Github = new GitHubStandIn({
+    acceptToken: TOKEN,
+    tls: { key: readFileSync(IPV6_KEY), cert: readFileSync(IPV6_CERT) },
+    urlHost: '[2001:db8::1]',
+  })
+  const ipv6Proxy = new ConnectProxy({ hosts: { '[2001:db8::1]': '127.0.0.1' } })
+  let tlsProxyUrl: string
+  let ipv6ApiUrl: string
+  let ipv6ProxyUrl: string
+  before(async () => {
+    tlsProxyUrl = await tlsProxy.start()
+    ipv6ApiUrl = await ipv6Github.start()
+    ipv6ProxyUrl = await ipv6Proxy.start()
+  })
+  after(async () => {
+    await tlsProxy.close()
+    await ipv6Proxy.close()
+    await ipv6Github.close()
+  })
+
+  const mint = (env: Record<string, string>, api = apiUrl) =>
+    runCli(
+      ['--repository', 'octo-org/octo-repo', '--api-url', api, ...Object.entries(RETRY).flatMap(([name, value]) => [`--${name}`, value])],
+      { GITHUB_TOKEN: TOKEN, NODE_EXTRA_CA_CERTS: CERT, ...env },
+      { timeoutMs: KILL_AFTER_MS },
+    )
+
+  test('https_proxy without a scheme is an http proxy, as curl reads it: the mint goes through it', async () => {
+    const run = await mint({ https_proxy: proxyUrl.replace('http://', '') })
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(run.stdout, `${github.minted.at(-1)}\n`)
+    assert.equal(proxy.connects.length, 1)
+    assert.match(proxy.connects[0].target, /^stand-in\.test:\d+$/)
+  })
+
+  test('HTTPS_PROXY that cannot be read (a bare "%" in the password) is refused by name: no request, not even a direct one', async () => {
+    const run = await mint({ HTTPS_PROXY: proxyUrl.replace(CREDENTIALS, 'proxy-user:100%') })
+    assert.equal(run.exitCode, 1)
+    assert.match(run.stderr, /HTTPS_PROXY is set but is not a proxy URL that can be used/)
+    assert.match(run.stderr, /Attempt 1\/8 failed: EPROXYCONFIG .*not retrying/)
+    assert.doesNotMatch(run.stderr, /100%|proxy-user/)
+    assert.equal(proxy.connects.length, 0)
+    assert.equal(github.requests.length, 0)
+  })
+
+  test('an https:// proxy whose certificate is not accepted: named, and not retried', async () => {
+    const run = await mint({ https_proxy: tlsProxyUrl })
+    assert.equal(run.exitCode, 1, run.stderr + tlsProxy.connects.length)
+    assert.match(run.stderr, /could not connect to the proxy 127\.0\.0\.1:\d+ from https_proxy: its TLS certificate was not accepted \(/)
+    assert.match(run.stderr, /Attempt 1\/8 failed: EPROXYTLS .*not retrying/)
+    assert.equal(tlsProxy.connects.length, 0)
+    assert.equal(github.requests.length, 0)
+  })
+
+  test("GitHub's certificate, not trusted, through the tunnel: named, and not retried", async () => {
+    const run = await mint({ https_proxy: proxyUrl, NODE_EXTRA_CA_CERTS: IPV6_CERT })
+    assert.equal(run.exitCode, 1)
+    assert.match(
+      run.stderr,
+      /Attempt 1\/8 failed: [A-Z_]+ \(the server's TLS certificate was not accepted \([A-Z_]+\); trust its CA with NODE_EXTRA_CA_CERTS, or check the host, through the proxy .*not retrying/,
+    )
+    assert.equal(github.requests.length, 0)
+  })
+
+  test('EPROTO (an https:// proxy URL at a plain-http port) is named and not retried: it cannot heal', async () => {
+    const run = await mint({ https_proxy: proxyUrl.replace('http://', 'https://') })
+    assert.equal(run.exitCode, 1)
+    assert.match(run.stderr, /Attempt 1\/8 failed: EPROTO .*the server did not speak TLS there.*not retrying/)
+    assert.equal(github.requests.length, 0)
+  })
+
+  test('GitHub at an IPv6 address: the CONNECT target is in brackets, and the certificate is checked against the address', async () => {
+    const run = await mint({ https_proxy: ipv6ProxyUrl, NODE_EXTRA_CA_CERTS: IPV6_CERT }, ipv6ApiUrl)
+    assert.equal(run.exitCode, 0, run.stderr)
+    assert.equal(run.stdout, `${ipv6Github.minted.at(-1)}\n`)
+    assert.deepEqual(
+      ipv6Proxy.connects.map((c) => c.target),
+      [`[2001:db8::1]:${new URL(ipv6ApiUrl).port}`],
+    )
+  })
+})

@@ -3,6 +3,7 @@
 // `stand-in.test`, which nothing else resolves) and tunnels the bytes. It can hold a CONNECT
 // without ever answering, the way a stalled proxy does.
 import http from 'node:http'
+import https from 'node:https'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
 
@@ -21,26 +22,30 @@ export interface ConnectProxyOptions {
   hosts: Record<string, string>
   /** `user:password` the client must present (Proxy-Authorization: Basic); else 407. */
   credentials?: string
+  /** Speak TLS to the client with this key and certificate: an `https://` proxy. */
+  tls?: { key: string | Buffer; cert: string | Buffer }
 }
 
 export class ConnectProxy {
   readonly connects: ProxiedConnect[] = []
   /** How to treat each CONNECT, in order; once empty, every CONNECT is tunnelled. */
   readonly plan: ConnectPlan[] = []
-  private readonly server = http.createServer((_req, res) => res.writeHead(405).end())
+  private readonly server: http.Server | https.Server
   private readonly sockets = new Set<net.Socket>()
 
   constructor(private readonly options: ConnectProxyOptions) {
-    this.server.on('connection', (socket: net.Socket) => this.track(socket))
+    const refuse = (_req: http.IncomingMessage, res: http.ServerResponse): void => void res.writeHead(405).end()
+    this.server = options.tls ? https.createServer(options.tls, refuse) : http.createServer(refuse)
+    this.server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => this.track(socket))
     this.server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => this.onConnect(req, client, head))
   }
 
-  /** Listens on 127.0.0.1 and returns the proxy URL, with the credentials in it when it has some. */
+  /** Listens on 127.0.0.1 and returns the proxy URL (https:// with `tls`), with the credentials in it when it has some. */
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
     const { port } = this.server.address() as AddressInfo
     const auth = this.options.credentials ? `${this.options.credentials}@` : ''
-    return `http://${auth}127.0.0.1:${port}`
+    return `${this.options.tls ? 'https' : 'http'}://${auth}127.0.0.1:${port}`
   }
 
   async close(): Promise<void> {

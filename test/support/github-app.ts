@@ -1,8 +1,9 @@
 // The GitHub App half of the stand-in (github-stand-in.ts routes to it): an App with a key pair the
 // test generates, its installations, and the endpoints an App uses: the installation lookup per
-// scope, the installation token and its revocation. It checks every JWT as GitHub does (the RS256
-// signature against the App's public key, iat in the past, exp in the future and at most 10
-// minutes after iat, iss the App's ID or client ID) and, stricter than GitHub, that no jti comes
+// scope, the installation token and its revocation. It checks every JWT as GitHub does, on its own
+// clock, which a test can set apart from this machine's (the RS256 signature against the App's
+// public key, iat not in its future, exp in its future and at most 10 minutes from its now, iss
+// the App's ID or client ID) and, stricter than GitHub, that no jti comes
 // twice. It issues installation tokens in GitHub's long format (`ghs_APPID_...`, far over 40
 // characters), narrowed as asked, and tells the runner endpoints what each token may do.
 import { type KeyObject, generateKeyPairSync, randomBytes, randomUUID, verify } from 'node:crypto'
@@ -71,6 +72,11 @@ export class StandInApp {
   readonly tokens: IssuedToken[] = []
   /** Every secret this App ever saw or made (the key's lines, JWTs, tokens), for the secrets sweep. */
   readonly secrets: string[] = []
+  /**
+   * How far GitHub's clock is from this machine's (ms; negative: behind). JWTs are checked on that
+   * clock, and every answer's Date header states it (github-stand-in.ts), as GitHub's does.
+   */
+  clockOffsetMs = 0
   private readonly tokenByValue = new Map<string, IssuedToken>()
   private readonly jtis = new Set<string>()
 
@@ -117,6 +123,11 @@ export class StandInApp {
       return { status: 204 }
     }
     return undefined
+  }
+
+  /** GitHub's clock (epoch ms): this machine's, moved by `clockOffsetMs`. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs
   }
 
   /** Whether a bearer token is one this App issued (revoked or not). */
@@ -172,14 +183,15 @@ export class StandInApp {
     if (!verify('sha256', Buffer.from(`${header}.${payload}`), this.publicKey, Buffer.from(signature, 'base64url'))) {
       return problem('A JSON web token could not be decoded')
     }
-    const now = Math.floor(Date.now() / 1000)
+    // GitHub's own clock, and its own words for each refusal.
+    const now = Math.floor(this.now() / 1000)
     if (!Number.isInteger(claims.iat) || claims.iat > now) {
-      return problem("'Issued at' claim ('iat') must be an Integer representing a time in the past")
+      return problem("'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued")
     }
     if (!Number.isInteger(claims.exp) || claims.exp <= now) {
       return problem("'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires")
     }
-    if (claims.exp - claims.iat > 600) return problem("'Expiration time' claim ('exp') is too far in the future")
+    if (claims.exp - now > 600) return problem("'Expiration time' claim ('exp') is too far in the future")
     if (String(claims.iss) !== String(this.id) && claims.iss !== this.clientId) return problem('Integration not found')
     if (typeof claims.jti !== 'string' || !claims.jti || this.jtis.has(claims.jti)) return problem('JWT ID (jti) missing or reused')
     this.jtis.add(claims.jti)

@@ -24,7 +24,16 @@ export interface RecordedRequest {
 
 /** What the stand-in does with one request. Without a scripted fault it answers like GitHub. */
 export type Fault = (
-  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | {
+      status: number
+      headers?: Record<string, string>
+      body?: unknown
+      /**
+       * The credential the request carried (its Authorization header, less the scheme) is put at
+       * the end of the answer's `message`, as a careless server, proxy or appliance echoes it.
+       */
+      echoCredential?: boolean
+    }
   | { hang: true }
   | { reset: true }
   /** Sends the headers of a 201, then the body one byte every `everyMs`. */
@@ -313,10 +322,15 @@ export class GitHubStandIn {
     return `STAND-IN:${(++this.requestCount).toString(16).toUpperCase().padStart(4, '0')}`
   }
 
-  /** What every answer carries: a request id, and on GHES the server's version. */
+  /** What every answer carries: a request id, the date on GitHub's clock, and on GHES the server's version. */
   private commonHeaders(): Record<string, string> {
     const { enterpriseVersion } = this.options
-    return { 'x-github-request-id': this.requestId(), ...(enterpriseVersion ? { 'x-github-enterprise-version': enterpriseVersion } : {}) }
+    return {
+      'x-github-request-id': this.requestId(),
+      // GitHub's clock, as a skewed App's JWT checks see it (Node would send this machine's).
+      date: new Date(this.options.app?.now() ?? Date.now()).toUTCString(),
+      ...(enterpriseVersion ? { 'x-github-enterprise-version': enterpriseVersion } : {}),
+    }
   }
 
   private send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -331,8 +345,17 @@ export class GitHubStandIn {
 
   private play(fault: Fault, req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
     if (fault.offContract) this.offContractAnswers.add(res)
-    if ('status' in fault)
-      return this.send(res, fault.status, fault.body ?? { message: http.STATUS_CODES[fault.status] ?? 'Error' }, fault.headers)
+    if ('status' in fault) {
+      const body = (fault.body ?? { message: http.STATUS_CODES[fault.status] ?? 'Error' }) as Record<string, unknown>
+      if (!fault.echoCredential) return this.send(res, fault.status, body, fault.headers)
+      const credential = (req.headers.authorization ?? '').replace(/^\S+ /, '')
+      return this.send(
+        res,
+        fault.status,
+        { ...body, message: `${String(body.message)} (credential received: ${credential})` },
+        fault.headers,
+      )
+    }
     if ('hang' in fault) return // never answer; close() destroys the socket
     if ('reset' in fault) return void req.socket.destroy()
     if ('handle' in fault) return fault.handle(req, res)

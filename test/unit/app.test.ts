@@ -20,7 +20,7 @@ const app = new StandInApp()
 const { privateKey: ecKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
 
 describe('the private key', () => {
-  test('PKCS#1 as GitHub issues it, PKCS#8, one line with literal \\n escapes, CRLF and indented lines all read as the same RSA key', () => {
+  test('PKCS#1 as GitHub issues it, PKCS#8, one line with literal \\n escapes or spaces, quoted, CRLF and indented lines all read as the same RSA key', () => {
     const variants = [
       app.privateKeyPem,
       app.privateKeyPkcs8,
@@ -30,6 +30,10 @@ describe('the private key', () => {
         .split('\n')
         .map((line) => `    ${line}`)
         .join('\n'),
+      // Line breaks that became spaces, and the quoted one-line forms `docker --env-file` keeps.
+      app.privateKeyPem.trim().replaceAll('\n', ' '),
+      `"${app.privateKeyPem.trim().replaceAll('\n', '\\n')}"`,
+      `'${app.privateKeyPkcs8.trim().replaceAll('\n', ' ')}'`,
     ]
     for (const text of variants) {
       const read = readPrivateKey(text)
@@ -53,6 +57,38 @@ describe('the private key', () => {
     ['an altered key', pem.replace(body, body.replace(/[A-Z]/g, 'x')), /^could not be read as a PEM private key/],
     ['an EC key', ecKey.export({ type: 'pkcs8', format: 'pem' }).toString(), /^is an EC key; GitHub App keys are RSA/],
     [
+      'an encrypted PKCS#1 key (Proc-Type header)',
+      generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'pw' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      }).privateKey,
+      /^is encrypted/,
+    ],
+    [
+      'an encrypted PKCS#1 key whose line breaks became spaces',
+      generateKeyPairSync('rsa', {
+        modulusLength: 1024,
+        privateKeyEncoding: { type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: 'pw' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      })
+        .privateKey.trim()
+        .replaceAll('\n', ' '),
+      /^is encrypted/,
+    ],
+    [
+      'a DSA key',
+      generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160 })
+        .privateKey.export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      /^is a DSA key; GitHub App keys are RSA/,
+    ],
+    [
+      'a key without its END line',
+      pem.split('\n').slice(0, 8).join('\n'),
+      /^has its "-----BEGIN RSA PRIVATE KEY-----" line but no "-----END RSA PRIVATE KEY-----" line: it was cut short/,
+    ],
+    [
       'an encrypted key',
       generateKeyPairSync('rsa', {
         modulusLength: 1024,
@@ -67,7 +103,12 @@ describe('the private key', () => {
       const read = readPrivateKey(text)
       assert.ok('problem' in read)
       assert.match(read.problem, problem)
-      for (const line of text.split('\n').filter((l) => l.length > 8 && !l.startsWith('-----'))) assert.ok(!read.problem.includes(line))
+      // Against the key itself: every line the action masks, and every run of 12 of its characters.
+      const secrets = privateKeySecrets(text)
+      assert.ok(secrets.length > 0, 'there is something to compare against')
+      for (const secret of secrets) {
+        for (let at = 0; at + 12 <= secret.length; at++) assert.ok(!read.problem.includes(secret.slice(at, at + 12)), secret)
+      }
     })
   }
 
@@ -85,7 +126,7 @@ describe('the private key', () => {
 })
 
 describe('the JWT', () => {
-  test('RS256, signed by the key, iat a minute back, exp at most 10 minutes after iat, iss as given, a fresh jti each time', () => {
+  test('RS256, signed by the key, iat a minute back, exp at most 10 minutes from now, iss as given, a fresh jti each time', () => {
     const key = (readPrivateKey(app.privateKeyPem) as { key: import('node:crypto').KeyObject }).key
     const now = 1_800_000_000_500
     const jwts = [appJwt('123456', key, now), appJwt('123456', key, now)]
@@ -96,7 +137,10 @@ describe('the JWT', () => {
       const claims = jwtClaims(jwt)
       assert.equal(claims.iat, 1_800_000_000 - JWT_BACKDATE_S)
       assert.equal(claims.exp - claims.iat, JWT_LIFETIME_S)
-      assert.ok(claims.exp - claims.iat <= 600)
+      // What GitHub checks, on the clock it was signed for: issued by now, expiring within 10 minutes of now.
+      assert.ok(claims.iat <= Math.floor(now / 1000))
+      assert.ok(claims.exp - Math.floor(now / 1000) <= 600)
+      assert.ok(claims.exp > Math.floor(now / 1000))
       assert.equal(claims.iss, '123456')
       assert.match(claims.jti!, /^[0-9a-f-]{36}$/)
     }
@@ -138,14 +182,18 @@ describe('from App credentials to a token', () => {
   test('max-attempts is one budget: the lookup, the token and the mint share its retries', async () => {
     // 4 attempts: 3 retries for the whole step. The lookup spends two, the token one, the mint none.
     github.faults.push({ status: 502 }, { status: 502 }, { pass: true }, { status: 503 }, { pass: true }, { status: 502 })
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     const log: string[] = []
     const error = await withInstallationToken(config({ 'max-attempts': '4' }), { clock, log: (l) => log.push(l) }, (c) =>
       mintToken(c, { clock, log: (l) => log.push(l) }),
     ).catch((e: unknown) => e)
     assert.ok(error instanceof MintError, String(error))
     assert.equal(error.attempts, 6, 'lookup 3 + token 2 + mint 1')
-    assert.match(error.message, /^Gave up after 1 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 502/)
+    // One count, the step's, explained once: the same 6 as the attempts output.
+    assert.match(
+      error.message,
+      /^Gave up after 6 attempt\(s\) \("max-attempts" is 4: 3 retries shared by all of the step's calls, each call's first attempt its own\)\. Last answer: HTTP 502/,
+    )
     assert.deepEqual(calls(), [
       'GET /orgs/octo-org/installation',
       'GET /orgs/octo-org/installation',
@@ -173,7 +221,7 @@ describe('from App credentials to a token', () => {
     // 10 s in all, waits of 4 s (jitter none): lookup and token each wait once (8 s), so the
     // mint's first 4 s wait would pass the step's deadline, though it alone has spent none.
     github.faults.push({ status: 502 }, { pass: true }, { status: 502 }, { pass: true }, { status: 502 })
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     const error = await withInstallationToken(config({ timeout: '10s', 'initial-delay': '4s', 'max-delay': '4s' }), { clock }, (c) =>
       mintToken(c, { clock }),
     ).catch((e: unknown) => e)
@@ -181,12 +229,61 @@ describe('from App credentials to a token', () => {
     assert.equal(clock.sleeps.join(','), '4000,4000')
     assert.equal(error.attempts, 5)
     // The message names the step's timeout, not what was left of it when the mint began.
-    assert.match(error.message, /^Gave up after 1 attempt\(s\): the next wait \(4s\) would pass the 10s "timeout"\./)
+    assert.match(error.message, /^Gave up after 5 attempt\(s\): the next wait \(4s\) would pass the 10s "timeout"\./)
+  })
+
+  for (const [name, offsetMs] of [
+    ['2 minutes behind', -120_000],
+    ['11 minutes ahead', 11 * 60_000],
+  ] as const) {
+    test(`GitHub's clock ${name}: the refused JWT's Date header sets the clock the next JWT is signed on`, async () => {
+      app.clockOffsetMs = offsetMs
+      try {
+        const clock = new FakeClock(Date.now())
+        const lines: string[] = []
+        const minted = await withInstallationToken(config(), { clock, log: (line) => lines.push(line) }, (c) => mintToken(c, { clock }))
+        // The lookup twice (refused, then on GitHub's clock), the token and the mint once each.
+        assert.equal(minted.attempts, 4)
+        assert.deepEqual(
+          app.jwts.map((j) => j.problem ?? 'ok'),
+          [
+            offsetMs < 0
+              ? "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued"
+              : "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+            'ok',
+            'ok',
+          ],
+        )
+        // A Date header is whole seconds: the difference read from it is within a second of the truth.
+        const said =
+          offsetMs < 0
+            ? /puts its clock (1m59s|2m|2m1s) behind this machine's/
+            : /puts its clock (10m59s|11m|11m1s) ahead of this machine's/
+        assert.ok(
+          lines.some((line) => said.test(line)),
+          lines.join('\n'),
+        )
+      } finally {
+        app.clockOffsetMs = 0
+        app.reset()
+      }
+    })
+  }
+
+  test('the JWT is signed on the injected clock: a wall clock 2 minutes ahead is refused, then corrected', async () => {
+    const clock = new FakeClock(Date.now())
+    clock.wallOffset = 120_000
+    app.reset()
+    const minted = await withInstallationToken(config(), { clock }, (c) => mintToken(c, { clock }))
+    assert.equal(minted.attempts, 4)
+    assert.equal(app.jwts.length, 3)
+    assert.match(app.jwts[0].problem ?? '', /'Issued at' claim/)
+    app.reset()
   })
 
   test('a 401 on a JWT is retried once, with a fresh JWT; a second 401 fails and says what to check', async () => {
     github.faults.push({ status: 401, body: { message: "'Issued at' claim ('iat') must be an Integer representing a time in the past" } })
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     const minted = await withInstallationToken(config(), { clock }, (c) => mintToken(c, { clock }))
     assert.equal(minted.attempts, 4)
     const [first, second] = github.requests.map((r) => r.headers.authorization!.replace('Bearer ', ''))
@@ -208,7 +305,7 @@ describe('from App credentials to a token', () => {
   })
 
   test('the work gets the installation token, the time and retries left; a result counts the App attempts too', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     github.faults.push({ status: 502 })
     const given: Config[] = []
     const result = await withInstallationToken(config({ timeout: '1m' }), { clock }, async (c) => {
@@ -229,7 +326,7 @@ describe('from App credentials to a token', () => {
   })
 
   test('the revoke is tried within its own bound even when the work failed, and a failed revoke is a warning', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     // The step's own waits would be 10 s; the revoke's are capped (1 s, then 2 s with jitter none).
     github.faults.push({ pass: true }, { pass: true }, { status: 404 }, { status: 502 }, { status: 503 }, { reset: true })
     const warnings: string[] = []
@@ -268,7 +365,7 @@ describe('from App credentials to a token', () => {
   })
 
   test('what the log says: the lookup, the token with its permission, the revoke; no lookup with installation-id', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     const log: string[] = []
     await withInstallationToken(config(), { clock, log: (l) => log.push(l) }, async () => ({}))
     assert.deepEqual(
@@ -295,7 +392,7 @@ describe('from App credentials to a token', () => {
   })
 
   test('a 201 without a token is retried, and nothing is masked for it; a result that is not a count comes back as it is', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     const masked: string[] = []
     github.faults.push({ pass: true }, { status: 201, body: { expires_at: '2030-01-01T00:00:00Z' }, offContract: 'no token' })
     const results = []
@@ -313,7 +410,7 @@ describe('from App credentials to a token', () => {
 
   test('an error the work throws that is not a MintError passes through untouched, and the token is still revoked', async () => {
     const bug = new TypeError('a bug')
-    const error = await withInstallationToken(config(), { clock: new FakeClock() }, async () => {
+    const error = await withInstallationToken(config(), { clock: new FakeClock(Date.now()) }, async () => {
       throw bug
     }).catch((e: unknown) => e)
     assert.equal(error, bug)
@@ -322,16 +419,16 @@ describe('from App credentials to a token', () => {
 
   test('a mint refused with the installation token names it, not "github-token"', async () => {
     github.faults.push({ pass: true }, { pass: true }, { status: 401 }, { status: 401 })
-    const error = await withInstallationToken(config(), { clock: new FakeClock() }, (c) => mintToken(c, { clock: new FakeClock() })).catch(
-      (e: unknown) => e,
-    )
+    const error = await withInstallationToken(config(), { clock: new FakeClock(Date.now()) }, (c) =>
+      mintToken(c, { clock: new FakeClock(Date.now()) }),
+    ).catch((e: unknown) => e)
     assert.ok(error instanceof MintError)
     assert.match(error.message, /^GitHub rejected the installation token made from "app-id" and "private-key" \(401 Bad credentials\)/)
     assert.equal(error.attempts, 4)
   })
 
   test('a lookup that ends with too little of the timeout left: no token is made (none that could not be revoked)', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     // The lookup's answer comes 59.5 s into a 1m timeout: under a second left, less than a useful attempt.
     github.options.onRequest = (request) => {
       if (request.path.endsWith('/installation')) clock.time += 59_500
@@ -350,7 +447,7 @@ describe('from App credentials to a token', () => {
   })
 
   test('the timeout running out with the token just made fails before the mint, and the token is revoked', async () => {
-    const clock = new FakeClock()
+    const clock = new FakeClock(Date.now())
     github.options.onRequest = (request) => {
       if (request.path.endsWith('/access_tokens')) clock.time += 60_000
     }
@@ -475,7 +572,7 @@ describe('from App credentials to a token', () => {
   for (const { name, inputs, faults, message, requests } of failures) {
     test(`what a failure says: ${name}`, async () => {
       github.faults.push(...faults)
-      const error = await withInstallationToken(config(inputs), { clock: new FakeClock() }, async () => ({ attempts: 0 })).catch(
+      const error = await withInstallationToken(config(inputs), { clock: new FakeClock(Date.now()) }, async () => ({ attempts: 0 })).catch(
         (e: unknown) => e,
       )
       assert.ok(error instanceof MintError, String(error))
@@ -509,7 +606,7 @@ describe('the action masks before it sends', () => {
     order.length = 0
     const inputs = { 'app-id': String(app.id), 'private-key': app.privateKeyPem, organization: 'octo-org', 'api-url': apiUrl }
     const core = fakeCore(inputs, (line) => void (/^(mask|failed) /.test(line) && order.push(line)))
-    await run(core, {}, { clock: new FakeClock(), random: () => 0 })
+    await run(core, {}, { clock: new FakeClock(Date.now()), random: () => 0 })
     assert.ok(!order.some((line) => line.startsWith('failed')), order.join('\n'))
     const keyLines = app.privateKeyPem.trim().split('\n').slice(1, -1)
     const firstRequest = order.findIndex((line) => line.startsWith('request'))

@@ -100,6 +100,29 @@ describe('mintRunners', () => {
     ])
   })
 
+  test('two answers with the same runner id: the second is an unexpected answer, retried; the rollback could never delete twice', async () => {
+    github.faults.push(
+      { method: 'POST', pass: true },
+      {
+        method: 'POST',
+        offContract: 'a runner id another answer of this batch already gave',
+        // Once the first runner is registered, its own answer again, with a config of its own.
+        handle: (_req, res) =>
+          void setTimeout(() => {
+            res.writeHead(201, { 'content-type': 'application/json' })
+            res.end(JSON.stringify({ runner: github.runners[0], encoded_jit_config: 'ZHVwbGljYXRlLWNvbmZpZw==' }))
+          }, 50),
+      },
+    )
+    const b = await batch({ runnerName: 'd', count: 2 })
+    const { runners, attempts } = minted(b.result)
+    assert.equal(new Set(runners.map((r) => r.id)).size, 2, 'two runners, two ids')
+    assert.equal(attempts, 3)
+    assert.match(b.lines.join('\n'), /Attempt 1 failed: HTTP 201 with an unexpected body/)
+    const ids = runnersOf(b.ledger.toState()).map((r) => r.id)
+    assert.equal(new Set(ids).size, ids.length, 'no id twice in the ledger')
+  })
+
   test('a single runner with a name: that exact name', async () => {
     const b = await batch({ runnerName: 'solo' })
     assert.deepEqual(

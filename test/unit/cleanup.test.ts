@@ -661,7 +661,13 @@ describe('removeRunners: each answer, exactly as said', () => {
     h.record('r-1')
     github.faults.push(
       { status: 503, method: 'GET', headers: { 'x-github-request-id': 'REQ:1' } },
-      { status: 200, method: 'GET', body: { runners: [] }, headers: { 'x-github-request-id': 'REQ:2' }, offContract: 'no total_count' },
+      {
+        status: 200,
+        method: 'GET',
+        body: { total_count: 1, runners: 'r-1' },
+        headers: { 'x-github-request-id': 'REQ:2' },
+        offContract: 'runners not a list',
+      },
     )
     const removal = await h.remove('post')
     assert.deepEqual(outcome(removal), { ...NONE, deleted: ['r-1'] })

@@ -128,17 +128,44 @@ describe('commandInputs', () => {
     )
   })
 
-  test('App credentials from the environment: the token variables are said to be unused, and read as empty', () => {
-    const env = { GITHUB_APP_ID: ' 123 ', GITHUB_APP_PRIVATE_KEY: 'KEY', GITHUB_TOKEN: TOKEN, GH_TOKEN: TOKEN }
-    const { read, names, lines } = inputsOf({}, env)
+  test('App credentials from the environment, no token variable: the App, and a token named by its variables', () => {
+    const { read, names, lines } = inputsOf({}, { GITHUB_APP_ID: ' 123 ', GITHUB_APP_PRIVATE_KEY: 'KEY' })
     assert.equal(read('app-id'), '123')
     assert.equal(read('private-key'), 'KEY')
     assert.equal(read('github-token'), '')
-    assert.deepEqual(names, { 'app-id': 'GITHUB_APP_ID', 'private-key': 'GITHUB_APP_PRIVATE_KEY' })
+    assert.deepEqual(names, {
+      'app-id': 'GITHUB_APP_ID',
+      'private-key': 'GITHUB_APP_PRIVATE_KEY',
+      'github-token': 'GITHUB_TOKEN or GH_TOKEN',
+    })
+    assert.deepEqual(lines, [])
+  })
+
+  test('a token variable over App variables left in the environment: the App variables are said to be unused, and read as empty', () => {
+    const env = { GITHUB_APP_ID: ' 123 ', GITHUB_APP_PRIVATE_KEY: 'KEY', GITHUB_TOKEN: TOKEN, GH_TOKEN: TOKEN }
+    const { read, names, lines } = inputsOf({}, env)
+    assert.equal(read('github-token'), TOKEN)
+    assert.equal(read('app-id'), '')
+    assert.equal(read('private-key'), '')
+    assert.equal(names['github-token'], 'GITHUB_TOKEN')
+    assert.deepEqual(lines, [
+      'Authenticating with GITHUB_TOKEN; GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY in the environment are not used (pass --app-id or --app-private-key-file to authenticate as the App).',
+    ])
+    // GITHUB_APP_ID alone does not turn a token mint into a usage error.
+    assert.deepEqual(inputsOf({}, { GITHUB_APP_ID: '1', GITHUB_TOKEN: TOKEN }).lines, [
+      'Authenticating with GITHUB_TOKEN; GITHUB_APP_ID in the environment is not used (pass --app-id or --app-private-key-file to authenticate as the App).',
+    ])
+  })
+
+  test('App options over token variables: the token variables are said to be unused, and read as empty', () => {
+    const env = { GITHUB_APP_PRIVATE_KEY: 'KEY', GITHUB_TOKEN: TOKEN, GH_TOKEN: TOKEN }
+    const { read, lines } = inputsOf({ 'app-id': '123' }, env)
+    assert.equal(read('app-id'), '123')
+    assert.equal(read('private-key'), 'KEY')
+    assert.equal(read('github-token'), '')
     assert.deepEqual(lines, ['Authenticating as the GitHub App; GITHUB_TOKEN and GH_TOKEN in the environment are not used.'])
-    const one = inputsOf({}, { ...env, GH_TOKEN: '' })
+    const one = inputsOf({ 'app-id': '123' }, { ...env, GH_TOKEN: '' })
     assert.deepEqual(one.lines, ['Authenticating as the GitHub App; GITHUB_TOKEN in the environment is not used.'])
-    assert.deepEqual(inputsOf({}, { GITHUB_APP_ID: '1', GITHUB_APP_PRIVATE_KEY: 'KEY' }).lines, [])
   })
 
   test('--app-id over GITHUB_APP_ID, and the key from --app-private-key-file, named as such', async () => {
@@ -150,7 +177,11 @@ describe('commandInputs', () => {
     )
     assert.equal(read('app-id'), '77')
     assert.equal(read('private-key'), 'PEM TEXT\n')
-    assert.deepEqual(names, { 'app-id': '--app-id', 'private-key': 'the key in --app-private-key-file' })
+    assert.deepEqual(names, {
+      'app-id': '--app-id',
+      'private-key': 'the key in --app-private-key-file',
+      'github-token': 'GITHUB_TOKEN or GH_TOKEN',
+    })
   })
 
   test('a key file that cannot be opened, read, or is too large: usage errors naming the file and the code, never its text', async () => {

@@ -71,9 +71,9 @@ describe('explain', () => {
   test('each status, with what GitHub said', () => {
     const said = ' GitHub said: "m".'
     const cases: [Outcome, Scope, string][] = [
-      [answer(201), repo, 'GitHub answered 201 but not with the documented token body; no token was produced.'],
-      [answer(299), repo, 'GitHub answered 299 but not with the documented token body; no token was produced.'],
-      [answer(200), repo, 'GitHub answered 200 but not with the documented token body; no token was produced.'],
+      [answer(201), repo, 'GitHub answered 201 but not with the documented token body {token, expires_at}; no token was produced.'],
+      [answer(299), repo, 'GitHub answered 299 but not with the documented token body {token, expires_at}; no token was produced.'],
+      [answer(200), repo, 'GitHub answered 200 but not with the documented token body {token, expires_at}; no token was produced.'],
       [answer(400, 'm'), repo, `GitHub rejected the request as malformed (400).${said}`],
       [answer(401, 'm'), repo, `GitHub rejected "github-token" (401 Bad credentials): it is invalid, expired or revoked.${said}`],
       [
@@ -89,7 +89,7 @@ describe('explain', () => {
       [
         answer(404, 'm'),
         ent,
-        `Enterprise big was not found (404). GitHub answers 404 when the token cannot see the target: check the name and that the token has ${requiredPermission(ent)}.${said}`,
+        `Enterprise big was not found (404). GitHub answers 404 when the token cannot see the target: check the name and that the token is ${requiredPermission(ent)}.${said}`,
       ],
       [answer(409, 'm'), repo, `GitHub reported a conflict (409) for repository o/r.${said}`],
       [answer(410, 'm'), repo, `This endpoint is gone (410) on this GitHub server; check "api-url".${said}`],

@@ -460,14 +460,31 @@ describe('against the stand-in, with a fake clock', () => {
     github.faults.push({ status: 502 })
     const error = await mintToken(config({}, { type: 'registration', jit: undefined, spreadMs: 9500, timeoutMs: 9600 }), {
       clock,
+      random: () => 0.85,
+      log: () => {},
+    }).catch((e: unknown) => e)
+    assert.ok(error instanceof MintError, String(error))
+    // 8075 ms of spread, then a 502; the 1 s wait would end at 9.1 s, past the last useful start (8.64 s).
+    assert.match(error.message, /the next wait \(1s\) would pass the 9\.6s "timeout"/)
+    assert.deepEqual(clock.sleeps, [8075])
+    assert.equal(github.requests.length, 1)
+  })
+
+  test('a token mint: a spread that leaves less than a useful attempt sends nothing and says the spread used the time', async () => {
+    const clock = new FakeClock(Date.now())
+    const error = await mintToken(config({}, { type: 'registration', jit: undefined, spreadMs: 9500, timeoutMs: 9600 }), {
+      clock,
       random: () => 0.99,
       log: () => {},
     }).catch((e: unknown) => e)
     assert.ok(error instanceof MintError, String(error))
-    // 9405 ms of spread, then a 502; the 1 s wait would end at 10.4 s, past the 9.6 s timeout.
-    assert.match(error.message, /the next wait \(1s\) would pass the 9\.6s "timeout"/)
-    assert.deepEqual(clock.sleeps, [9405])
-    assert.equal(github.requests.length, 1)
+    // 9405 ms of spread leaves 195 ms: less than the 960 ms a first attempt needs here.
+    assert.equal(
+      error.message,
+      'The start spread ("spread", 9.5s) waited 9.4s of the 9.6s "timeout", leaving too little for a request; none was sent. Make "spread" shorter, or "timeout" longer.',
+    )
+    assert.equal(error.attempts, 0)
+    assert.equal(github.requests.length, 0)
   })
 
   test('a JIT batch: one spread for the step, then the group, then the budget, then the registrations', async () => {

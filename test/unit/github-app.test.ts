@@ -37,6 +37,22 @@ describe('the stand-in App checks each JWT', () => {
     assert.equal(lookup(jwt({ ...good(), iss: app.clientId }))?.status, 200)
   })
 
+  test('on its own clock, which the Date header of every answer states', () => {
+    app.clockOffsetMs = -120_000
+    try {
+      // Good on this machine's clock, issued in GitHub's future.
+      assert.match(
+        problem(jwt(good())),
+        /^'Issued at' claim \('iat'\) must be an Integer representing the time that the assertion was issued$/,
+      )
+      const onGitHubsClock = { iat: now() - 180, exp: now() + 400, iss: String(app.id), jti: randomUUID() }
+      assert.equal(lookup(jwt(onGitHubsClock))?.status, 200)
+      assert.equal(Math.round((app.now() - Date.now()) / 1000), -120)
+    } finally {
+      app.clockOffsetMs = 0
+    }
+  })
+
   test('and refuses what GitHub refuses', () => {
     assert.equal(problem(jwt(good(), stranger.privateKeyPem)), 'A JSON web token could not be decoded')
     assert.equal(problem(jwt(good(), app.privateKeyPem, 'HS256')), 'A JSON web token could not be decoded')
@@ -46,7 +62,9 @@ describe('the stand-in App checks each JWT', () => {
       problem(jwt({ ...good(), iat: now() - 700, exp: now() - 1 })),
       /'Expiration time' claim \('exp'\) must be a numeric value representing the future/,
     )
-    assert.match(problem(jwt({ ...good(), iat: now() - 60, exp: now() + 541 })), /is too far in the future/)
+    // exp is measured from GitHub's now, not from iat: 10 minutes and a second from now is too far.
+    assert.match(problem(jwt({ ...good(), iat: now() - 60, exp: now() + 601 })), /is too far in the future/)
+    assert.equal(lookup(jwt({ ...good(), iat: now() - 120, exp: now() + 590 }))?.status, 200)
     assert.equal(problem(jwt({ ...good(), iss: '1' })), 'Integration not found')
     const replayed = good()
     assert.equal(lookup(jwt(replayed))?.status, 200)

@@ -198,7 +198,7 @@ describe('each input: the edges of what is accepted', () => {
     rejects({ 'api-url': 'https://:p@ghes.example' }, /must not contain credentials/)
     rejects(
       { 'api-url': 'https://ghes.example/?x=1' },
-      'Input "api-url" must not have a query or fragment; got "https://ghes.example/?x=1".',
+      'Input "api-url" must not have a query or fragment (any "?" or "#"); got "https://ghes.example/", then a part not repeated here.',
     )
     rejects({ 'api-url': 'https://ghes.example/#x' }, /must not have a query or fragment/)
     assert.equal(parse({ 'api-url': 'http://127.10.200.3/' }).apiUrl, 'http://127.10.200.3')
@@ -275,7 +275,10 @@ describe('credentials: a github-token, or a GitHub App', () => {
 
   test('a key that does not parse is named, never repeated', () => {
     rejects({ ...appBase, 'private-key': 'hunter2-not-a-key' }, /^Input "private-key" is not a PEM key/)
-    rejects({ ...appBase, 'private-key': pem.slice(0, 200) }, /^Input "private-key" could not be read as a PEM private key/)
+    rejects(
+      { ...appBase, 'private-key': pem.slice(0, 200) },
+      /^Input "private-key" has its "-----BEGIN RSA PRIVATE KEY-----" line but no "-----END RSA PRIVATE KEY-----" line: it was cut short/,
+    )
   })
 
   test('enterprise scope cannot be served by an App', () => {

@@ -10,7 +10,7 @@ const SRC = join(import.meta.dirname, '../../src')
 
 /** Lowest first. A file may import from its own layer or a lower one, never a higher one. */
 const LAYERS: [string, string[]][] = [
-  ['data', ['types.ts', 'scope.ts', 'json.ts', 'server-text.ts', 'duration.ts', 'input-values.ts', 'runner-url.ts']],
+  ['data', ['types.ts', 'scope.ts', 'json.ts', 'server-text.ts', 'duration.ts', 'input-values.ts', 'runner-url.ts', 'redaction.ts']],
   ['policy', ['policy.ts']],
   ['retry loop', ['retry.ts', 'limiter.ts', 'spread.ts', 'step.ts']],
   ['wording', ['explain.ts', 'ghes.ts']],
@@ -20,7 +20,18 @@ const LAYERS: [string, string[]][] = [
   ['inputs', ['inputs.ts', 'credentials.ts', 'scope-input.ts', 'jit/inputs.ts']],
   [
     'entry points',
-    ['main.ts', 'post.ts', 'summary.ts', 'command.ts', 'command-line.ts', 'command-options.ts', 'command-help.ts', 'index.ts', 'cli.ts'],
+    [
+      'main.ts',
+      'post.ts',
+      'summary.ts',
+      'command.ts',
+      'command-line.ts',
+      'command-options.ts',
+      'command-help.ts',
+      'index.ts',
+      'cli.ts',
+      'redacting-core.ts',
+    ],
   ],
 ]
 

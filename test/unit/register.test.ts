@@ -155,7 +155,8 @@ describe('mintOne: retries', () => {
       failed(r.result).message,
       /^Runner "r1": Gave up after 2 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 200 with an unexpected body \(GitHub request id STAND-IN:\w+\)\. GitHub answered 200 but not with the documented \{runner, encoded_jit_config\} body\.$/,
     )
-    assert.deepEqual(r.masked, [])
+    // Each config is masked before the body is checked: beside an unreadable runner it is still a credential.
+    assert.deepEqual(r.masked, ['x', 'x'])
   })
 
   test('in a batch, max-attempts does not bound one runner: the shared budget does', async () => {
@@ -387,6 +388,20 @@ describe('mintOne: a lost answer, then 409', () => {
       failed(r.result).message,
       'Runner "r1": Gave up after 4 attempt(s) ("max-attempts"). Last answer: HTTP 503 (GitHub request id REQ:4). GitHub answered 503. GitHub said: "Service Unavailable".',
     )
+  })
+
+  test('an unreadable listing during the reclaim is said as the listing, not as the registration', async () => {
+    github.faults.push(
+      { dropAnswer: 502 },
+      { method: 'POST', pass: true },
+      { method: 'GET', status: 200, body: { runners: 'none' }, offContract: 'runners not a list' },
+    )
+    const r = await register('r1', {}, { maxAttempts: 2 })
+    assert.match(
+      failed(r.result).message,
+      /^Runner "r1": Gave up after 2 attempt\(s\) \("max-attempts"\)\. Last answer: HTTP 200 with an unexpected body \(GitHub request id STAND-IN:\w+\)\. The runner name "r1" is taken \(409\); looking it up to see whether it is this step's own, GitHub answered an unreadable listing \(HTTP 200\), so it was left alone\.$/,
+    )
+    assert.doesNotMatch(failed(r.result).message, /encoded_jit_config/)
   })
 
   test('never listed: the 409 is retried to the end, and the error says the step could not tell', async () => {

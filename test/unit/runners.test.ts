@@ -87,11 +87,17 @@ describe('parseRunnerPage', () => {
     assert.deepEqual(parseRunnerPage(JSON.stringify({ total_count: 0, runners: [] })), { totalCount: 0, runners: [] })
   })
 
-  test('not a page: no list, no whole total, or one runner that is not one', () => {
+  test("what the enterprise listing's description allows: no list is an empty page, no total the runners on it", () => {
+    assert.deepEqual(parseRunnerPage('{}'), { totalCount: 0, runners: [] })
+    assert.deepEqual(parseRunnerPage(JSON.stringify({ total_count: 1 })), { totalCount: 1, runners: [] })
+    assert.deepEqual(parseRunnerPage(JSON.stringify({ runners: [runner(1)] })), { totalCount: 1, runners: [asRunner(runner(1))] })
+  })
+
+  test('not a page: a list that is not one, a total that is not whole, or one runner that is not one', () => {
     for (const body of [
-      { total_count: 1 },
       { total_count: 1, runners: {} },
-      { runners: [runner(1)] },
+      { total_count: -1, runners: [] },
+      [],
       { total_count: '1', runners: [runner(1)] },
       { total_count: 1.5, runners: [runner(1)] },
       { total_count: 2, runners: [runner(1), { id: 2 }] },
