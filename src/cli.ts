@@ -2,11 +2,13 @@
 // The `mint-runner-token` command, bundled into dist/cli/index.js. All logic is in command.ts and
 // the command-*.ts modules it uses.
 import { runCommand } from './command.js'
+import { StepContext } from './step.js'
 
-// SIGINT or SIGTERM stops the run: it deletes what it registered, reports on stderr, and exits
-// 130 or 143. A second signal changes nothing.
-const cancel = new AbortController()
-for (const name of ['SIGINT', 'SIGTERM'] as const) process.on(name, () => cancel.abort(name))
+// SIGINT or SIGTERM stops the run: it deletes what it registered within the cleanup phase of the
+// run's one context (step.ts), made here at its entry, reports on stderr, and exits 130 or 143.
+// A second signal changes nothing.
+const step = new StepContext()
+step.listen(process)
 
 // A closed pipe (the reader gone) is an 'error' event on the stream: without a listener it would
 // crash the process with a stack trace. stdout's errors reach runCommand through each write's
@@ -24,5 +26,5 @@ process.exitCode = await runCommand(
       }),
     stderr: (text) => void process.stderr.write(text),
   },
-  { signal: cancel.signal },
+  { signal: step.signal },
 )

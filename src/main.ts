@@ -129,7 +129,13 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
   const ledger = new Ledger(newOwnershipLabel(), undefined, { scope: config.scope, apiUrl: config.apiUrl }, (change) =>
     journal.record(change),
   )
-  journal.start(ledger)
+  try {
+    journal.start(ledger)
+  } catch (error) {
+    // Before any request: nothing to roll back, and a step without its ledger registers nothing.
+    const message = (error as Error).message
+    throw new MintError(`${message.charAt(0).toUpperCase()}${message.slice(1)}; no runner was registered.`, 0)
+  }
   core.setOutput('ownership-label', ledger.label)
   info(
     core,

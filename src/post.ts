@@ -9,9 +9,8 @@ import { type Config, parseInputs } from './inputs.js'
 import { describeScope } from './explain.js'
 import { ConcurrencyLimiter } from './limiter.js'
 import { systemClock } from './retry.js'
-import { stopSignal } from './jit/batch.js'
+import { stepOf, stopSignal } from './step.js'
 import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './jit/cleanup.js'
-import { CANCEL_GRACE_MS, Deadline } from './jit/deadline.js'
 import { Ledger } from './jit/ledger.js'
 import { foldJournal } from './jit/journal.js'
 import type { LedgerEntry } from './jit/ledger.js'
@@ -22,23 +21,37 @@ import { withInstallationToken } from './app.js'
 import { redactingCore } from './redacting-core.js'
 import { type SummaryAttempt, writeSummary } from './summary.js'
 
-/** After SIGINT the post step's cleanup stops within the step's grace (the runner sends SIGTERM ~7.5 s later). */
-export const POST_SIGINT_GRACE_MS = CANCEL_GRACE_MS
-/** After SIGTERM a kill may follow at any moment: what is in flight gets a second, then the report. */
+/**
+ * A post step stopped by SIGTERM first (no SIGINT before it) gets this long for its removal, from
+ * the signal, instead of the step's cleanup phase. The runner sends SIGINT, then SIGTERM ~7.5 s
+ * later, then a kill: a SIGINT comes with that 7.5 s, and the removal ends with the cleanup phase
+ * like main's rollback. A lone SIGTERM (the runner or its host shutting down, a scale-down) says
+ * nothing about when the kill comes: it may follow at any moment. The post step is the last line,
+ * and its report (the warning naming what may remain, with the label to find it by) is all a
+ * person has to act on, so it comes after one second, not after 6.5 s that a kill may cut short.
+ * The revoke after the report still ends with the cleanup phase; a kill then costs only the revoke.
+ */
 export const POST_SIGTERM_GRACE_MS = 1000
 
 /**
  * The post step; with no arguments it uses the real toolkit, as @github/local-action calls it (as
- * `run`). `deps.signal`, aborted with 'SIGINT' or 'SIGTERM', stops the cleanup within its grace;
- * the report (a warning naming what may remain, with the ownership label) is still written.
+ * `run`). `deps.signal`, aborted with 'SIGINT' or 'SIGTERM', is the step's one signal (step.ts):
+ * after it the removal ends with the step's cleanup phase, less the revoke's share while an
+ * installation token lives, as main's rollback does (a SIGTERM that came first: within
+ * POST_SIGTERM_GRACE_MS); the report (a warning naming what may remain, with the ownership label)
+ * is still written, then the token is revoked within what is left of the phase.
  */
 export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   // As in the main step: every secret masked is registered, every text printed redacted.
   const core = redactingCore(toolkit)
+  const clock = deps.clock ?? systemClock
+  // The step's context, from before any signal could come: the cleanup phase is timed from it.
+  const step = stepOf(deps.signal, clock)
   maskCredentials(core)
   // Every attempt, for the step summary.
   const attempts: SummaryAttempt[] = []
-  deps = { ...deps, onAttempt: (attempt: SummaryAttempt) => void attempts.push(attempt) }
+  // Every request and the revoke hear the step's one signal (the same context, found by it).
+  deps = { ...deps, signal: step.signal, onAttempt: (attempt: SummaryAttempt) => void attempts.push(attempt) }
   // What may still exist, and the label to find it by, for a report however the cleanup ends.
   let left: { entries: LedgerEntry[]; label: string } | undefined
   try {
@@ -65,7 +78,6 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
     core.info(
       `The job failed or was cancelled; removing the ${checked.length} runner(s) this step may have registered that never connected (label ${ledger.label}): ${names(checked)}.`,
     )
-    const clock = deps.clock ?? systemClock
     // With App credentials, an installation token of its own (none is ever saved in state), made
     // within the cleanup's bound and revoked afterwards.
     // The main step's start spread is not repeated: a cleanup has its minute, and no burst to join.
@@ -73,24 +85,24 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
     await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
       const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
       const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger)
-      const deadline = new Deadline(clock, clock.now() + resolved.timeoutMs)
-      // A signal brings the end forward: the report below must be written before a kill.
-      const onSignal = (): void => {
-        const graceMs = deps.signal?.reason === 'SIGTERM' ? POST_SIGTERM_GRACE_MS : POST_SIGINT_GRACE_MS
-        deadline.bringForward(clock.now() + graceMs)
+      // A signal brings the end forward to the cleanup phase's work (step.ts): the report below
+      // and the revoke after it must come before a kill.
+      const deadline = step.phase(clock.now() + resolved.timeoutMs, 'work')
+      const loneSigterm = (): void => {
+        if (step.stoppedBy === 'SIGTERM') deadline.bringForward(step.signalledAtMs! + POST_SIGTERM_GRACE_MS)
       }
-      if (deps.signal?.aborted) onSignal()
-      deps.signal?.addEventListener('abort', onSignal)
+      if (step.signal.aborted) loneSigterm()
+      step.signal.addEventListener('abort', loneSigterm)
       let removal: Removal
       try {
         removal = await removeRunners(checked, 'post', session, deadline)
       } finally {
-        deps.signal?.removeEventListener('abort', onSignal)
+        step.signal.removeEventListener('abort', loneSigterm)
         deadline.dispose()
       }
       left = undefined
       // Reported before the revoke: a kill that comes during it cannot take the report.
-      const line = report(core, removal, ledger.label, stopped(deps.signal))
+      const line = report(core, removal, ledger.label, stopped(step.signal))
       await writeSummary(
         core,
         {
@@ -109,7 +121,7 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
     const remain = left?.entries.length
       ? ` Runners that may remain carry the label ${left.label}; remove them by hand: ${names(left.entries)}.`
       : ''
-    const line = `Cleanup of just-in-time runners failed${stopped(deps.signal)}: ${why}${remain}`
+    const line = `Cleanup of just-in-time runners failed${stopped(step.signal)}: ${why}${remain}`
     core.warning(line)
     if (left)
       await writeSummary(

@@ -114,7 +114,7 @@ export class StepBudget {
 /** A step's one signal and its deadline tree. Entry points make one per step (`listen`); stepOf finds it. */
 export class StepContext {
   private readonly controller = new AbortController()
-  private signalledAtMs: number | undefined
+  private signalledAt: number | undefined
   private heldBackMs = 0
   private readonly followers = new Set<() => void>()
 
@@ -138,10 +138,15 @@ export class StepContext {
 
   /** The first signal; later ones change nothing. Starts the cleanup phase. */
   cancel(signal: StopSignal): void {
-    if (this.signalledAtMs !== undefined) return
-    this.signalledAtMs = this.clock.now()
+    if (this.signalledAt !== undefined) return
+    this.signalledAt = this.clock.now()
     this.controller.abort(signal)
     for (const follower of [...this.followers]) follower()
+  }
+
+  /** Clock time of the first signal; undefined while none has come. */
+  get signalledAtMs(): number | undefined {
+    return this.signalledAt
   }
 
   /** Which signal stopped the step; undefined while none has come (a runner may still be handed over). */
@@ -151,7 +156,7 @@ export class StepContext {
 
   /** Clock time at which the cleanup phase ends (rollback and revoke together); undefined before a signal. */
   get cleanupEndMs(): number | undefined {
-    return this.signalledAtMs === undefined ? undefined : this.signalledAtMs + CLEANUP_PHASE_MS
+    return this.signalledAt === undefined ? undefined : this.signalledAt + CLEANUP_PHASE_MS
   }
 
   /** When the cleanup work before the revoke ends: the phase's end, less what is held back for the revoke. */
@@ -178,7 +183,7 @@ export class StepContext {
   phase(atMs: number, end: 'work' | 'all'): Deadline & { dispose(): void } {
     const deadline = new Deadline(this.clock, atMs)
     const follow = (): void => deadline.bringForward(end === 'work' ? this.workEndMs! : this.cleanupEndMs!)
-    if (this.signalledAtMs !== undefined) follow()
+    if (this.signalledAt !== undefined) follow()
     else this.followers.add(follow)
     const dispose = deadline.dispose.bind(deadline)
     deadline.dispose = () => {

@@ -104,7 +104,7 @@ export async function mintRunners(given: Config, env: Record<string, string | un
   let rollback: Removal | undefined
   if (entries.length) {
     session.log(`Rolling back: removing the ${entries.length} runner(s) that may have been registered (label ${ledger.label}).`)
-    rollback = await rollBack(entries, session, cancelledAt, deps.signal)
+    rollback = await rollBack(entries, session, deps.signal)
   }
   deps.onStats?.(stats())
   const stoppedBy = stopSignal(deps.signal)
@@ -120,22 +120,34 @@ export async function mintRunners(given: Config, env: Record<string, string | un
   }
   const failed = results.filter((r) => r.status === 'rejected' && !(r.reason instanceof Halted)).length
   const intro = jit.count > 1 ? `${failed} of ${jit.count} runners could not be registered. ` : ''
-  throw new BatchFailed(`${intro}${firstError.message}`, session.attempts, rollback, ledger.label, stoppedBy, kindOf(firstError))
+  throw new BatchFailed(
+    `${intro}${asSentence(firstError.message)}`,
+    session.attempts,
+    rollback,
+    ledger.label,
+    stoppedBy,
+    kindOf(firstError),
+  )
+}
+
+/**
+ * A failure's message as a sentence of its own, for the "Rollback: ..." that follows it: a
+ * ledger that could not be saved ("could not save ...: EACCES: ..., open") has neither capital nor
+ * full stop.
+ */
+function asSentence(message: string): string {
+  const capital = message.charAt(0).toUpperCase() + message.slice(1)
+  // Ended already: by a full stop, or one before a closing quote or bracket or a "(GitHub request id ...)".
+  return /[.!?]["')\]]*( \([^()]*\))?$/.test(capital) ? capital : `${capital}.`
 }
 
 /**
  * Rolls back `entries` (what the ledger holds, not handed over), within the cleanup deadline:
  * CLEANUP_TIMEOUT_MS after a failure; after a signal (also one that arrives during the rollback)
  * the step's cleanup phase, less what it holds back for a revoke (step.ts), timed from the
- * signal itself (the context heard it first), so `_cancelledAt` is no longer needed.
- * Also the hand-over's (hand-over.ts), when the runners could not be handed over.
+ * signal itself (the step's context heard it first). Also the hand-over's (hand-over.ts), when the runners could not be handed over.
  */
-export async function rollBack(
-  entries: LedgerEntry[],
-  session: Session,
-  _cancelledAt: number | undefined,
-  signal: AbortSignal | undefined,
-): Promise<Removal> {
+export async function rollBack(entries: LedgerEntry[], session: Session, signal: AbortSignal | undefined): Promise<Removal> {
   const { clock, config } = session
   const deadline = stepOf(signal, clock).phase(clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS), 'work')
   try {

@@ -25,7 +25,7 @@ export interface HandOver {
 /**
  * Hands `minted` over, or rolls it back. After `deliver` the ledger marks the runners handed over.
  * On a signal before `deliver`, or a failure in `prepare`, `deliver` or the ledger's own write,
- * every runner in the ledger is deleted (within CANCEL_GRACE_MS of a signal) and it throws a
+ * every runner in the ledger is deleted (after a signal, within the step's cleanup phase) and it throws a
  * BatchFailed saying why and what the rollback did. An error from `prepare` or `deliver` says
  * what could not be done, worded to follow "Registered N runner(s) but" ("could not write ...").
  */
@@ -66,7 +66,7 @@ export async function handOverOrRollBack(
     ledger,
   )
   session.log(`Rolling back: removing the ${entries.length} runner(s) that were not handed over (label ${ledger.label}).`)
-  const rollback = await rollBack(entries, session, cancelledAt, signal)
+  const rollback = await rollBack(entries, session, signal)
   throw new BatchFailed(why, minted.attempts, rollback, ledger.label, stopSignal(signal))
 }
 

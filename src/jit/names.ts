@@ -9,10 +9,13 @@ export const NAME_SUFFIX_LENGTH = 6
 export const MAX_NAME_PREFIX = MAX_RUNNER_NAME - 1 - NAME_SUFFIX_LENGTH
 
 const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
+/** Random suffixes drawn per runner at most; with 36^6 suffixes a real source needs about one each. */
+const MAX_DRAWS_PER_NAME = 20
 
 /**
  * The names to register: `runner-name` itself for one runner; otherwise a prefix (`runner-name`,
- * or `jit-RUNID-ATTEMPT` in a workflow) plus "-" and a random suffix, distinct within the batch.
+ * or `jit-RUNID-ATTEMPT` in a workflow) plus "-" and a random suffix, distinct within the batch
+ * (numbered instead, should the source repeat itself past MAX_DRAWS_PER_NAME draws per runner).
  */
 export function runnerNames(
   jit: Pick<JitInputs, 'runnerName' | 'count'>,
@@ -25,11 +28,14 @@ export function runnerNames(
   const generated = ['jit', runId, runId && attempt].filter(Boolean).join('-')
   const prefix = (jit.runnerName ?? generated).slice(0, MAX_NAME_PREFIX)
   const names = new Set<string>()
-  while (names.size < jit.count) {
+  for (let draws = 0; names.size < jit.count && draws < jit.count * MAX_DRAWS_PER_NAME; draws++) {
     let suffix = ''
     for (let i = 0; i < NAME_SUFFIX_LENGTH; i++) suffix += SUFFIX_ALPHABET[Math.floor(random() * SUFFIX_ALPHABET.length)]
     names.add(`${prefix}-${suffix}`)
   }
+  // A source that keeps repeating itself: the rest are numbered (000000, 000001, ...), skipping
+  // any suffix already drawn. Each number is a new name, so this ends.
+  for (let n = 0; names.size < jit.count; n++) names.add(`${prefix}-${n.toString(36).padStart(NAME_SUFFIX_LENGTH, '0')}`)
   return [...names]
 }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type ActionRun, runAction, runPost, startAction } from '../support/run-action.js'
+import { type ActionRun, runAction, runPost, startAction, startPost } from '../support/run-action.js'
 import { CLI, type CliRun, howItEnded, runCli, startCli, sweepCli } from '../support/run-cli.js'
 import { ledgerState } from '../support/jit-scenario.js'
 
@@ -456,6 +456,37 @@ describe('one cleanup budget after a signal, for the rollback and the revoke tog
       /^::warning::Could not revoke the installation token \(1 attempt\(s\), stopped by SIGINT, last: cut off at the cleanup deadline/,
     )
     assert.equal(app.tokens[0].revoked, false)
+  })
+
+  test("the post step, SIGINT while its deletes and the revoke hang: the removal and the revoke share the step's one cleanup budget, the report first", async () => {
+    const inputs = appInputs({ type: 'jit', labels: 'self-hosted', count: '2', 'runner-name': 'post-grace' })
+    const main = await runAction(inputs)
+    assert.equal(main.exitCode, 0, main.stdout + main.stderr)
+    const label = main.outputs['ownership-label']
+    // The job was cancelled: the post step's runner DELETEs hang, and so does its revoke.
+    github.faults.push(...Array.from({ length: 3 }, () => ({ method: 'DELETE' as const, hang: true as const })))
+    const post = await startPost(inputs, main)
+    await github.whenRequests(2, (r) => r.method === 'DELETE' && r.path.includes('/actions/runners/'))
+    const signalledAt = Date.now()
+    post.kill('SIGINT')
+    const run = await post.finished
+    const took = run.endedAt - signalledAt
+    assert.equal(run.signal, null, 'the post step handled SIGINT itself')
+    assert.equal(run.exitCode, 0, 'the post step never fails the job')
+    // One budget, 6.5 s from the signal: the removal's part ends 2 s earlier, the revoke's with it.
+    assert.ok(took >= 6000 && took < 7000, `ended ${took}ms after SIGINT`)
+    const warnings = run.lines.filter((l) => l.startsWith('::warning::'))
+    assert.match(
+      warnings[0] ?? '',
+      new RegExp(
+        `^::warning::Cleanup of the runners this step registered \\(stopped by SIGINT\\): could not delete 2 \\(post-grace-.*Runners that may remain carry the label ${label}`,
+      ),
+    )
+    assert.match(
+      warnings[1] ?? '',
+      /^::warning::Could not revoke the installation token \(1 attempt\(s\), stopped by SIGINT, last: cut off at the cleanup deadline/,
+    )
+    assert.equal(calls().at(-1), REVOKE, 'the revoke is still tried, last')
   })
 
   test('finding 1: the command, App credentials, --count 2, SIGTERM while DELETE /installation/token hangs: the revoke hears it and the command ends within 7 s', async () => {

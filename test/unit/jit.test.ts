@@ -124,6 +124,19 @@ describe('runnerNames', () => {
     const names = runnerNames({ runnerName: 'p', count: 2 }, {}, sequence(...Array(12).fill(0), ...Array(6).fill(0.5)))
     assert.deepEqual(names, ['p-aaaaaa', 'p-ssssss'])
   })
+  test('a source that repeats itself forever: the names still end, distinct, the rest numbered', () => {
+    // Before, a constant source looped forever: only the first draw was ever new.
+    const names = runnerNames({ runnerName: 'p', count: 3 }, {}, () => 0)
+    assert.deepEqual(names, ['p-aaaaaa', 'p-000000', 'p-000001'])
+    // A numbered suffix already drawn is skipped.
+    assert.deepEqual(
+      runnerNames({ runnerName: 'q', count: 2 }, {}, () => 0.99),
+      ['q-999999', 'q-000000'],
+    )
+    const many = runnerNames({ count: 100 }, {}, () => 0.5)
+    assert.equal(new Set(many).size, 100)
+    assert.ok(many.every((name) => /^jit-[a-z0-9]{6}$/.test(name)))
+  })
   test('without a name: jit-RUNID-ATTEMPT in a workflow, jit elsewhere', () => {
     assert.deepEqual(runnerNames({ count: 1 }, { GITHUB_RUN_ID: '123', GITHUB_RUN_ATTEMPT: '2' }, sequence(0.5)), ['jit-123-2-ssssss'])
     assert.deepEqual(runnerNames({ count: 1 }, {}, sequence(0)), ['jit-aaaaaa'])

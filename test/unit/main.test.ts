@@ -170,6 +170,29 @@ describe('run', () => {
       )
     })
 
+    test('the ledger that cannot be saved during registration: rolled back, the failure is a sentence before "Rollback:"', async () => {
+      // The journal's header and the first name (before the first request) are saved; the next save fails.
+      let saves = 0
+      const { core, calls } = failingCore(undefined, (value) => value !== 'true' && ++saves > 2)
+      await run(core, { RUNNER_TEMP: tmpdir() }, jitDeps())
+      const failed = calls.find((c) => c.startsWith('setFailed'))!
+      assert.match(
+        failed,
+        /registered\. Could not save the list of runners for the post step \(GITHUB_STATE\): EACCES: permission denied, open\. Rollback: /,
+        failed,
+      )
+    })
+
+    test('the ledger that cannot be saved before the first request: nothing registered, a clean failure', async () => {
+      const { core, calls } = failingCore(undefined, (value) => value !== 'true')
+      await run(core, { RUNNER_TEMP: tmpdir() }, jitDeps())
+      assert.equal(github.requests.length, 0)
+      assert.equal(
+        calls.find((c) => c.startsWith('setFailed')),
+        'setFailed Could not save the list of runners for the post step (GITHUB_STATE): EACCES: permission denied, open; no runner was registered.',
+      )
+    })
+
     test('a signal after the hand-over (during the summary, the revoke): taken back in the ledger, the step fails naming them and the label', async () => {
       const cancel = new AbortController()
       const { core, calls, saved, state } = failingCore()

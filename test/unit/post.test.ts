@@ -5,8 +5,8 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import type { Core } from '../../src/main.js'
-import { POST_SIGINT_GRACE_MS, POST_SIGTERM_GRACE_MS, post } from '../../src/post.js'
-import { CANCEL_GRACE_MS } from '../../src/jit/deadline.js'
+import { POST_SIGTERM_GRACE_MS, post } from '../../src/post.js'
+import { CLEANUP_PHASE_MS, REVOKE_SHARE_MS } from '../../src/step.js'
 import { Ledger } from '../../src/jit/ledger.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
@@ -322,9 +322,9 @@ describe('post: the step summary', () => {
 })
 
 describe('post: signals', () => {
-  test("the graces: SIGINT leaves the step's cleanup grace, inside the runner's 7.5 s; SIGTERM a second", () => {
-    assert.equal(POST_SIGINT_GRACE_MS, CANCEL_GRACE_MS)
-    assert.ok(POST_SIGINT_GRACE_MS > POST_SIGTERM_GRACE_MS && POST_SIGINT_GRACE_MS < 7500)
+  test("the graces: SIGINT leaves the step's cleanup phase, inside the runner's 7.5 s; a lone SIGTERM a second", () => {
+    assert.ok(CLEANUP_PHASE_MS < 7500)
+    assert.ok(POST_SIGTERM_GRACE_MS < CLEANUP_PHASE_MS - REVOKE_SHARE_MS)
     assert.equal(POST_SIGTERM_GRACE_MS, 1000)
   })
 
@@ -348,6 +348,25 @@ describe('post: signals', () => {
     assert.ok(
       warning.endsWith(`Runners that may remain carry the label ${LABEL}; remove them by hand: hung (id ${runners[0].id}).`),
       warning,
+    )
+  })
+
+  test("SIGINT while a delete hangs: the removal ends with the step's cleanup phase, as main's rollback does, then the report", async () => {
+    const { state } = registered(['hung'])
+    github.faults.push({ method: 'DELETE', hang: true })
+    const cancel = new AbortController()
+    const { core, calls } = recordingCore(inputs(), state)
+    const done = post(core, {}, deps({ signal: cancel.signal }))
+    await github.whenRequests(1, (r) => r.method === 'DELETE')
+    const signalledAt = Date.now()
+    cancel.abort('SIGINT')
+    await done
+    const took = Date.now() - signalledAt
+    // No installation token lives here (a github-token): nothing is held back for a revoke.
+    assert.ok(took >= CLEANUP_PHASE_MS - 50 && took < CLEANUP_PHASE_MS + 500, `ended ${took}ms after SIGINT`)
+    assert.match(
+      notMasks(calls).at(-1)!,
+      /^warning Cleanup of the runners this step registered \(stopped by SIGINT\): could not delete 1 \(hung: stopped at the cleanup deadline/,
     )
   })
 
