@@ -1,0 +1,666 @@
+// The fault-point simulation (issue 17). Each flow (the action's main and post step, the command;
+// a token and GitHub App credentials; a registration token, one JIT runner, a batch of three) is
+// run once clean against the stand-in, its requests recorded; every point at which it can be
+// interrupted is read off that record (before and after the effect of each request, the spread,
+// the writes), and each fault that can happen there is injected at that exact point: the
+// stand-in's request hook sends the signal or breaks the file when request N arrives, or once
+// GitHub did its work, so there is no timing race. After the step, and after the post step
+// where a runner would run it, the invariant is checked: every runner registered was handed over
+// to a consumer that will run, or deleted, or is named in a warning with its ownership label;
+// every "deleted" was a confirmed DELETE; no secret shows; every process ended within the grace.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { GitHubStandIn, type Fault, type RecordedRequest, type StandInRunner } from './github-stand-in.js'
+import { StandInApp, keyLines } from './github-app.js'
+import { ACTION, parseOutputFile } from './run-action.js'
+import { CLI } from './run-cli.js'
+import { TOKEN } from './jit-scenario.js'
+
+/** The runner's grace after SIGINT: SIGTERM comes 7.5 s later, a kill 2.5 s after that. */
+export const GRACE_MS = 7500
+const KILL_AFTER_SIGTERM_MS = 2500
+/** How long a request held at a point waits before it is answered (if its client still waits). */
+const HOLD_MS = 200
+/** A process still running this long after it started is killed and reported. */
+const SAFETY_MS = 60_000
+const ORG = 'octo-org'
+const GROUP = 'target'
+
+export interface Flow {
+  name: string
+  entry: 'action' | 'command'
+  app: boolean
+  /** Runners to register; 0 mints a registration token. */
+  count: number
+  /** The flow is the post step, after a main step killed once its last registration took effect. */
+  post?: boolean
+}
+
+/** Every flow: action and command, token and App, a token, one runner and three; and two post steps. */
+export const FLOWS: Flow[] = [
+  ...(['action', 'command'] as const).flatMap((entry) =>
+    [false, true].flatMap((app) =>
+      [0, 1, 3].map((count) => ({ name: `${entry} ${app ? 'app' : 'token'} ${count ? `jit×${count}` : 'mint'}`, entry, app, count })),
+    ),
+  ),
+  { name: 'post token jit×3', entry: 'action', app: false, count: 3, post: true },
+  { name: 'post app jit×3', entry: 'action', app: true, count: 3, post: true },
+]
+
+export type FaultName =
+  /** The runner cancelling a step: SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that. */
+  | 'cancel'
+  /** A host's supervisor stopping the command. */
+  | 'sigterm'
+  /** A lost machine or a kill, then the post step of the cancelled job with the state written so far. */
+  | 'sigkill'
+  | 'hang'
+  | '5xx'
+  /** The request takes effect, the connection drops before the answer. */
+  | 'lost'
+  /** Writes to GITHUB_OUTPUT fail from this point on (the file became a directory). */
+  | 'output-fails'
+  /** Writes to GITHUB_STATE fail from this point on. */
+  | 'state-fails'
+  /** RUNNER_TEMP does not exist. */
+  | 'temp-missing'
+  /** The command's reader is gone: stdout is a closed pipe. */
+  | 'stdout-closed'
+
+export interface Point {
+  /** "start", "spread", "registration 2 arrival", "revoke effect", "runners file", "stdout". */
+  name: string
+  /** The request (1-based, in arrival order) the point is at. */
+  index?: number
+  at?: 'arrival' | 'effect'
+  spread?: boolean
+}
+
+export interface Scenario {
+  flow: Flow
+  point: Point
+  fault: FaultName
+}
+
+export function scenarioName(s: Scenario): string {
+  return `${s.flow.name} | ${s.point.name} | ${s.fault}`
+}
+
+/** What the stand-in was asked, named as the simulation's points are. */
+export function describeRequests(requests: RecordedRequest[]): string[] {
+  const seen = new Map<string, number>()
+  return requests.map((r) => {
+    const path = r.path.split('?')[0]
+    const kind =
+      r.method === 'GET' && path.endsWith('/installation')
+        ? 'lookup'
+        : path.endsWith('/access_tokens')
+          ? 'installation token'
+          : path === '/installation/token'
+            ? 'revoke'
+            : path.endsWith('/runner-groups')
+              ? 'group page'
+              : path === '/rate_limit'
+                ? 'rate check'
+                : path.endsWith('/generate-jitconfig')
+                  ? 'registration'
+                  : path.endsWith('/registration-token')
+                    ? 'token mint'
+                    : r.method === 'GET' && path.endsWith('/runners')
+                      ? 'look-up'
+                      : r.method === 'DELETE'
+                        ? 'delete'
+                        : `${r.method} ${path}`
+    const n = (seen.get(kind) ?? 0) + 1
+    seen.set(kind, n)
+    return `${kind} ${n}`
+  })
+}
+
+/** Every point of a flow, from its clean run's requests, with the faults that can happen at each. */
+export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
+  const out: Scenario[] = []
+  const add = (point: Point, faults: FaultName[]): void => faults.forEach((fault) => out.push({ flow, point, fault }))
+  const signal: FaultName = flow.entry === 'command' ? 'sigterm' : 'cancel'
+  const main = flow.entry === 'action' && !flow.post
+  if (main) add({ name: 'start' }, ['output-fails', 'state-fails'])
+  if (!flow.post) add({ name: 'spread', spread: true }, main ? [signal, 'sigkill'] : [signal])
+  requests.forEach((request, i) => {
+    const index = i + 1
+    const effectful = !request.startsWith('lookup') && !/^(group page|rate check|look-up)/.test(request)
+    add({ name: `${request} arrival`, index, at: 'arrival' }, [
+      signal,
+      ...(main ? (['sigkill'] as const) : []),
+      'hang',
+      '5xx',
+      ...(main ? (['output-fails'] as const) : []),
+      ...(main && flow.count ? (['state-fails'] as const) : []),
+    ])
+    add({ name: `${request} effect`, index, at: 'effect' }, [
+      signal,
+      ...(main ? (['sigkill'] as const) : []),
+      ...(effectful ? (['lost'] as const) : []),
+    ])
+  })
+  if (main && flow.count) add({ name: 'runners file' }, ['temp-missing'])
+  if (flow.entry === 'command') add({ name: 'stdout' }, ['stdout-closed'])
+  return out
+}
+
+/** A seeded random source (mulberry32): the same seed samples the same scenarios. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** `size` scenarios, round-robin over the faults so every fault is sampled, each fault's own at random. */
+export function sample(all: Scenario[], size: number, random: () => number): Scenario[] {
+  const byFault = new Map<FaultName, Scenario[]>()
+  for (const s of all) byFault.set(s.fault, [...(byFault.get(s.fault) ?? []), s])
+  for (const list of byFault.values()) {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      ;[list[i], list[j]] = [list[j], list[i]]
+    }
+  }
+  const picked: Scenario[] = []
+  const lists = [...byFault.values()]
+  while (picked.length < Math.min(size, all.length)) {
+    for (const list of lists) if (list.length && picked.length < size) picked.push(list.shift()!)
+  }
+  return picked
+}
+
+/** Runs `tasks` with at most `limit` at once, in order of start. */
+export async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await task(items[i])
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
+
+// ---------------------------------------------------------------------------------------------
+// A world: one stand-in (with its App), what it ever registered, and a hook at request N.
+
+class World {
+  readonly everRegistered = new Map<number, StandInRunner>()
+  arrivals = 0
+  hook: ((request: RecordedRequest, index: number) => void) | undefined
+  readonly github: GitHubStandIn
+  url = ''
+
+  constructor(readonly app: StandInApp | undefined) {
+    this.github = new GitHubStandIn({
+      ...(app ? { app } : { acceptToken: TOKEN }),
+      onRequest: (request) => {
+        this.scan()
+        this.arrivals++
+        this.hook?.(request, this.arrivals)
+      },
+    })
+    // 102 groups: the one looked up by name is on the second page.
+    this.github.setRunnerGroups(`/orgs/${ORG}`, [...Array.from({ length: 101 }, (_, i) => (i ? `group-${i}` : 'Default')), GROUP])
+  }
+
+  static async start(flow: Flow): Promise<World> {
+    const world = new World(flow.app ? new StandInApp() : undefined)
+    world.url = await world.github.start()
+    return world
+  }
+
+  /** Notes every runner now registered (a runner lives at least until the DELETE that removes it arrives). */
+  scan(): void {
+    for (const runner of this.github.runners) this.everRegistered.set(runner.id, runner)
+  }
+
+  /** Ids GitHub confirmed deleted: a DELETE of a runner answered 204. */
+  confirmedDeletes(): Set<number> {
+    return new Set(
+      this.github.requests
+        .filter((r) => r.method === 'DELETE' && r.status === 204)
+        .map((r) => /\/actions\/runners\/(\d+)$/.exec(r.path)?.[1])
+        .filter((id): id is string => id !== undefined)
+        .map(Number),
+    )
+  }
+
+  /** Every secret of this world: the caller's token, the key's lines, JWTs, installation tokens, minted values. */
+  credentials(): string[] {
+    const app = this.app
+    return app ? [...keyLines(app.privateKeyPem), ...app.jwts.map((j) => j.jwt), ...app.tokens.map((t) => t.token)] : [TOKEN]
+  }
+
+  async close(): Promise<string[]> {
+    try {
+      await this.github.close()
+      return []
+    } catch (error) {
+      return [`contract: ${(error as Error).message}`]
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps: a process started as a runner or a host starts it, signalled as they signal it.
+
+export interface StepRun {
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  summary: string
+  /** GITHUB_STATE as the runner reads it after the step (the part written before a write failed). */
+  stateText: string
+  outputs: Record<string, string>
+  startedAt: number
+  endedAt: number
+  /** When the first signal was sent (epoch ms), if one was. */
+  signalledAt?: number
+  firstStdoutAt?: number
+  /** The safety kill ended it: it did not end by itself. */
+  overran: boolean
+}
+
+interface Started {
+  child: ChildProcess
+  /** SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after; or one signal. */
+  signal(kind: 'cancel' | NodeJS.Signals): void
+  /** Makes later writes to GITHUB_OUTPUT or GITHUB_STATE fail. */
+  breakFile(which: 'output' | 'state'): void
+  finished: Promise<StepRun>
+  /** Resolves at the first byte on stdout or stderr. */
+  firstOutput: Promise<void>
+}
+
+interface StepFiles {
+  dir: string
+  output: string
+  state: string
+  summary: string
+  temp: string
+}
+
+async function stepFiles(): Promise<StepFiles> {
+  const dir = await mkdtemp(join(tmpdir(), 'mrt-fault-'))
+  const files = { dir, output: join(dir, 'output'), state: join(dir, 'state'), summary: join(dir, 'summary'), temp: join(dir, 'temp') }
+  await Promise.all([writeFile(files.output, ''), writeFile(files.state, ''), writeFile(files.summary, '')])
+  mkdirSync(files.temp)
+  return files
+}
+
+function startProcess(args: string[], env: Record<string, string>, files?: StepFiles, closeStdout = false): Started {
+  const startedAt = Date.now()
+  const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  let firstStdoutAt: number | undefined
+  let signalledAt: number | undefined
+  let overran = false
+  const timers: NodeJS.Timeout[] = []
+  const saved: Partial<Record<'output' | 'state', string>> = {}
+  let resolveFirst: () => void = () => {}
+  const firstOutput = new Promise<void>((resolve) => (resolveFirst = resolve))
+  if (closeStdout) child.stdout.destroy()
+  child.stdout.on('data', (chunk: Buffer) => {
+    firstStdoutAt ??= Date.now()
+    stdout += chunk.toString()
+    resolveFirst()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+    resolveFirst()
+  })
+  const kill = (signal: NodeJS.Signals): void => void (child.exitCode === null && child.signalCode === null && child.kill(signal))
+  timers.push(setTimeout(() => ((overran = true), kill('SIGKILL')), SAFETY_MS))
+  const finished = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  ).then(async ({ code, signal }) => {
+    const endedAt = Date.now()
+    timers.forEach(clearTimeout)
+    resolveFirst()
+    const read = (which: 'output' | 'state'): string => {
+      if (!files) return ''
+      const path = files[which]
+      return saved[which] ?? (existsSync(path) && statSync(path).isFile() ? readFileSync(path, 'utf8') : '')
+    }
+    const run: StepRun = {
+      exitCode: code,
+      signal,
+      stdout,
+      stderr,
+      summary: files ? await readFile(files.summary, 'utf8').catch(() => '') : '',
+      stateText: read('state'),
+      outputs: parseOutputFile(read('output')),
+      startedAt,
+      endedAt,
+      signalledAt,
+      firstStdoutAt,
+      overran,
+    }
+    return run
+  })
+  return {
+    child,
+    firstOutput,
+    finished,
+    signal(kind) {
+      signalledAt ??= Date.now()
+      if (kind !== 'cancel') return kill(kind)
+      kill('SIGINT')
+      timers.push(setTimeout(() => kill('SIGTERM'), GRACE_MS))
+      timers.push(setTimeout(() => kill('SIGKILL'), GRACE_MS + KILL_AFTER_SIGTERM_MS))
+    },
+    breakFile(which) {
+      if (!files || saved[which] !== undefined) return
+      const path = files[which]
+      saved[which] = readFileSync(path, 'utf8')
+      rmSync(path)
+      mkdirSync(path)
+    },
+  }
+}
+
+function actionInputs(flow: Flow, world: World, extra: Record<string, string>): Record<string, string> {
+  const credentials: Record<string, string> = world.app
+    ? { 'app-id': String(world.app.id), 'private-key': world.app.privateKeyPem }
+    : { 'github-token': TOKEN }
+  return {
+    ...credentials,
+    organization: ORG,
+    'api-url': world.url,
+    type: flow.count ? 'jit' : 'registration',
+    ...(flow.count ? { labels: 'self-hosted,linux', 'runner-group': GROUP, count: String(flow.count) } : {}),
+    'initial-delay': '10ms',
+    'max-delay': '50ms',
+    'attempt-timeout': '2s',
+    timeout: '20s',
+    ...extra,
+  }
+}
+
+function startAction(inputs: Record<string, string>, files: StepFiles, extraEnv: Record<string, string> = {}): Started {
+  const env = {
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STATE: files.state,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: files.temp,
+    ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
+    ...extraEnv,
+  }
+  return startProcess([ACTION], env, files)
+}
+
+function startCommand(flow: Flow, world: World, extra: string[], closeStdout: boolean): Started {
+  const env: Record<string, string> = world.app
+    ? { GITHUB_APP_ID: String(world.app.id), GITHUB_APP_PRIVATE_KEY: world.app.privateKeyPem }
+    : { GITHUB_TOKEN: TOKEN }
+  const args = [
+    CLI,
+    '--organization',
+    ORG,
+    '--api-url',
+    world.url,
+    '--type',
+    flow.count ? 'jit' : 'registration',
+    ...(flow.count ? ['--labels', 'self-hosted,linux', '--runner-group', GROUP, '--count', String(flow.count)] : []),
+    ...['--initial-delay', '10ms', '--max-delay', '50ms', '--attempt-timeout', '2s', '--timeout', '20s'],
+    ...extra,
+  ]
+  return startProcess(args, env, undefined, closeStdout)
+}
+
+function stateEnv(main: StepRun): Record<string, string> {
+  const state = parseOutputFile(main.stateText)
+  return Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One scenario: the flow with one fault at one point, then the invariant.
+
+export interface Outcome {
+  scenario: Scenario
+  problems: string[]
+  /** The requests of the clean run (for `record`), or of this run. */
+  requests: string[]
+  ms: number
+  /** The point was reached (the fault was injected). */
+  reached: boolean
+}
+
+/** The fault at a request point, as the stand-in plays it. */
+function requestFault(fault: FaultName, at: 'arrival' | 'effect', act: () => void): Fault {
+  if (fault === 'hang') return { hang: true }
+  if (fault === '5xx') return { status: 502, body: { message: 'Server Error' }, offContract: 'a gateway error' }
+  if (fault === 'lost') return { dropAnswer: 'reset' }
+  return { act, at, holdMs: HOLD_MS }
+}
+
+export async function runScenario(scenario: Scenario | { flow: Flow; clean: true }): Promise<Outcome> {
+  const began = Date.now()
+  const { flow } = scenario
+  const point: Point | undefined = 'point' in scenario ? scenario.point : undefined
+  const fault: FaultName | undefined = 'fault' in scenario ? scenario.fault : undefined
+  const world = await World.start(flow)
+  const problems: string[] = []
+  let reached = fault === undefined
+  let main: StepRun | undefined
+  let post: StepRun | undefined
+  const filesList: StepFiles[] = []
+  try {
+    const mainFiles = await stepFiles()
+    filesList.push(mainFiles)
+    const spreadInputs: Record<string, string> = point?.spread ? { spread: '60s', timeout: '2m' } : {}
+    const inputs = actionInputs(flow, world, spreadInputs)
+    let step: Started
+    // The point and fault, on the step under test (main, or post for a post flow).
+    const inject = (target: Started): void => {
+      if (!point || !fault) return
+      const act = (): void => {
+        reached = true
+        if (fault === 'cancel' || fault === 'sigterm') target.signal(fault === 'cancel' ? 'cancel' : 'SIGTERM')
+        else if (fault === 'sigkill') target.signal('SIGKILL')
+        else if (fault === 'output-fails') target.breakFile('output')
+        else if (fault === 'state-fails') target.breakFile('state')
+      }
+      if (point.index !== undefined) {
+        world.hook = (_request, index) => {
+          if (index !== point.index) return
+          reached = true
+          world.github.faults.unshift(requestFault(fault, point.at!, act))
+        }
+      } else if (point.spread) {
+        // In the spread: the process is running (it printed), no request has gone out.
+        void target.firstOutput.then(() => setTimeout(act, 300))
+      } else reached = true
+    }
+    if (flow.entry === 'command') {
+      const closed = fault === 'stdout-closed'
+      step = startCommand(flow, world, point?.spread ? ['--spread', '60s', '--timeout', '2m'] : [], closed)
+      inject(step)
+      main = await step.finished
+    } else if (flow.post) {
+      // The main step, killed once its last registration took effect: the ledger holds every runner.
+      let registrations = 0
+      world.hook = (request) => {
+        if (!request.path.endsWith('/generate-jitconfig') || ++registrations !== flow.count) return
+        world.github.faults.unshift({ act: () => step.signal('SIGKILL'), at: 'effect', holdMs: HOLD_MS })
+      }
+      step = startAction(inputs, mainFiles)
+      main = await step.finished
+      world.hook = undefined
+      world.arrivals = 0
+      if (main.signal !== 'SIGKILL') problems.push(`setup: the main step was not killed (exit ${main.exitCode})`)
+      const postFiles = await stepFiles()
+      filesList.push(postFiles)
+      const postStep = startAction(inputs, postFiles, stateEnv(main))
+      inject(postStep)
+      post = await postStep.finished
+    } else {
+      if (point?.name === 'start' && fault) {
+        step = startAction(inputs, mainFiles, fault === 'temp-missing' ? { RUNNER_TEMP: join(mainFiles.dir, 'missing') } : {})
+        step.breakFile(fault === 'output-fails' ? 'output' : 'state')
+      } else {
+        const env: Record<string, string> = fault === 'temp-missing' ? { RUNNER_TEMP: join(mainFiles.dir, 'missing') } : {}
+        step = startAction(inputs, mainFiles, env)
+      }
+      inject(step)
+      main = await step.finished
+      world.scan()
+      const signalled = main.signalledAt !== undefined
+      // The runner runs the post step (post-if: failure() || cancelled()) after a failed or cancelled
+      // main step; under continue-on-error a failed one leaves the job successful and it does not run,
+      // so the check after the main step is that case.
+      if (signalled || main.exitCode !== 0) {
+        checkAfter('main', flow, world, main, undefined, problems, fault)
+        const postFiles = await stepFiles()
+        filesList.push(postFiles)
+        post = await startAction(inputs, postFiles, stateEnv(main)).finished
+      }
+    }
+    world.scan()
+    checkAfter(post ? 'post' : 'main', flow, world, main, post, problems, fault)
+  } catch (error) {
+    problems.push(`harness: ${(error as Error).stack ?? String(error)}`)
+  } finally {
+    problems.push(...(await world.close()))
+    await Promise.all(filesList.map((files) => rm(files.dir, { recursive: true, force: true })))
+  }
+  if (!reached) problems.push('the point was never reached')
+  const requests = describeRequests(
+    flow.post ? world.github.requests.slice(world.github.requests.length - world.arrivals) : world.github.requests,
+  )
+  return { scenario: scenario as Scenario, problems, requests, ms: Date.now() - began, reached }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The invariant.
+
+/** Lines a person reads as warnings: ::warning:: and ::error:: of the action, stderr of the command. */
+function warningLines(flow: Flow, run: StepRun): string[] {
+  if (flow.entry === 'command') return run.stderr.split('\n')
+  return run.stdout.split('\n').filter((line) => /^::(warning|error)( [^:]*)?::/.test(line))
+}
+
+function ownershipLabel(runner: StandInRunner): string | undefined {
+  return runner.labels.map((l) => l.name).find((name) => /^mrt-[a-z0-9]{10}$/.test(name))
+}
+
+/** The runners a step handed over to a consumer that will run: it exited 0, no signal came, and they are in its result. */
+function handedOver(flow: Flow, run: StepRun, closedStdout: boolean): Set<string> {
+  if (run.exitCode !== 0 || run.signalledAt !== undefined || run.signal) return new Set()
+  if (flow.entry === 'command') {
+    if (closedStdout) return new Set()
+    const names = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        try {
+          return (JSON.parse(Buffer.from(line, 'base64').toString()) as { name?: string }).name
+        } catch {
+          return undefined
+        }
+      })
+    return new Set(names.filter((name): name is string => Boolean(name)))
+  }
+  try {
+    return new Set((JSON.parse(run.outputs.runners ?? '[]') as { name: string }[]).map((r) => r.name))
+  } catch {
+    return new Set()
+  }
+}
+
+function checkAfter(
+  stage: 'main' | 'post',
+  flow: Flow,
+  world: World,
+  main: StepRun,
+  post: StepRun | undefined,
+  problems: string[],
+  fault: FaultName | undefined,
+): void {
+  const steps = stage === 'post' && post ? [main, post] : [main]
+  const said = steps.flatMap((run) => warningLines(flow, run))
+  const given = flow.post ? new Set<string>() : handedOver(flow, main, fault === 'stdout-closed')
+  const alive = new Set(world.github.runners.map((r) => r.id))
+  const deleted = world.confirmedDeletes()
+  // A killed main step says nothing: what it leaves is the post step's.
+  const silenced = stage === 'main' && fault === 'sigkill'
+  for (const runner of world.everRegistered.values()) {
+    if (silenced || !alive.has(runner.id) || given.has(runner.name)) continue
+    const label = ownershipLabel(runner)
+    const named = said.some((line) => label && line.includes(label) && (line.includes(runner.name) || line.includes(String(runner.id))))
+    if (!named) {
+      problems.push(
+        `after ${stage}: runner ${runner.name} (id ${runner.id}) is registered, not handed over, not deleted, and no warning names it with its label`,
+      )
+    }
+  }
+  // "deleted" only for a confirmed delete.
+  const deletedNames = new Set([...world.everRegistered.values()].filter((r) => deleted.has(r.id)).map((r) => r.name))
+  for (const run of steps) {
+    for (const text of [run.stdout, run.stderr, run.summary]) {
+      for (const match of text.matchAll(/\bdeleted (all )?(\d+) \(([^)]*)\)/g)) {
+        const names = match[3].split(/, /).map((entry) => entry.split(':')[0])
+        if (names.length !== Number(match[2])) problems.push(`"${match[0]}" counts ${match[2]} but names ${names.length}`)
+        for (const name of names) {
+          if (!deletedNames.has(name)) problems.push(`"${match[0]}": ${name} was not confirmed deleted (no 204)`)
+        }
+      }
+    }
+  }
+  // No secret anywhere a person reads, nor in the state; credentials never in a result.
+  const credentials = world.credentials().filter(Boolean)
+  const minted = world.github.minted
+  for (const run of steps) {
+    const lines = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::'))
+    const result = flow.entry === 'command' ? [] : lines
+    for (const secret of [...credentials, ...minted]) {
+      const where = [
+        ...(flow.entry === 'command' ? [] : [['stdout', result.join('\n')]]),
+        ['stderr', run.stderr],
+        ['summary', run.summary],
+        ['state', run.stateText],
+      ].filter(([, text]) => text.includes(secret))
+      for (const [name] of where)
+        problems.push(`a secret (${secret.slice(0, 6)}…) in the ${name} of the ${run === main ? 'main' : 'post'} step`)
+    }
+    for (const secret of credentials) {
+      if (run.stdout.includes(secret) && flow.entry === 'command')
+        problems.push(`a credential (${secret.slice(0, 6)}…) on the command's stdout`)
+      if (Object.values(run.outputs).some((value) => value.includes(secret)))
+        problems.push(`a credential (${secret.slice(0, 6)}…) in an output`)
+    }
+    for (const value of minted) {
+      if (Object.values(run.outputs).some((output) => output.includes(value)) && !run.stdout.includes(`::add-mask::${value}`)) {
+        problems.push('a minted value set as an output without ::add-mask:: first')
+      }
+    }
+  }
+  // Every process ended by itself, and within the grace of a signal.
+  for (const run of stage === 'post' && post ? [post] : [main]) {
+    const which = run === post ? 'post' : 'main'
+    if (fault === 'sigkill' && run === main) continue
+    if (run.overran) problems.push(`the ${which} step was still running after ${SAFETY_MS / 1000} s`)
+    if (run.signalledAt !== undefined) {
+      const took = run.endedAt - run.signalledAt
+      if (took > GRACE_MS) problems.push(`the ${which} step ended ${took} ms after the first signal (grace ${GRACE_MS} ms)`)
+    }
+    if (run.signal) problems.push(`the ${which} step was ended by ${run.signal}`)
+    if (/^\s+at /m.test(run.stderr)) problems.push(`a stack trace on the ${which} step's stderr`)
+  }
+}
