@@ -55,6 +55,12 @@ export type FaultName =
   | 'cancel'
   /** A host's supervisor stopping the command. */
   | 'sigterm'
+  /**
+   * The signal (the runner's or the supervisor's), and GitHub stalls from then on: this request
+   * and every later one hang until the step ends. The rollback cannot finish; the grace still holds.
+   */
+  | 'cancel+stall'
+  | 'sigterm+stall'
   /** A lost machine or a kill, then the post step of the cancelled job with the state written so far. */
   | 'sigkill'
   | 'hang'
@@ -125,6 +131,7 @@ export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
   const out: Scenario[] = []
   const add = (point: Point, faults: FaultName[]): void => faults.forEach((fault) => out.push({ flow, point, fault }))
   const signal: FaultName = flow.entry === 'command' ? 'sigterm' : 'cancel'
+  const stall: FaultName = flow.entry === 'command' ? 'sigterm+stall' : 'cancel+stall'
   const main = flow.entry === 'action' && !flow.post
   if (main) add({ name: 'start' }, ['output-fails', 'state-fails'])
   if (!flow.post) add({ name: 'spread', spread: true }, main ? [signal, 'sigkill'] : [signal])
@@ -133,6 +140,7 @@ export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
     const effectful = !request.startsWith('lookup') && !/^(group page|rate check|look-up)/.test(request)
     add({ name: `${request} arrival`, index, at: 'arrival' }, [
       signal,
+      stall,
       ...(main ? (['sigkill'] as const) : []),
       'hang',
       '5xx',
@@ -141,6 +149,7 @@ export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
     ])
     add({ name: `${request} effect`, index, at: 'effect' }, [
       signal,
+      stall,
       ...(main ? (['sigkill'] as const) : []),
       ...(effectful ? (['lost'] as const) : []),
     ])
@@ -197,9 +206,13 @@ export async function pool<T, R>(items: T[], limit: number, task: (item: T) => P
 // ---------------------------------------------------------------------------------------------
 // A world: one stand-in (with its App), what it ever registered, and a hook at request N.
 
+const idleApps: StandInApp[] = []
+
 class World {
   readonly everRegistered = new Map<number, StandInRunner>()
   arrivals = 0
+  /** GitHub stalls: every request hangs (until the step under test ends). */
+  stalled = false
   hook: ((request: RecordedRequest, index: number) => void) | undefined
   readonly github: GitHubStandIn
   url = ''
@@ -218,7 +231,10 @@ class World {
   }
 
   static async start(flow: Flow): Promise<World> {
-    const world = new World(flow.app ? new StandInApp() : undefined)
+    // An App's RSA key takes a while to make: Apps are reused, one per world at a time.
+    const app = flow.app ? (idleApps.pop() ?? new StandInApp()) : undefined
+    app?.reset()
+    const world = new World(app)
     world.url = await world.github.start()
     return world
   }
@@ -246,6 +262,7 @@ class World {
   }
 
   async close(): Promise<string[]> {
+    if (this.app) idleApps.push(this.app)
     try {
       await this.github.close()
       return []
@@ -472,15 +489,21 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       if (!point || !fault) return
       const act = (): void => {
         reached = true
-        if (fault === 'cancel' || fault === 'sigterm') target.signal(fault === 'cancel' ? 'cancel' : 'SIGTERM')
+        if (fault.startsWith('cancel') || fault.startsWith('sigterm')) target.signal(fault.startsWith('cancel') ? 'cancel' : 'SIGTERM')
         else if (fault === 'sigkill') target.signal('SIGKILL')
         else if (fault === 'output-fails') target.breakFile('output')
         else if (fault === 'state-fails') target.breakFile('state')
       }
       if (point.index !== undefined) {
         world.hook = (_request, index) => {
+          if (world.stalled) return void world.github.faults.unshift({ hang: true })
           if (index !== point.index) return
           reached = true
+          if (fault.endsWith('+stall')) {
+            act()
+            world.stalled = true
+            return void world.github.faults.unshift(point.at === 'effect' ? { dropAnswer: 'hang' } : { hang: true })
+          }
           world.github.faults.unshift(requestFault(fault, point.at!, act))
         }
       } else if (point.spread) {
@@ -493,6 +516,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       step = startCommand(flow, world, point?.spread ? ['--spread', '60s', '--timeout', '2m'] : [], closed)
       inject(step)
       main = await step.finished
+      world.stalled = false
     } else if (flow.post) {
       // The main step, killed once its last registration took effect: the ledger holds every runner.
       let registrations = 0
@@ -502,6 +526,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       }
       step = startAction(inputs, mainFiles)
       main = await step.finished
+      world.stalled = false
       world.hook = undefined
       world.arrivals = 0
       if (main.signal !== 'SIGKILL') problems.push(`setup: the main step was not killed (exit ${main.exitCode})`)
@@ -510,6 +535,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       const postStep = startAction(inputs, postFiles, stateEnv(main))
       inject(postStep)
       post = await postStep.finished
+      world.stalled = false
     } else {
       if (point?.name === 'start' && fault) {
         step = startAction(inputs, mainFiles, fault === 'temp-missing' ? { RUNNER_TEMP: join(mainFiles.dir, 'missing') } : {})
@@ -520,6 +546,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       }
       inject(step)
       main = await step.finished
+      world.stalled = false
       world.scan()
       const signalled = main.signalledAt !== undefined
       // The runner runs the post step (post-if: failure() || cancelled()) after a failed or cancelled
@@ -534,6 +561,28 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
     }
     world.scan()
     checkAfter(post ? 'post' : 'main', flow, world, main, post, problems, fault)
+    if (process.env.FAULT_VERBOSE) {
+      const show = (run: StepRun | undefined): unknown =>
+        run && {
+          exit: run.exitCode,
+          signal: run.signal,
+          ms: run.endedAt - run.startedAt,
+          stdout: run.stdout.replace(/::add-mask::.*/g, '::add-mask::…'),
+          stderr: run.stderr,
+        }
+      console.log(
+        JSON.stringify(
+          {
+            requests: describeRequests(world.github.requests),
+            statuses: world.github.requests.map((r) => r.status),
+            main: show(main),
+            post: show(post),
+          },
+          null,
+          1,
+        ),
+      )
+    }
   } catch (error) {
     problems.push(`harness: ${(error as Error).stack ?? String(error)}`)
   } finally {
@@ -614,6 +663,11 @@ function checkAfter(
   const deletedNames = new Set([...world.everRegistered.values()].filter((r) => deleted.has(r.id)).map((r) => r.name))
   for (const run of steps) {
     for (const text of [run.stdout, run.stderr, run.summary]) {
+      // Any other "deleted" in a line is a claim this check cannot verify: it must take the counted form.
+      for (const line of text.split('\n')) {
+        const rest = line.replace(/\bdeleted (all )?(\d+) \(([^)]*)\)/g, '').replace(/not confirmed deleted/gi, '')
+        if (/\bdeleted\b/i.test(rest)) problems.push(`"deleted" in a form that names no confirmed delete: ${line.slice(0, 160)}`)
+      }
       for (const match of text.matchAll(/\bdeleted (all )?(\d+) \(([^)]*)\)/g)) {
         const names = match[3].split(/, /).map((entry) => entry.split(':')[0])
         if (names.length !== Number(match[2])) problems.push(`"${match[0]}" counts ${match[2]} but names ${names.length}`)
