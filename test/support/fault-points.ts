@@ -117,9 +117,11 @@ export function describeRequests(requests: RecordedRequest[]): string[] {
                     ? 'token mint'
                     : r.method === 'GET' && path.endsWith('/runners')
                       ? 'look-up'
-                      : r.method === 'DELETE'
-                        ? 'delete'
-                        : `${r.method} ${path}`
+                      : r.method === 'GET' && /\/runners\/\d+$/.test(path)
+                        ? 'runner get'
+                        : r.method === 'DELETE'
+                          ? 'delete'
+                          : `${r.method} ${path}`
     const n = (seen.get(kind) ?? 0) + 1
     seen.set(kind, n)
     return `${kind} ${n}`
@@ -137,7 +139,7 @@ export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
   if (!flow.post) add({ name: 'spread', spread: true }, main ? [signal, 'sigkill'] : [signal])
   requests.forEach((request, i) => {
     const index = i + 1
-    const effectful = !request.startsWith('lookup') && !/^(group page|rate check|look-up)/.test(request)
+    const effectful = !/^(lookup|group page|rate check|look-up|runner get) /.test(request)
     add({ name: `${request} arrival`, index, at: 'arrival' }, [
       signal,
       stall,
@@ -518,10 +520,12 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       main = await step.finished
       world.stalled = false
     } else if (flow.post) {
-      // The main step, killed once its last registration took effect: the ledger holds every runner.
+      // The main step, killed once its last registration took effect, no answer seen: the ledger
+      // holds every runner by name (the same post step every time).
       let registrations = 0
       world.hook = (request) => {
-        if (!request.path.endsWith('/generate-jitconfig') || ++registrations !== flow.count) return
+        if (!request.path.endsWith('/generate-jitconfig')) return
+        if (++registrations < flow.count) return void world.github.faults.unshift({ dropAnswer: 'hang' })
         world.github.faults.unshift({ act: () => step.signal('SIGKILL'), at: 'effect', holdMs: HOLD_MS })
       }
       step = startAction(inputs, mainFiles)
