@@ -8,12 +8,21 @@ import { runCommand } from './command.js'
 const cancel = new AbortController()
 for (const name of ['SIGINT', 'SIGTERM'] as const) process.on(name, () => cancel.abort(name))
 
+// A closed pipe (the reader gone) is an 'error' event on the stream: without a listener it would
+// crash the process with a stack trace. stdout's errors reach runCommand through each write's
+// callback (a result not written was not handed over); stderr's have nowhere left to go.
+process.stdout.on('error', () => {})
+process.stderr.on('error', () => {})
+
 process.exitCode = await runCommand(
   process.argv.slice(2),
   process.env,
   {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) =>
+      new Promise<void>((resolve, reject) => {
+        process.stdout.write(text, (error) => (error ? reject(error) : resolve()))
+      }),
+    stderr: (text) => void process.stderr.write(text),
   },
   { signal: cancel.signal },
 )

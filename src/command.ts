@@ -9,6 +9,7 @@ import { InputError } from './input-values.js'
 import { scopeName } from './scope.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps, type MintedToken } from './mint.js'
 import { BatchFailed, mintRunners, stopSignal } from './jit/batch.js'
+import { handOverOrRollBack } from './jit/hand-over.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
@@ -23,9 +24,13 @@ import { UsageError, commandInputs, forCommandLine, parseCommandLine } from './c
 import packageJson from '../package.json' with { type: 'json' }
 
 export interface CommandIo {
-  stdout: (text: string) => void
+  /** Writes the result; rejects (or throws) if it could not be written: a closed pipe, a full disk. */
+  stdout: (text: string) => Promise<void> | void
   stderr: (text: string) => void
 }
+
+/** stdout could not be written: nothing was handed over. */
+class StdoutFailed extends Error {}
 
 type Deps = MintDeps & JitDeps
 
@@ -33,7 +38,7 @@ type Deps = MintDeps & JitDeps
 interface Run {
   json: boolean
   env: NodeJS.ProcessEnv
-  print: (text: string) => void
+  print: (text: string) => Promise<void>
   log: (line: string) => void
   deps: Deps
 }
@@ -56,7 +61,7 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
   try {
     const values = parseCommandLine(argv)
     if (values.help || values.version) {
-      io.stdout(values.help ? helpText() : `${packageJson.version}\n`)
+      await printer(io)(values.help ? helpText() : `${packageJson.version}\n`)
       return EXIT.minted
     }
     // Server text in a line (a runner's name, an expiry, a note) is printed as data.
@@ -64,13 +69,14 @@ export async function runCommand(argv: string[], env: NodeJS.ProcessEnv, io: Com
     const inputs = commandInputs(values, env, log)
     names = inputs.names
     const config = parseInputs(inputs.read, env)
-    const run: Run = { json: Boolean(values.json), env, print: io.stdout, log, deps }
+    const run: Run = { json: Boolean(values.json), env, print: printer(io), log, deps }
     await (config.type === 'jit' ? runJit(config, run) : runMint(config, run))
     return EXIT.minted
   } catch (error) {
     if (error instanceof UsageError) return fail(error.message, EXIT.usage)
     if (error instanceof InputError) return fail(forCommandLine(error.message, names), EXIT.usage)
     if (error instanceof MintError) return fail(forCommandLine(error.message, names), failedStatus(deps.signal))
+    if (error instanceof StdoutFailed) return fail(error.message, EXIT.failed)
     return fail(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, EXIT.failed)
   }
 }
@@ -81,34 +87,56 @@ async function runMint(config: Config, { json, env, print, log, deps }: Run): Pr
   // App credentials become an installation token first, on the same budget; revoked afterwards.
   const minted = await withInstallationToken(config, authDeps(log, deps), (resolved) => mintToken(resolved, { log, ...deps }))
   log(mintedLine(config, minted))
-  print(json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
+  await print(json ? `${JSON.stringify(resultJson(minted, config, env))}\n` : `${minted.token}\n`)
 }
 
-/** Registers JIT runners, all or none, and prints them. */
+/** Registers JIT runners, all or none, and prints them: the hand-over, or else the rollback. */
 async function runJit(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
   const scope = describeScope(config.scope)
-  const ledger = new Ledger(newOwnershipLabel())
+  const ledger = new Ledger(newOwnershipLabel(), () => {}, { scope: config.scope, apiUrl: config.apiUrl })
   log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
-  const { runners, attempts, serverVersion } = await withInstallationToken(config, authDeps(log, deps), async (resolved) => {
+  await withInstallationToken(config, authDeps(log, deps), async (resolved) => {
+    const jitDeps = { log, ...deps, ledger }
     try {
-      return await mintRunners(resolved, env, { log, ledger, ...deps })
+      const minted = await mintRunners(resolved, env, jitDeps)
+      const { runners, attempts, serverVersion } = minted
+      const result = {
+        runners: runnerEntries(runners),
+        attempts,
+        ...(serverVersion ? { server_version: serverVersion } : {}),
+        type: 'jit',
+        ...describeTarget(config, env),
+        ownership_label: ledger.label,
+      }
+      // The configs on stdout are the hand-over: inside the token's lifetime, so that a stdout
+      // that cannot be written (the reader gone) is rolled back with it.
+      await handOverOrRollBack(resolved, minted, jitDeps, {
+        deliver: async () => {
+          log(
+            `Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`,
+          )
+          // Without --json one encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
+          await print(json ? `${JSON.stringify(result)}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
+        },
+      })
     } catch (error) {
       if (error instanceof BatchFailed) throw new MintError(failureForTheCommand(error), error.attempts)
       throw error
     }
   })
-  log(`Registered ${runners.length} just-in-time runner(s) for ${scope}: ${runners.map((r) => `${r.name} (id ${r.id})`).join(', ')}.`)
-  const result = {
-    runners: runnerEntries(runners),
-    attempts,
-    ...(serverVersion ? { server_version: serverVersion } : {}),
-    type: 'jit',
-    ...describeTarget(config, env),
-    ownership_label: ledger.label,
+}
+
+/** The command's stdout as a promise: resolved once written, rejected with a StdoutFailed that says why not. */
+function printer(io: CommandIo): (text: string) => Promise<void> {
+  return async (text) => {
+    try {
+      await io.stdout(text)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const why = code === 'EPIPE' ? 'EPIPE: the reader is gone' : (code ?? (error as Error).message)
+      throw new StdoutFailed(`could not write the result to stdout (${why}), so nothing was handed over`, { cause: error })
+    }
   }
-  // Without --json one encoded config per line, in order: the host hands each to run.sh in ACTIONS_RUNNER_INPUT_JITCONFIG.
-  print(json ? `${JSON.stringify(result)}\n` : runners.map((r) => `${r.encodedJitConfig}\n`).join(''))
-  ledger.handOver(runners.map((r) => r.name))
 }
 
 /** What App authentication needs on a host: the log, and warnings as log lines. */

@@ -5,7 +5,9 @@ import { type Config, parseInputs } from './inputs.js'
 import { InputError } from './input-values.js'
 import { MintError, mintToken, mintedLine, mintingLine, type MintDeps } from './mint.js'
 import { describeScope } from './explain.js'
-import { BatchFailed, mintRunners } from './jit/batch.js'
+import { rm } from 'node:fs/promises'
+import { BatchFailed, type MintedRunners, mintRunners, stopSignal } from './jit/batch.js'
+import { handOverOrRollBack } from './jit/hand-over.js'
 import { Ledger, newOwnershipLabel } from './jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from './jit/report.js'
 import type { JitDeps } from './jit/session.js'
@@ -87,45 +89,53 @@ async function runMint(core: Core, config: Config, env: NodeJS.ProcessEnv, deps:
 async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<Done> {
   const jit = config.jit!
   const scope = describeScope(config.scope)
-  // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post step a list.
-  const ledger = new Ledger(newOwnershipLabel(), (saved) => core.saveState(LEDGER_STATE, saved))
+  // Every change is on disk (GITHUB_STATE) before the next request: a killed step leaves the post
+  // step a list, and where the runners live (the post step's inputs may name another place).
+  const ledger = new Ledger(newOwnershipLabel(), (saved) => saveLedger(core, saved), { scope: config.scope, apiUrl: config.apiUrl })
   core.setOutput('ownership-label', ledger.label)
   info(core, `Registering ${jit.count} just-in-time runner(s) for ${scope} via ${config.apiUrl}, labels ${jit.labels.join(', ')}`)
   info(core, `Each runner also carries this step's ownership label ${ledger.label}: the cleanup deletes only runners that have it.`)
+  const log = (line: string): void => info(core, line)
   // With App credentials, an installation token first (on the step's budget), revoked after the
-  // batch, its rollback included.
+  // batch and its hand-over: a hand-over that cannot happen is rolled back with that token.
   const minted = await withInstallationToken(config, appDeps(core, deps), async (resolved) => {
+    // Each config is masked the moment it arrives, before any output or log line could hold it.
+    const jitDeps = { log, mask: (secret: string) => core.setSecret(secret), ...deps, ledger }
+    let runnersFile: string | undefined
     try {
-      return await mintRunners(resolved, env, {
-        log: (line) => info(core, line),
-        // Each config is masked the moment it arrives, before any output or log line could hold it.
-        mask: (secret) => core.setSecret(secret),
-        ledger,
-        ...deps,
+      const batch = await mintRunners(resolved, env, jitDeps)
+      const entries = runnerEntries(batch.runners)
+      await handOverOrRollBack(resolved, batch, jitDeps, {
+        // The runners file before any output: a step that cannot write it sets no runner output.
+        prepare: async () => {
+          runnersFile = await writeRunnersFile(entries, env.RUNNER_TEMP).catch((error: Error) => {
+            throw new Error(`could not write the runners file: ${error.message}`, { cause: error })
+          })
+        },
+        deliver: () => setRunnerOutputs(core, config, env, batch, runnersFile!),
       })
+      // A signal from here to the step's end (the revoke, the summary) means the job is cancelled
+      // and no later step runs to use the runners: the hand-over is taken back for the post step.
+      const names = batch.runners.map((r) => r.name)
+      deps.signal?.addEventListener('abort', () => withdrawHandOver(ledger, names), { once: true })
+      return batch
     } catch (error) {
+      if (runnersFile) await rm(runnersFile, { force: true }).catch(() => {})
       if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
       throw error
     }
   })
   const { runners, attempts, serverVersion } = minted
-  const entries = runnerEntries(runners)
-  // The runners file before any output: a step that cannot write it fails with no runner outputs,
-  // and its runners, never handed over, stay in the ledger for the post step.
-  const runnersFile = await writeRunnersFile(entries, env.RUNNER_TEMP).catch((error: Error) => {
-    throw new MintError(`Registered ${runners.length} runner(s) but could not write the runners file: ${error.message}.`, attempts)
-  })
-  const [first] = runners
-  core.setOutput('encoded-jit-config', first.encodedJitConfig)
-  core.setOutput('runner-id', String(first.id))
-  core.setOutput('runner-name', first.name)
-  core.setOutput('runners', JSON.stringify(entries))
-  core.setOutput('runners-file', runnersFile)
-  core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
-  core.setOutput('attempts', String(attempts))
-  ledger.handOver(runners.map((r) => r.name))
+  const names = runners.map((r) => r.name)
+  const stoppedBy = stopSignal(deps.signal)
+  if (stoppedBy) {
+    throw new MintError(
+      `Stopped by ${stoppedBy} after handing over ${runners.length} just-in-time runner(s): the job is cancelled, so no later step uses them. ` +
+        `The post step removes them (label ${ledger.label}): ${names.join(', ')}.`,
+      attempts,
+    )
+  }
   for (const runner of runners) info(core, `Registered runner "${runner.name}" (id ${runner.id}).`)
-  info(core, `Wrote every runner to ${runnersFile} (output "runners-file", readable by this user only).`)
   info(core, `Registered ${runners.length} just-in-time runner(s) for ${scope} (${attempts} attempt(s)).`)
   return {
     heading: 'Just-in-time runners registered',
@@ -135,6 +145,44 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
       rows: runners.map((r) => [`Runner ${r.id}`, r.name]),
       leftOutNote: (count) => `${count} more runner(s) are not listed here; the "runners" output has every one.`,
     },
+  }
+}
+
+/** The hand-over's outputs; a write that fails throws, worded to follow "Registered N runner(s) but". */
+function setRunnerOutputs(core: Core, config: Config, env: NodeJS.ProcessEnv, batch: MintedRunners, runnersFile: string): void {
+  const { runners, attempts } = batch
+  const [first] = runners
+  try {
+    core.setOutput('encoded-jit-config', first.encodedJitConfig)
+    core.setOutput('runner-id', String(first.id))
+    core.setOutput('runner-name', first.name)
+    core.setOutput('runners', JSON.stringify(runnerEntries(runners)))
+    core.setOutput('runners-file', runnersFile)
+    core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
+    core.setOutput('attempts', String(attempts))
+  } catch (error) {
+    throw new Error(`could not set its outputs (GITHUB_OUTPUT): ${(error as Error).message}`, { cause: error })
+  }
+  info(core, `Wrote every runner to ${runnersFile} (output "runners-file", readable by this user only).`)
+}
+
+/** The ledger to GITHUB_STATE; a write that fails throws, worded to follow "Registered N runner(s) but". */
+function saveLedger(core: Core, saved: string): void {
+  try {
+    core.saveState(LEDGER_STATE, saved)
+  } catch (error) {
+    throw new Error(`could not save the list of runners for the post step (GITHUB_STATE): ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+}
+
+/** Takes a hand-over back in the ledger; if even that cannot be saved, the step's error line still names them. */
+function withdrawHandOver(ledger: Ledger, names: string[]): void {
+  try {
+    ledger.withdraw(names)
+  } catch {
+    // The failure that follows names the runners and the label.
   }
 }
 

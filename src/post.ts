@@ -5,11 +5,13 @@
 // connected. Only runners with the step's ownership label are deleted. It never fails the job: a
 // cleanup that goes wrong is a warning.
 import * as actionsCore from '@actions/core'
-import { parseInputs } from './inputs.js'
+import { type Config, parseInputs } from './inputs.js'
+import { describeScope } from './explain.js'
 import { ConcurrencyLimiter } from './limiter.js'
 import { systemClock } from './retry.js'
-import { CLEANUP_TIMEOUT_MS, removeRunners } from './jit/cleanup.js'
-import { Deadline } from './jit/deadline.js'
+import { stopSignal } from './jit/batch.js'
+import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './jit/cleanup.js'
+import { CANCEL_GRACE_MS, Deadline } from './jit/deadline.js'
 import { Ledger } from './jit/ledger.js'
 import type { LedgerEntry } from './jit/ledger.js'
 import { describeRemoval } from './jit/report.js'
@@ -17,19 +19,36 @@ import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/s
 import { type Core, LEDGER_STATE, appDeps, maskCredentials } from './main.js'
 import { withInstallationToken } from './app.js'
 
-/** The post step; with no arguments it uses the real toolkit, as @github/local-action calls it (as `run`). */
+/** After SIGINT the post step's cleanup stops within the step's grace (the runner sends SIGTERM ~7.5 s later). */
+export const POST_SIGINT_GRACE_MS = CANCEL_GRACE_MS
+/** After SIGTERM a kill may follow at any moment: what is in flight gets a second, then the report. */
+export const POST_SIGTERM_GRACE_MS = 1000
+
+/**
+ * The post step; with no arguments it uses the real toolkit, as @github/local-action calls it (as
+ * `run`). `deps.signal`, aborted with 'SIGINT' or 'SIGTERM', stops the cleanup within its grace;
+ * the report (a warning naming what may remain, with the ownership label) is still written.
+ */
 export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   maskCredentials(core)
+  // What may still exist, and the label to find it by, for a report however the cleanup ends.
+  let left: { entries: LedgerEntry[]; label: string } | undefined
   try {
     const saved = core.getState(LEDGER_STATE)
     if (!saved) return
     const ledger = Ledger.fromState(saved)
     if (!ledger) return core.warning('The saved list of runners this step registered is unreadable; nothing was removed.')
     if (ledger.entries.length === 0) return
-    const config = parseInputs((name) => core.getInput(name), env)
+    left = { entries: ledger.entries, label: ledger.label }
+    const config = whereRegistered(
+      parseInputs((name) => core.getInput(name), env),
+      ledger,
+      (line) => core.info(line),
+    )
     const keepHandedOver = config.jit?.cleanupOnFailure === false
     const kept = keepHandedOver ? ledger.entries.filter((entry) => entry.handedOver) : []
     const checked = ledger.entries.filter((entry) => !kept.includes(entry))
+    left = { entries: checked, label: ledger.label }
     if (kept.length) {
       core.info(`"cleanup-on-failure" is false: the ${kept.length} runner(s) handed over as outputs are left as they are: ${names(kept)}.`)
     }
@@ -42,24 +61,68 @@ export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = pr
     // within the cleanup's bound and revoked afterwards.
     // The main step's start spread is not repeated: a cleanup has its minute, and no burst to join.
     const cleanup = { ...config, spreadMs: undefined, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) }
-    const removal = await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
+    await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
       const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
       const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger)
       const deadline = new Deadline(clock, clock.now() + resolved.timeoutMs)
-      const removed = await removeRunners(checked, 'post', session, deadline)
-      deadline.dispose()
-      return removed
+      // A signal brings the end forward: the report below must be written before a kill.
+      const onSignal = (): void => {
+        const graceMs = deps.signal?.reason === 'SIGTERM' ? POST_SIGTERM_GRACE_MS : POST_SIGINT_GRACE_MS
+        deadline.bringForward(clock.now() + graceMs)
+      }
+      if (deps.signal?.aborted) onSignal()
+      deps.signal?.addEventListener('abort', onSignal)
+      let removal: Removal
+      try {
+        removal = await removeRunners(checked, 'post', session, deadline)
+      } finally {
+        deps.signal?.removeEventListener('abort', onSignal)
+        deadline.dispose()
+      }
+      left = undefined
+      // Reported before the revoke: a kill that comes during it cannot take the report.
+      report(core, removal, ledger.label, stopped(deps.signal))
     })
-    const summary = `Cleanup of the runners this step registered: ${describeRemoval(removal)}.`
-    if (removal.unknown.length || removal.failed.length) {
-      core.warning(`${summary} Runners that remain carry the label ${ledger.label}; remove them by hand.`)
-    } else core.info(summary)
   } catch (error) {
-    core.warning(`Cleanup of just-in-time runners failed: ${error instanceof Error ? error.message : String(error)}`)
+    const why = error instanceof Error ? error.message : String(error)
+    const remain = left?.entries.length
+      ? ` Runners that may remain carry the label ${left.label}; remove them by hand: ${names(left.entries)}.`
+      : ''
+    core.warning(`Cleanup of just-in-time runners failed${stopped(deps.signal)}: ${why}${remain}`)
   }
 }
 
 export { post as run }
+
+/** What the cleanup did: a warning when anything may remain, naming it and the label to find it by. */
+function report(core: Core, removal: Removal, label: string, stoppedBy: string): void {
+  const summary = `Cleanup of the runners this step registered${stoppedBy}: ${describeRemoval(removal)}.`
+  const remain = [...removal.unknown, ...removal.failed.map((f) => f.entry)]
+  if (remain.length) {
+    core.warning(`${summary} Runners that may remain carry the label ${label}; remove them by hand: ${names(remain)}.`)
+  } else core.info(summary)
+}
+
+/** " (stopped by SIGTERM)" once a signal came, else nothing. */
+function stopped(signal: AbortSignal | undefined): string {
+  const by = stopSignal(signal)
+  return by ? ` (stopped by ${by})` : ''
+}
+
+/**
+ * The config to clean up with: the inputs' credentials and settings, and the scope and API the
+ * main step registered in, as its ledger recorded them (the runner evaluates `with:` again for the
+ * post step, so the inputs may now name another place). Said in a line when they differ. A ledger
+ * saved before the place was recorded leaves the inputs' place.
+ */
+function whereRegistered(config: Config, ledger: Ledger, log: (line: string) => void): Config {
+  const place = ledger.place
+  if (!place) return config
+  const now = `${describeScope(config.scope)} via ${config.apiUrl}`
+  const then = `${describeScope(place.scope)} via ${place.apiUrl}`
+  if (now !== then) log(`The inputs now name ${now}; the runners were registered for ${then}, and are removed there.`)
+  return { ...config, scope: place.scope, apiUrl: place.apiUrl }
+}
 
 function names(entries: LedgerEntry[]): string {
   return entries.map((entry) => (entry.id === undefined ? entry.name : `${entry.name} (id ${entry.id})`)).join(', ')

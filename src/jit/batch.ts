@@ -125,8 +125,9 @@ export async function mintRunners(given: Config, env: Record<string, string | un
 /**
  * Rolls back `entries` (what the ledger holds, not handed over), within the cleanup deadline: CLEANUP_TIMEOUT_MS after a
  * failure, CANCEL_GRACE_MS after a cancellation (also one that arrives during the rollback).
+ * Also the hand-over's (hand-over.ts), when the runners could not be handed over.
  */
-async function rollBack(
+export async function rollBack(
   entries: LedgerEntry[],
   session: Session,
   cancelledAt: number | undefined,

@@ -2,8 +2,12 @@
 // that could register it is sent, and crossed out only when GitHub has confirmed the runner does
 // not exist. The action persists it as state at every change (core.saveState appends to the
 // GITHUB_STATE file synchronously), so a step killed at any moment leaves the post step a list.
+// It also records where the runners live (the scope and the API), because the runner evaluates
+// `with:` again for the post step and the inputs may then name another place.
 import { randomInt } from 'node:crypto'
 import { parseJson } from '../json.js'
+import { InputError, parseApiUrl } from '../input-values.js'
+import { type Scope, parseScope } from '../scope.js'
 
 export interface LedgerEntry {
   name: string
@@ -15,9 +19,20 @@ export interface LedgerEntry {
   handedOver: boolean
 }
 
-/** The persisted form: the label and each entry's name, id and hand-over; never a config or a token. */
+/** Where a step registered its runners: the scope and the API it sent the registrations to. */
+export interface LedgerPlace {
+  scope: Scope
+  apiUrl: string
+}
+
+/**
+ * The persisted form: the label, where the runners live, and each entry's name, id and hand-over;
+ * never a config or a token. A ledger saved before the place was recorded has no scope or api_url.
+ */
 interface SavedLedger {
   label: string
+  scope?: Scope
+  api_url?: string
   runners: { name: string; id?: number; handed_over?: boolean }[]
 }
 
@@ -43,6 +58,8 @@ export class Ledger {
     readonly label: string,
     /** Called with the saved form at every change; the action writes it to GITHUB_STATE. */
     private readonly persist: (saved: string) => void = () => {},
+    /** Where the runners are registered; undefined only in a ledger saved before it was recorded. */
+    readonly place?: LedgerPlace,
   ) {}
 
   /** Every entry, in the order first recorded. */
@@ -96,15 +113,33 @@ export class Ledger {
 
   /** The runners were handed over (outputs set, configs printed). */
   handOver(names: string[]): void {
+    this.markHandedOver(names, true)
+  }
+
+  /**
+   * The hand-over is taken back: the step was cancelled before it ended, so nothing after it runs
+   * to use them, and the post step must remove them whatever "cleanup-on-failure" says.
+   */
+  withdraw(names: string[]): void {
+    this.markHandedOver(names, false)
+  }
+
+  private markHandedOver(names: string[], handedOver: boolean): void {
     for (const name of names) {
       const entry = this.byName.get(name)
-      if (entry) entry.handedOver = true
+      if (entry) entry.handedOver = handedOver
     }
     this.save()
   }
 
   private remove(name: string): void {
-    if (this.byName.delete(name)) this.save()
+    if (!this.byName.delete(name)) return
+    try {
+      this.save()
+    } catch {
+      // A removal that cannot be saved leaves the name on disk: the post step looks, finds it
+      // gone, and says so. Failing here would stop a rollback whose deletes are what matters.
+    }
   }
 
   private save(): void {
@@ -114,6 +149,7 @@ export class Ledger {
   toState(): string {
     const saved: SavedLedger = {
       label: this.label,
+      ...(this.place ? { scope: this.place.scope, api_url: this.place.apiUrl } : {}),
       runners: this.entries.map(({ name, id, handedOver }) => ({
         name,
         ...(id === undefined ? {} : { id }),
@@ -130,7 +166,7 @@ export class Ledger {
   static fromState(text: string): Ledger | undefined {
     const saved = (parseJson(text) ?? {}) as Partial<SavedLedger>
     if (typeof saved.label !== 'string' || !LABEL.test(saved.label) || !Array.isArray(saved.runners)) return undefined
-    const ledger = new Ledger(saved.label)
+    const ledger = new Ledger(saved.label, () => {}, savedPlace(saved))
     for (const runner of saved.runners) {
       if (typeof runner?.name !== 'string' || !runner.name) continue
       const id = Number.isSafeInteger(runner.id) && (runner.id as number) > 0 ? runner.id : undefined
@@ -138,5 +174,29 @@ export class Ledger {
       ledger.byName.set(runner.name, { name: runner.name, id, maybe: true, handedOver: runner.handed_over === true })
     }
     return ledger
+  }
+}
+
+/**
+ * The place a ledger saved, checked as the inputs are (a scope's names, an API URL that is https
+ * or loopback http); undefined when it has none (an older ledger) or it does not pass.
+ */
+function savedPlace(saved: Partial<SavedLedger>): LedgerPlace | undefined {
+  const scope = saved.scope as Partial<Record<string, unknown>> | undefined
+  if (!scope || typeof saved.api_url !== 'string') return undefined
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '')
+  try {
+    const parsed =
+      scope.kind === 'repository'
+        ? parseScope(`${text(scope.owner)}/${text(scope.repo)}`, '', '')
+        : scope.kind === 'organization'
+          ? parseScope('', text(scope.name) || '-', '')
+          : scope.kind === 'enterprise'
+            ? parseScope('', '', text(scope.name) || '-')
+            : undefined
+    return parsed && { scope: parsed, apiUrl: parseApiUrl(saved.api_url) }
+  } catch (error) {
+    if (error instanceof InputError) return undefined
+    throw error
   }
 }

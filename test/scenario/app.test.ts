@@ -268,6 +268,7 @@ describe('the action with GitHub App credentials', () => {
     )
     const step = await startAction(appInputs({ type: 'jit', labels: 'self-hosted', count: '4', 'runner-name': 'app-cancel' }))
     await github.whenRequests(4, (r) => r.path.endsWith('/generate-jitconfig'))
+    const signalledAt = Date.now()
     step.kill('SIGINT')
     const main = await step.finished
     assert.equal(main.exitCode, 1)
@@ -278,6 +279,42 @@ describe('the action with GitHub App credentials', () => {
     assert.ok(deletes.length > 0 && deletes.every((r) => r.headers.authorization === `Bearer ${token}`))
     assert.equal(calls().at(-1), REVOKE)
     assert.equal(app.tokens[0].revoked, true, 'the revoke does not listen to the cancellation')
+    // The runner sends SIGTERM 7.5 s after SIGINT: rollback and revoke together end before it.
+    assert.ok(main.endedAt - signalledAt < 7500, `ended ${main.endedAt - signalledAt}ms after SIGINT`)
+  })
+
+  test('SIGINT during the revoke, after the hand-over: taken back, the step fails, and the post step removes both even with cleanup-on-failure: false', async () => {
+    // Nothing after a cancelled step runs: runners handed over by it have no consumer.
+    github.faults.push({ method: 'DELETE', hang: true })
+    const inputs = appInputs({ type: 'jit', labels: 'self-hosted', count: '2', 'runner-name': 'app-late', 'cleanup-on-failure': 'false' })
+    const step = await startAction(inputs)
+    await github.whenRequests(1, (r) => `${r.method} ${r.path}` === REVOKE)
+    const signalledAt = Date.now()
+    step.kill('SIGINT')
+    const main = await step.finished
+    const took = main.endedAt - signalledAt
+    assert.equal(main.exitCode, 1, main.stdout)
+    const label = main.outputs['ownership-label']
+    assert.match(
+      errorLine(main),
+      new RegExp(
+        `^::error::Stopped by SIGINT after handing over 2 just-in-time runner\\(s\\): the job is cancelled, so no later step uses them\\. The post step removes them \\(label ${label}\\): app-late-[a-z0-9]{6}, app-late-[a-z0-9]{6}\\.$`,
+      ),
+    )
+    const saved = JSON.parse(main.state.ledger) as { runners: { name: string; handed_over?: boolean }[] }
+    assert.equal(saved.runners.length, 2)
+    assert.ok(
+      saved.runners.every((r) => !r.handed_over),
+      main.state.ledger,
+    )
+    assert.equal(github.runners.length, 2)
+
+    const post = await runPost(inputs, main)
+    assert.equal(post.exitCode, 0, post.stdout)
+    assert.deepEqual(github.runners, [])
+    assert.match(post.stdout, /Cleanup of the runners this step registered: deleted all 2 \(app-late-/)
+    // Needs the revoke to hear the signal (one cleanup budget of 7 s for the step).
+    assert.ok(took < 7500, `ended ${took}ms after SIGINT`)
   })
 })
 

@@ -2,11 +2,12 @@
 // runs it, against the loopback stand-in for GitHub.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { parse } from 'yaml'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
-import { type CliRun, assertNoLeakOnStderr, runCli, startCli } from '../support/run-cli.js'
+import { CLI, type CliRun, assertNoLeakOnStderr, runCli, startCli } from '../support/run-cli.js'
 
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const OTHER_TOKEN = 'ghp_SomeOtherToken9876543210fedcba'
@@ -273,6 +274,47 @@ describe('signals', () => {
     assert.match(run.stderr, /mint-runner-token: Stopped after 1 attempt\(s\): cancelled\./)
     assert.equal(github.requests.length, 1)
     assertClean(run)
+  })
+})
+
+describe('a closed stdout', () => {
+  /** Runs the command with its stdout a pipe closed before anything is written: the reader is gone. */
+  function withReaderGone(args: string[]): Promise<{ exitCode: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { PATH: process.env.PATH, GITHUB_TOKEN: TOKEN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      child.stdout.destroy()
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+      child.on('error', reject)
+      child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stderr }))
+    })
+  }
+
+  test('--count 3 with the reader gone: nothing was handed over, so all 3 are deleted; exit 1, one message, no stack trace', async () => {
+    const args = ['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--type', 'jit', '--labels', 'gpu', '--count', '3', ...FAST]
+    const run = await withReaderGone(args)
+    assert.equal(run.signal, null)
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.deepEqual(github.runners, [])
+    assert.equal(github.requests.filter((r) => r.method === 'DELETE').length, 3)
+    assert.match(
+      run.stderr,
+      /mint-runner-token: Registered 3 runner\(s\) but could not write the result to stdout \(EPIPE: the reader is gone\), so nothing was handed over\.\nRollback: deleted all 3 \(jit-/,
+    )
+    assert.doesNotMatch(run.stderr, /^\s+at |Error:|EventEmitter|node:internal/m)
+    assertNoLeakOnStderr({ exitCode: 1, signal: null, stdout: '', stderr: run.stderr }, [TOKEN, ...github.minted])
+  })
+
+  test('a token with the reader gone: exit 1 and one line saying it was not handed over', async () => {
+    const run = await withReaderGone(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--quiet', ...FAST])
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.equal(
+      run.stderr,
+      'mint-runner-token: could not write the result to stdout (EPIPE: the reader is gone), so nothing was handed over\n',
+    )
   })
 })
 

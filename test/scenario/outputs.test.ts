@@ -48,21 +48,45 @@ describe('runners-file', () => {
     assert.ok(run.lines.includes(`Wrote every runner to ${path} (output "runners-file", readable by this user only).`))
   })
 
-  test('a RUNNER_TEMP that cannot be written fails the step with no runner outputs', async () => {
-    // cleanup-on-failure: false spares runners handed over as outputs, never the others.
+  test('a RUNNER_TEMP that cannot be written: the step rolls back both runners itself, sets no runner output, leaves the post step nothing', async () => {
+    // cleanup-on-failure: false, and under continue-on-error no post step runs at all: the step must clean up after itself.
     const inputs = jit({ count: '2', 'cleanup-on-failure': 'false' })
     const run = await runAction(inputs, { RUNNER_TEMP: join(runnerTemp, 'missing') })
     assert.equal(run.exitCode, 1)
     assert.match(
       run.lines.find((l) => l.startsWith('::error::')) ?? '',
-      /^::error::Registered 2 runner\(s\) but could not write the runners file: ENOENT/,
+      /^::error::Registered 2 runner\(s\) but could not write the runners file: ENOENT.*\. Rollback: deleted all 2 \(jit-[a-z0-9]{6}, jit-[a-z0-9]{6}\)\.$/,
     )
     assert.deepEqual(Object.keys(run.outputs).sort(), ['attempts', 'ownership-label'])
-    // Never handed over, they stay in the step's ledger: the post step of the failed job deletes them.
-    assert.equal(github.runners.length, 2)
+    assert.deepEqual(github.runners, [])
+    assert.equal(github.requests.filter((r) => r.method === 'DELETE').length, 2)
+    assert.deepEqual(JSON.parse(run.state.ledger).runners, [])
+    github.requests.length = 0
     const post = await runPost(inputs, run, { RUNNER_TEMP: runnerTemp })
     assert.equal(post.exitCode, 0, post.stdout)
-    assert.deepEqual(github.runners, [])
+    assert.deepEqual(github.requests, [], 'the post step had nothing left to do')
+  })
+
+  test('a RUNNER_TEMP that cannot be written and deletes GitHub refuses: the error line names what remains and the ownership label', async () => {
+    const refused = {
+      method: 'DELETE' as const,
+      status: 422,
+      body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' },
+    }
+    github.faults.push(refused, refused)
+    const run = await runAction(jit({ count: '2' }), { RUNNER_TEMP: join(runnerTemp, 'missing') })
+    assert.equal(run.exitCode, 1)
+    const label = run.outputs['ownership-label']
+    const error = run.lines.find((l) => l.startsWith('::error::')) ?? ''
+    assert.match(error, /Rollback: could not delete 2 \(jit-[a-z0-9]{6}: GitHub refused to delete it \(422\)/)
+    const remaining = github.runners.map((r) => r.name)
+    assert.equal(remaining.length, 2)
+    assert.ok(
+      error.includes(`The post step looks again for ${remaining.join(', ')} (label ${label}).`) ||
+        error.includes(`The post step looks again for ${[...remaining].reverse().join(', ')} (label ${label}).`),
+      error,
+    )
+    assert.doesNotMatch(error, /\bdeleted\b/)
   })
 
   test('why batches read the file: some 30 configs in one environment variable no longer start a process', async () => {

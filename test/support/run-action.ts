@@ -133,14 +133,24 @@ export async function startAction(
  * Runs the post step after `main`, as a runner does: the same inputs, and each state the main
  * step saved as a STATE_<name> variable.
  */
-export function runPost(
+export async function runPost(
   inputs: Record<string, string>,
   main: Pick<ActionRun, 'state'>,
   env: Record<string, string> = {},
   script = ACTION,
 ): Promise<ActionRun> {
+  return (await startPost(inputs, main, env, script)).finished
+}
+
+/** Starts the post step as runPost does, and returns at once: signal it as a runner does. */
+export function startPost(
+  inputs: Record<string, string>,
+  main: Pick<ActionRun, 'state'>,
+  env: Record<string, string> = {},
+  script = ACTION,
+): Promise<StartedAction> {
   const stateEnv = Object.fromEntries(Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value]))
-  return runAction(inputs, { ...stateEnv, ...env }, script)
+  return startAction(inputs, { ...stateEnv, ...env }, script)
 }
 
 /**

@@ -492,12 +492,30 @@ describe('removeRunners: each answer, exactly as said', () => {
     assert.deepEqual(names(h.ledger.entries), ['a'])
     assert.deepEqual(names(github.runners), ['a'])
   })
-  test('422 for a runner that came online meanwhile: spared as online', async () => {
+  test('422 for a runner that picked up a job meanwhile (GitHub refuses only a busy runner): spared as busy', async () => {
     const h = harness()
-    const runner = ours('r-1', { status: 'online' })
+    const runner = ours('r-1', { status: 'online', busy: true })
     h.record('r-1', runner.id)
-    github.faults.push({ status: 422, method: 'DELETE', body: { message: 'Runner is online', documentation_url: 'x' } })
-    assert.deepEqual(outcome(await h.remove('rollback')), { ...NONE, spared: ['r-1: online'] })
+    // No scripted answer: the stand-in refuses a busy runner with 422, as GitHub does.
+    assert.deepEqual(outcome(await h.remove('rollback')), { ...NONE, spared: ['r-1: busy'] })
+    assert.deepEqual(sent(), [`DELETE ${RUNNERS}/${runner.id}`, `GET ${RUNNERS}/${runner.id}`])
+  })
+
+  test('GitHub deletes an online idle runner (204): no conditional delete protects it, so the post step looks right before each delete', async () => {
+    const h = harness()
+    const idle = ours('idle', { status: 'online' })
+    const fresh = ours('fresh')
+    h.record('idle', idle.id)
+    h.record('fresh', fresh.id)
+    // The rollback deletes by id without a look (never handed over, no host has the config): GitHub says 204.
+    assert.deepEqual(outcome(await h.remove('rollback', ['idle'])), { ...NONE, deleted: ['idle'] })
+    github.requests.length = 0
+    // The post step looks first; what it saw offline it deletes with the very next request for that id.
+    h.record('idle2', ours('idle2', { status: 'online' }).id)
+    assert.deepEqual(outcome(await h.remove('post', ['idle2', 'fresh'])), { ...NONE, deleted: ['fresh'], spared: ['idle2: online'] })
+    const forFresh = sent().filter((line) => line.endsWith(`/${fresh.id}`))
+    assert.deepEqual(forFresh, [`GET ${RUNNERS}/${fresh.id}`, `DELETE ${RUNNERS}/${fresh.id}`])
+    assert.ok(!sent().some((line) => line.startsWith('DELETE') && !line.endsWith(`/${fresh.id}`)), sent().join('\n'))
   })
 
   test('422 for a runner still offline and idle: could not delete, not retried, said as GitHub said it; kept', async () => {
