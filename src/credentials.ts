@@ -1,15 +1,11 @@
 // The credentials every request carries: a `github-token`, or a GitHub App's `app-id` and
 // `private-key` (with an optional `installation-id`), never both. Their values are never repeated
 // in an error, except an `app-id`, which is no secret.
-import { type AppCredentials, readPrivateKey } from './app.js'
+import type { Credentials } from './types.js'
+import { readPrivateKey } from './app/key.js'
 import { InputError, type InputReader, parseId, shown } from './input-values.js'
 
-export interface Credentials {
-  /** The token every request carries; with `app`, empty until app.ts puts the installation token here. */
-  githubToken: string
-  /** GitHub App credentials, given instead of `github-token`. */
-  app?: AppCredentials
-}
+export type { Credentials } from './types.js'
 
 /** Whether App credentials were given: either of the two is enough to mean it (the other is then missing). */
 export function appGiven(appId: string, privateKey: string): boolean {

@@ -2,8 +2,8 @@
 // was given and what is accepted; the github-token's and the private key's values are never repeated.
 // This file assembles the Config and says which inputs belong to which type; the checks of each
 // kind of value are in input-values.ts, duration.ts, scope.ts, credentials.ts and jit/inputs.ts.
-import { JITTER_MODES, type Jitter } from './policy.js'
-import { type Credentials, parseCredentials } from './credentials.js'
+import { type Config, JITTER_MODES, type JitInputs, type Scope, TOKEN_TYPES, type TokenType } from './types.js'
+import { parseCredentials } from './credentials.js'
 import {
   InputError,
   type InputReader,
@@ -15,27 +15,10 @@ import {
   parseWholeNumber,
   shown,
 } from './input-values.js'
-import { type Scope, parseScope } from './scope.js'
-import { type JitInputs, MAX_RUNNERS, parseLabels, parseRunnerGroup, parseRunnerName, parseWorkFolder } from './jit/inputs.js'
+import { parseScope } from './scope.js'
+import { MAX_RUNNERS, parseLabels, parseRunnerGroup, parseRunnerName, parseWorkFolder } from './jit/inputs.js'
 
-export const TOKEN_TYPES = ['registration', 'remove', 'jit'] as const
-export type TokenType = (typeof TOKEN_TYPES)[number]
-
-export interface Config extends Credentials {
-  scope: Scope
-  type: TokenType
-  apiUrl: string
-  maxAttempts: number
-  initialDelayMs: number
-  maxDelayMs: number
-  timeoutMs: number
-  attemptTimeoutMs: number
-  jitter: Jitter
-  /** A random wait before the first request, uniform up to this long, inside `timeoutMs`; 0: none. */
-  spreadMs?: number
-  /** Present only for `type: jit`. */
-  jit?: JitInputs
-}
+export { TOKEN_TYPES, type Config, type TokenType } from './types.js'
 
 /**
  * Defaults for inputs left empty. action.yml states the same values for the runner to fill in,

@@ -1,8 +1,9 @@
 // The retry policy: which outcomes are worth another attempt, and how long to wait first.
 // Pure functions only: no clock, no randomness, no I/O. The retry loop (retry.ts) feeds them.
 
-export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none'
-export const JITTER_MODES: readonly Jitter[] = ['full', 'equal', 'decorrelated', 'none']
+import type { Jitter } from './types.js'
+
+export { JITTER_MODES, type Jitter } from './types.js'
 
 export interface Backoff {
   initialDelayMs: number

@@ -2,11 +2,11 @@
 // rate limit left for them? A batch that runs dry half-way fails and deletes what it registered,
 // having spent the rest of the hour's limit of a token other automation may share. GET /rate_limit
 // costs nothing against that limit. The check is advisory: if it cannot be made, the batch runs.
-import type { Config } from './inputs.js'
-import { send } from './github.js'
-import { NetworkError } from './network-error.js'
+import type { Config } from './types.js'
 import { formatMs } from './duration.js'
-import { MintError, githubMessage } from './mint.js'
+import { MintError } from './types.js'
+import { exchange } from './engine/call.js'
+import { githubMessage } from './engine/answer.js'
 import type { Clock } from './retry.js'
 import { LATEST_EPOCH_S, parseHttpDate } from './policy.js'
 import { parseJson } from './json.js'
@@ -101,19 +101,16 @@ async function readCoreLimit(
   signal?: AbortSignal,
 ): Promise<{ core: CoreLimit; serverNowMs?: number } | { problem: string }> {
   if (timeoutMs <= 0) return { problem: 'no time left before the deadline' }
-  try {
-    const response = await send({ method: 'GET', url: `${config.apiUrl}/rate_limit`, token: config.githubToken, timeoutMs, signal })
-    const id = response.headers['x-github-request-id'] ? ` [request id ${response.headers['x-github-request-id']}]` : ''
-    if (response.status !== 200) {
-      const said = githubMessage(response.body)
-      return { problem: `GET /rate_limit answered ${response.status}${said ? `: "${said}"` : ''}${id}` }
-    }
-    const core = parseCoreLimit(response.body)
-    return core
-      ? { core, serverNowMs: parseHttpDate(response.headers.date) }
-      : { problem: `GET /rate_limit answered 200 without a readable resources.core${id}` }
-  } catch (error) {
-    if (!(error instanceof NetworkError)) throw error
-    return { problem: `GET /rate_limit failed: ${error.message}` }
+  const last: { requestId?: string; detail?: string } = {}
+  const answer = await exchange({ method: 'GET', url: `${config.apiUrl}/rate_limit`, token: config.githubToken, timeoutMs, signal }, last)
+  if ('outcome' in answer) return { problem: `GET /rate_limit failed: ${last.detail}` }
+  const id = last.requestId ? ` [request id ${last.requestId}]` : ''
+  if (answer.status !== 200) {
+    const said = githubMessage(answer.body)
+    return { problem: `GET /rate_limit answered ${answer.status}${said ? `: "${said}"` : ''}${id}` }
   }
+  const core = parseCoreLimit(answer.body)
+  return core
+    ? { core, serverNowMs: parseHttpDate(answer.headers.date) }
+    : { problem: `GET /rate_limit answered 200 without a readable resources.core${id}` }
 }

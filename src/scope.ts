@@ -2,12 +2,26 @@
 // inputs `repository`, `organization` and `enterprise` (else the workflow's own repository).
 import { InputError, shown } from './input-values.js'
 
-export type Scope =
-  { kind: 'repository'; owner: string; repo: string } | { kind: 'organization'; name: string } | { kind: 'enterprise'; name: string }
+import type { Scope } from './types.js'
+
+export type { Scope } from './types.js'
 
 /** The scope's own name: "owner/repo", the organization's login or the enterprise's slug. */
 export function scopeName(scope: Scope): string {
   return scope.kind === 'repository' ? `${scope.owner}/${scope.repo}` : scope.name
+}
+
+/** The scope's path under the API: /repos/o/r, /orgs/o or /enterprises/e. */
+export function scopePath(scope: Scope): string {
+  const e = encodeURIComponent
+  switch (scope.kind) {
+    case 'repository':
+      return `/repos/${e(scope.owner)}/${e(scope.repo)}`
+    case 'organization':
+      return `/orgs/${e(scope.name)}`
+    case 'enterprise':
+      return `/enterprises/${e(scope.name)}`
+  }
 }
 
 // GitHub logins: letters, digits and single hyphens, at most 39 characters. A repository's owner

@@ -1,8 +1,10 @@
 // The two endpoints that turn a GitHub App into an installation token: where the installation is
 // looked up, what the token request asks for, and what the lookup's answer holds.
-import type { Scope } from '../scope.js'
-import { scopePath } from '../mint.js'
+import { type Scope, scopePath } from '../scope.js'
 import { parseJson } from '../json.js'
+
+/** Which App call: the installation lookup, or the installation token. */
+export type AppCall = 'lookup' | 'token'
 
 /** Where the App's installation for the target is found (never called for an enterprise: see inputs). */
 export function installationUrl(apiUrl: string, scope: Scope): string {

@@ -1,11 +1,9 @@
 // Why a GitHub App call failed, in one line that says what to do. The runner endpoints' texts
 // (explain.ts) fit only the failures these calls share with them: a 5xx, a rate limit, the network.
-import type { Config } from '../inputs.js'
-import type { AppCredentials } from '../app.js'
-import type { CallFailed } from '../mint.js'
+import type { AppCredentials, Config } from '../types.js'
+import type { CallFailed } from '../engine/call.js'
 import { describeScope, explainFailure, githubSaid } from '../explain.js'
-import { permissionText } from './endpoints.js'
-import type { AppCall } from './installation.js'
+import { type AppCall, permissionText } from './endpoints.js'
 
 export function explainAppFailure(what: AppCall, error: CallFailed, config: Config, app: AppCredentials, installationId?: number): string {
   const outcome = error.retryError.failure.outcome

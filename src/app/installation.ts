@@ -2,19 +2,24 @@
 // (unless its id is given), then the token, narrowed to the target and to the one permission the
 // mint needs. Both calls go through the retry loop on the step's budget, each attempt with a
 // fresh JWT; the token is masked the moment it arrives.
-import type { Config } from '../inputs.js'
-import type { AppCredentials, AppDeps } from '../app.js'
-import { CallFailed, MintError, parseTokenBody, retryCall } from '../mint.js'
+import type { AppCredentials, Config } from '../types.js'
+import { MintError, parseTokenBody } from '../mint.js'
+import { type CallDeps, CallFailed, retryCall } from '../engine/call.js'
 import { describeScope, explainGiveUp } from '../explain.js'
 import { appStep, explainAppFailure } from './explain.js'
-import { accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
+import { type AppCall, accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
 import { appJwt } from './jwt.js'
 import type { StepBudget } from './step-budget.js'
 import { latestStart, systemClock } from '../retry.js'
 import { formatMs } from '../duration.js'
 
-/** Which App call: the installation lookup, or the installation token. */
-export type AppCall = 'lookup' | 'token'
+export type { AppCall } from './endpoints.js'
+
+export interface AppDeps extends CallDeps {
+  /** Masks a secret (a JWT, the installation token) before anything could print it. */
+  mask?: (secret: string) => void
+  warn?: (line: string) => void
+}
 
 export interface InstallationToken {
   token: string

@@ -1,11 +1,10 @@
 // The end of an installation token's life: revoked as soon as the work is over, within a bound of
 // its own. A failed revoke is a warning, never an error: the token expires within the hour anyway.
-import type { Config } from '../inputs.js'
-import type { AppDeps } from '../app.js'
-import { CallFailed, retryCall } from '../mint.js'
+import type { Config } from '../types.js'
+import { CallFailed, retryCall } from '../engine/call.js'
 import { outcomeLabel } from '../explain.js'
 import { systemClock } from '../retry.js'
-import type { InstallationToken } from './installation.js'
+import type { AppDeps, InstallationToken } from './installation.js'
 
 /**
  * The revocation's own bound: it runs even when the step spent its budget (a token left alive for

@@ -1,6 +1,6 @@
 // The budget of a step that authenticates as a GitHub App: one deadline for the installation
 // calls and the work, and `max-attempts` − 1 retries shared by those calls in turn.
-import type { CallLimits } from '../mint.js'
+import type { CallLimits } from '../engine/call.js'
 
 /** Each call's first attempt is its own; `attempts` counts every attempt of every call so far. */
 export class StepBudget {

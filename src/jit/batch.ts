@@ -2,7 +2,7 @@
 // shared retry budget, and all or nothing. When one runner fails, or the step is cancelled, the
 // batch halts at once (sleeping retries wake, no new request starts) and every runner the ledger
 // holds is rolled back; the caller gets a BatchFailed that says exactly what the rollback did.
-import type { Config } from '../inputs.js'
+import type { Config } from '../types.js'
 import { ConcurrencyLimiter, SharedRetryBudget } from '../limiter.js'
 import { MintError } from '../mint.js'
 import { systemClock } from '../retry.js'

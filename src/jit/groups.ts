@@ -1,16 +1,16 @@
 // `runner-group`: a runner group by name. generate-jitconfig wants the group's id, so the name is
 // looked up once per step, before any registration, in the scope's listing of runner groups
-// (paginated, 100 a page), through the retry loop and under the step's deadline. Names match as
+// (read whole by the engine's pager, 100 a page), through the retry loop and under the step's deadline. Names match as
 // the runner's own config.sh --runnergroup matches them (ordinal, ignoring case); an exact match wins.
-import type { Config } from '../inputs.js'
+import { type Config, MintError } from '../types.js'
 import { shown } from '../input-values.js'
-import { type ApiResponse, send } from '../github.js'
-import { NetworkError } from '../network-error.js'
 import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
-import { MintError, failureLine, responseOutcome, scopePath } from '../mint.js'
+import { type LastSeen, exchange } from '../engine/call.js'
+import { failureLine } from '../engine/answer.js'
+import { Pager } from '../engine/pager.js'
+import { scopePath } from '../scope.js'
 import { parseJson } from '../json.js'
-import type { LastSeen } from './session.js'
 
 export const GROUPS_PER_PAGE = 100
 /** Pages read at most (5,000 groups): a server that keeps sending full pages must not hold the step. */
@@ -82,36 +82,35 @@ export async function resolveRunnerGroup(
   const wanted = config.jit!.runnerGroup!
   const { clock, log } = deps
   // Pages already read stay read: a retry goes on from the page that failed.
-  const seen: RunnerGroup[] = []
-  let page = 1
-  let totalCount = 0
+  const pager = new Pager<RunnerGroup>({
+    perPage: GROUPS_PER_PAGE,
+    maxPages: MAX_GROUP_PAGES,
+    // The whole listing, even after a match: a later page may hold a second group of that name.
+    parse: (body) => {
+      const page = parseGroupPage(body)
+      return page && { totalCount: page.totalCount, items: page.groups }
+    },
+    onRestart: (why) => log(`Listing runner groups: the listing changed while it was read (${why}); reading it again from page 1.`),
+  })
   let last: LastSeen = {}
 
   const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<NonNullable<GroupMatch> | 'none'>> => {
-    for (let budgetMs = timeoutMs; ; budgetMs = Math.min(config.attemptTimeoutMs, deadlineMs - clock.now())) {
+    let first = true
+    const read = await pager.read(async (page) => {
       // What this page's request showed: a failed page must not carry an earlier page's request id.
       last = {}
-      let response: ApiResponse
-      try {
-        if (budgetMs <= 0) throw new NetworkError('EDEADLINE', 'the deadline passed between two pages of the listing')
-        const url = groupsUrl(config, page)
-        response = await send({ method: 'GET', url, token: config.githubToken, timeoutMs: budgetMs, signal: deps.signal })
-      } catch (error) {
-        if (!(error instanceof NetworkError)) throw error
-        last.detail = error.message
-        return { outcome: { kind: 'network', code: error.code } }
+      // The attempt's first page gets the attempt's time; each later one what is left, up to attempt-timeout.
+      const leftMs = first ? timeoutMs : Math.min(config.attemptTimeoutMs, deadlineMs - clock.now())
+      first = false
+      if (leftMs <= 0) {
+        last.detail = 'the deadline passed between two pages of the listing'
+        return { outcome: { kind: 'network', code: 'EDEADLINE' } }
       }
-      last.requestId = response.headers['x-github-request-id']
-      if (response.status !== 200) return { outcome: responseOutcome(response) }
-      const parsed = parseGroupPage(response.body)
-      if (!parsed) return { outcome: responseOutcome(response, false) }
-      seen.push(...parsed.groups)
-      totalCount = parsed.totalCount
-      // The whole listing, even after a match: a later page may hold a second group of that name.
-      const lastPage = parsed.groups.length < GROUPS_PER_PAGE || seen.length >= parsed.totalCount || page >= MAX_GROUP_PAGES
-      if (lastPage) return { value: matchGroup(seen, wanted) ?? 'none', outcome: responseOutcome(response, true) }
-      page++
-    }
+      const url = groupsUrl(config, page)
+      return exchange({ method: 'GET', url, token: config.githubToken, timeoutMs: leftMs, signal: deps.signal }, last)
+    })
+    if (read.value === undefined) return read
+    return { value: matchGroup(read.value, wanted) ?? 'none', outcome: read.outcome }
   }
 
   let match: NonNullable<GroupMatch> | 'none'
@@ -130,6 +129,8 @@ export async function resolveRunnerGroup(
     const stated = `Could not list the runner groups of ${describeScope(config.scope)} to find ${shown(wanted)}: `
     throw new MintError(`${stated}${explainGiveUp(error, why, config.timeoutMs, last.requestId)}`, 0)
   }
+  const seen = pager.items
+  const totalCount = pager.totalCount
   if (match === 'none') throw new MintError(unknownGroupMessage(wanted, seen, totalCount, config), 0)
   if ('ambiguous' in match) {
     throw new MintError(

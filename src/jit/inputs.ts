@@ -5,18 +5,7 @@ import { type Scope, scopeName } from '../scope.js'
 import { hasControlCharacter } from '../server-text.js'
 import { MAX_NAME_PREFIX, MAX_RUNNER_NAME, NAME_SUFFIX_LENGTH } from './names.js'
 
-/** What to register with `type: jit`. */
-export interface JitInputs {
-  labels: string[]
-  /** The runner's name (count 1) or the prefix of each name (count > 1); undefined: generate one. */
-  runnerName?: string
-  runnerGroupId: number
-  /** A runner group's name (`runner-group`), resolved to its id before the first registration. */
-  runnerGroup?: string
-  workFolder: string
-  count: number
-  cleanupOnFailure: boolean
-}
+export type { JitInputs } from '../types.js'
 
 /** GitHub allows 100 labels per runner; the action adds its ownership label to the user's. */
 export const MAX_LABELS = 99

@@ -1,5 +1,5 @@
 // The names of the runners a step registers, and the body of the request that registers one.
-import type { JitInputs } from './inputs.js'
+import type { JitInputs } from '../types.js'
 
 /** GitHub's limit on a runner's name. */
 export const MAX_RUNNER_NAME = 64

@@ -1,7 +1,7 @@
 // What a JIT step does once, before its first registration, all inside the step's deadline: the
 // start spread, the runner group looked up by name, and for a batch the rate budget. Each of these
 // that fails, fails before any runner is registered, so there is nothing to roll back.
-import type { Config } from '../inputs.js'
+import type { Config } from '../types.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
 import { checkRateBudget } from '../rate-budget.js'

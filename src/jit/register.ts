@@ -3,13 +3,13 @@
 // request is sent; and after an attempt whose outcome we did not see, a 409 for our name may be
 // our own runner: we look it up, and only if it carries this step's ownership label and never
 // connected do we delete it and register it again.
-import type { Config } from '../inputs.js'
+import type { Config } from '../types.js'
 import type { Outcome } from '../policy.js'
 import { type AttemptResult, RetryError, retry } from '../retry.js'
 import type { SharedRetryBudget } from '../limiter.js'
 import { explainFailure, explainGiveUp, githubSaid } from '../explain.js'
 import { explainJitUnsupported } from '../ghes.js'
-import { failureLine, responseOutcome } from '../mint.js'
+import { failureLine, responseOutcome } from '../engine/answer.js'
 import type { Deadline } from './deadline.js'
 import { jitBody } from './names.js'
 import { type JitRunner, parseJitBody, whySpared } from './runners.js'

@@ -77,7 +77,7 @@ describe('resolveRunnerGroup against the stand-in', () => {
     assert.deepEqual(pages(), ['1'])
   })
 
-  test('a short page ends the listing, even when the total promises more', async () => {
+  test('a short page whose total promises more: the next page is read, and the total it gives starts the listing over', async () => {
     const listed = [
       {
         id: 1,
@@ -90,9 +90,62 @@ describe('resolveRunnerGroup against the stand-in', () => {
       },
     ]
     github.faults.push({ status: 200, body: { total_count: 250, runner_groups: listed } })
-    const { result } = await resolve('default')
+    const { result, lines } = await resolve('default')
     assert.equal(result, 1)
-    assert.deepEqual(pages(), ['1'])
+    // Page 2 of the real listing says 1 group, not 250: the listing moved, so it is read again.
+    assert.deepEqual(pages(), ['1', '2', '1'])
+    assert.equal(
+      lines[0],
+      'Listing runner groups: the listing changed while it was read (the total went from 250 to 1 between pages); reading it again from page 1.',
+    )
+  })
+
+  describe('a listing that changes between pages (issue 17, finding 8)', () => {
+    /** 102 groups; when page 2 is asked for, `change` edits the listing (after page 1 was served). */
+    function changingAtPage2(change: (groups: ReturnType<typeof github.setRunnerGroups>) => void) {
+      const groups = github.setRunnerGroups(ORG, groupNames(102))
+      let changed = false
+      hooks.onArrival = (request) => {
+        if (!changed && request.path.endsWith('page=2')) {
+          changed = true
+          change(groups)
+        }
+      }
+    }
+
+    test('a group deleted after page 1 moves "g101" onto page 1: the pager starts over and finds it, without the deleted one', async () => {
+      changingAtPage2((groups) => groups.splice(4, 1)) // g5
+      const { result, lines } = await resolve('g101')
+      assert.equal(result, 101)
+      assert.deepEqual(pages(), ['1', '2', '1', '2'])
+      assert.match(lines[0], /the listing changed while it was read \(the total went from 102 to 101 between pages\)/)
+      assert.deepEqual(lines.at(-1), 'Runner group "g101" has id 101.')
+    })
+
+    test('a name no group has, with a group deleted after page 1: the list it prints no longer holds the deleted group', async () => {
+      changingAtPage2((groups) => groups.splice(4, 1))
+      const { result } = await resolve('missing')
+      assert.ok(result instanceof MintError, String(result))
+      assert.match(result.message, /It has 101: "g1" \(id 1\), "g2" \(id 2\), "g3" \(id 3\), "g4" \(id 4\), "g6" \(id 6\),/)
+    })
+
+    test('a group inserted before page 2 pushes "g100" onto page 2 as well: read once, not "ambiguous"', async () => {
+      changingAtPage2((groups) => groups.unshift({ ...groups[1], id: 500, name: 'new-group' }))
+      const { result } = await resolve('g100')
+      assert.equal(result, 100)
+      assert.deepEqual(pages(), ['1', '2', '1', '2'])
+    })
+
+    test('a listing that never holds still is started over at most 3 times, then read as it is', async () => {
+      const groups = github.setRunnerGroups(ORG, groupNames(102))
+      let nextId = 1000
+      hooks.onArrival = (request) => {
+        if (request.path.endsWith('page=2')) groups.unshift({ ...groups[1], id: nextId++, name: `new-${nextId}` })
+      }
+      const { result } = await resolve('g102')
+      assert.equal(result, 102)
+      assert.deepEqual(pages(), ['1', '2', '1', '2', '1', '2', '1', '2'])
+    })
   })
 
   test('a server whose pages never end: 50 pages read, no more', async () => {
