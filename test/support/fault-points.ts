@@ -37,6 +37,8 @@ export interface Flow {
   count: number
   /** The flow is the post step, after a main step killed once its last registration took effect. */
   post?: boolean
+  /** GitHub refuses the last registration (422) in every run: the step rolls the others back. */
+  rollback?: boolean
 }
 
 /** Every flow: action and command, token and App, a token, one runner and three; and two post steps. */
@@ -46,6 +48,9 @@ export const FLOWS: Flow[] = [
       [0, 1, 3].map((count) => ({ name: `${entry} ${app ? 'app' : 'token'} ${count ? `jit×${count}` : 'mint'}`, entry, app, count })),
     ),
   ),
+  { name: 'action token jit×3 rollback', entry: 'action', app: false, count: 3, rollback: true },
+  { name: 'action app jit×3 rollback', entry: 'action', app: true, count: 3, rollback: true },
+  { name: 'command app jit×3 rollback', entry: 'command', app: true, count: 3, rollback: true },
   { name: 'post token jit×3', entry: 'action', app: false, count: 3, post: true },
   { name: 'post app jit×3', entry: 'action', app: true, count: 3, post: true },
 ]
@@ -215,28 +220,41 @@ class World {
   arrivals = 0
   /** GitHub stalls: every request hangs (until the step under test ends). */
   stalled = false
-  hook: ((request: RecordedRequest, index: number) => void) | undefined
+  /** What to do with request N (1-based, in arrival order); undefined: what GitHub would. */
+  hook: ((request: RecordedRequest, index: number) => Fault | undefined) | undefined
   readonly github: GitHubStandIn
   url = ''
+  private registrations = 0
 
-  constructor(readonly app: StandInApp | undefined) {
+  constructor(
+    readonly app: StandInApp | undefined,
+    /** GitHub refuses this registration (1-based) with a 422 in every run: the batch rolls back. */
+    private readonly refuseAt?: number,
+  ) {
     this.github = new GitHubStandIn({
       ...(app ? { app } : { acceptToken: TOKEN }),
       onRequest: (request) => {
         this.scan()
         this.arrivals++
-        this.hook?.(request, this.arrivals)
+        const refused = this.refusal(request)
+        const fault = this.hook?.(request, this.arrivals) ?? refused
+        if (fault) this.github.faults.unshift(fault)
       },
     })
     // 102 groups: the one looked up by name is on the second page.
     this.github.setRunnerGroups(`/orgs/${ORG}`, [...Array.from({ length: 101 }, (_, i) => (i ? `group-${i}` : 'Default')), GROUP])
   }
 
+  private refusal(request: RecordedRequest): Fault | undefined {
+    if (!this.refuseAt || !request.path.endsWith('/generate-jitconfig') || ++this.registrations !== this.refuseAt) return undefined
+    return { status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } }
+  }
+
   static async start(flow: Flow): Promise<World> {
     // An App's RSA key takes a while to make: Apps are reused, one per world at a time.
     const app = flow.app ? (idleApps.pop() ?? new StandInApp()) : undefined
     app?.reset()
-    const world = new World(app)
+    const world = new World(app, flow.rollback ? flow.count : undefined)
     world.url = await world.github.start()
     return world
   }
@@ -378,11 +396,15 @@ function startProcess(args: string[], env: Record<string, string>, files?: StepF
     firstOutput,
     finished,
     signal(kind) {
-      signalledAt ??= Date.now()
-      if (kind !== 'cancel') return kill(kind)
-      kill('SIGINT')
-      timers.push(setTimeout(() => kill('SIGTERM'), GRACE_MS))
-      timers.push(setTimeout(() => kill('SIGKILL'), GRACE_MS + KILL_AFTER_SIGTERM_MS))
+      // After the I/O of this turn: output the process wrote before it sent the request that
+      // carries the point is read first, so firstStdoutAt and signalledAt are in the true order.
+      setImmediate(() => {
+        signalledAt ??= Date.now()
+        if (kind !== 'cancel') return kill(kind)
+        kill('SIGINT')
+        timers.push(setTimeout(() => kill('SIGTERM'), GRACE_MS))
+        timers.push(setTimeout(() => kill('SIGKILL'), GRACE_MS + KILL_AFTER_SIGTERM_MS))
+      })
     },
     breakFile(which) {
       if (!files || saved[which] !== undefined) return
@@ -479,6 +501,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
   let reached = fault === undefined
   let main: StepRun | undefined
   let post: StepRun | undefined
+  let mainRequests: number | undefined
   const filesList: StepFiles[] = []
   try {
     const mainFiles = await stepFiles()
@@ -498,15 +521,15 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       }
       if (point.index !== undefined) {
         world.hook = (_request, index) => {
-          if (world.stalled) return void world.github.faults.unshift({ hang: true })
-          if (index !== point.index) return
+          if (world.stalled) return { hang: true }
+          if (index !== point.index) return undefined
           reached = true
           if (fault.endsWith('+stall')) {
             act()
             world.stalled = true
-            return void world.github.faults.unshift(point.at === 'effect' ? { dropAnswer: 'hang' } : { hang: true })
+            return point.at === 'effect' ? { dropAnswer: 'hang' } : { hang: true }
           }
-          world.github.faults.unshift(requestFault(fault, point.at!, act))
+          return requestFault(fault, point.at!, act)
         }
       } else if (point.spread) {
         // In the spread: the process is running (it printed), no request has gone out.
@@ -524,9 +547,9 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       // holds every runner by name (the same post step every time).
       let registrations = 0
       world.hook = (request) => {
-        if (!request.path.endsWith('/generate-jitconfig')) return
-        if (++registrations < flow.count) return void world.github.faults.unshift({ dropAnswer: 'hang' })
-        world.github.faults.unshift({ act: () => step.signal('SIGKILL'), at: 'effect', holdMs: HOLD_MS })
+        if (!request.path.endsWith('/generate-jitconfig')) return undefined
+        if (++registrations < flow.count) return { dropAnswer: 'hang' }
+        return { act: () => step.signal('SIGKILL'), at: 'effect', holdMs: HOLD_MS }
       }
       step = startAction(inputs, mainFiles)
       main = await step.finished
@@ -551,6 +574,8 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       inject(step)
       main = await step.finished
       world.stalled = false
+      world.hook = undefined
+      mainRequests = world.github.requests.length
       world.scan()
       const signalled = main.signalledAt !== undefined
       // The runner runs the post step (post-if: failure() || cancelled()) after a failed or cancelled
@@ -594,9 +619,9 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
     await Promise.all(filesList.map((files) => rm(files.dir, { recursive: true, force: true })))
   }
   if (!reached) problems.push('the point was never reached')
-  const requests = describeRequests(
-    flow.post ? world.github.requests.slice(world.github.requests.length - world.arrivals) : world.github.requests,
-  )
+  // The requests of the step under test: the post step of a post flow, else the main step.
+  const { requests: all } = world.github
+  const requests = describeRequests(flow.post ? all.slice(all.length - world.arrivals) : all.slice(0, mainRequests ?? all.length))
   return { scenario: scenario as Scenario, problems, requests, ms: Date.now() - began, reached }
 }
 
@@ -613,11 +638,16 @@ function ownershipLabel(runner: StandInRunner): string | undefined {
   return runner.labels.map((l) => l.name).find((name) => /^mrt-[a-z0-9]{10}$/.test(name))
 }
 
-/** The runners a step handed over to a consumer that will run: it exited 0, no signal came, and they are in its result. */
+/**
+ * The runners a step handed over to a consumer that will run: it exited 0 with them in its result,
+ * and no signal came before. An action's job is cancelled by the signal whenever it comes (no
+ * later step runs); the command's supervisor has what was on stdout before it sent SIGTERM.
+ */
 function handedOver(flow: Flow, run: StepRun, closedStdout: boolean): Set<string> {
-  if (run.exitCode !== 0 || run.signalledAt !== undefined || run.signal) return new Set()
+  if (run.exitCode !== 0 || run.signal) return new Set()
   if (flow.entry === 'command') {
-    if (closedStdout) return new Set()
+    if (closedStdout || run.firstStdoutAt === undefined) return new Set()
+    if (run.signalledAt !== undefined && run.signalledAt <= run.firstStdoutAt) return new Set()
     const names = run.stdout
       .split('\n')
       .filter(Boolean)
@@ -630,6 +660,7 @@ function handedOver(flow: Flow, run: StepRun, closedStdout: boolean): Set<string
       })
     return new Set(names.filter((name): name is string => Boolean(name)))
   }
+  if (run.signalledAt !== undefined) return new Set()
   try {
     return new Set((JSON.parse(run.outputs.runners ?? '[]') as { name: string }[]).map((r) => r.name))
   } catch {
