@@ -117,7 +117,9 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
       // A signal from here to the step's end (the revoke, the summary) means the job is cancelled
       // and no later step runs to use the runners: the hand-over is taken back for the post step.
       const names = batch.runners.map((r) => r.name)
-      deps.signal?.addEventListener('abort', () => withdrawHandOver(ledger, names), { once: true })
+      const withdraw = (): void => withdrawHandOver(ledger, names)
+      if (deps.signal?.aborted) withdraw()
+      else deps.signal?.addEventListener('abort', withdraw, { once: true })
       return batch
     } catch (error) {
       if (runnersFile) await rm(runnersFile, { force: true }).catch(() => {})

@@ -65,7 +65,7 @@ export async function handOverOrRollBack(
   )
   session.log(`Rolling back: removing the ${entries.length} runner(s) that were not handed over (label ${ledger.label}).`)
   const rollback = await rollBack(entries, session, cancelledAt, signal)
-  throw new BatchFailed(why, minted.attempts + session.attempts, rollback, ledger.label, stopSignal(signal))
+  throw new BatchFailed(why, minted.attempts, rollback, ledger.label, stopSignal(signal))
 }
 
 /** Between 1 and `most`: a limiter needs a slot. */

@@ -159,3 +159,83 @@ describe('Ledger, the edges', () => {
     assert.equal(read.get('c'), undefined)
   })
 })
+
+describe('Ledger: where the runners live', () => {
+  const REPOSITORY = { kind: 'repository', owner: 'octo-org', repo: 'octo-repo' } as const
+  const API = 'https://ghes.example.com/api/v3'
+
+  test('the scope and the API URL are saved with every change, and read back', () => {
+    const saves: string[] = []
+    const ledger = new Ledger(LABEL, (saved) => saves.push(saved), { scope: REPOSITORY, apiUrl: API })
+    ledger.sending('a')
+    assert.equal(
+      saves[0],
+      `{"label":"${LABEL}","scope":{"kind":"repository","owner":"octo-org","repo":"octo-repo"},"api_url":"${API}","runners":[{"name":"a"}]}`,
+    )
+    assert.deepEqual(Ledger.fromState(saves[0])!.place, { scope: REPOSITORY, apiUrl: API })
+    for (const scope of [
+      { kind: 'organization', name: 'octo-org' },
+      { kind: 'enterprise', name: 'octo-ent' },
+    ] as const) {
+      const saved = new Ledger(LABEL, () => {}, { scope, apiUrl: 'http://127.0.0.1:8080' }).toState()
+      assert.deepEqual(Ledger.fromState(saved)!.place, { scope, apiUrl: 'http://127.0.0.1:8080' })
+    }
+  })
+
+  test('a ledger saved before the place was recorded is still read, without a place', () => {
+    const read = Ledger.fromState(`{"label":"${LABEL}","runners":[{"name":"a","id":4,"handed_over":true}]}`)!
+    assert.equal(read.place, undefined)
+    assert.deepEqual(read.entries, [{ name: 'a', id: 4, maybe: true, handedOver: true }])
+  })
+
+  test("a place that does not pass the inputs' checks is no place: the entries are still read", () => {
+    const api = `"api_url":"${API}"`
+    for (const place of [
+      `"scope":{"kind":"repository","owner":"octo-org"},${api}`,
+      `"scope":{"kind":"repository","owner":"a b","repo":"r"},${api}`,
+      `"scope":{"kind":"organization"},${api}`,
+      `"scope":{"kind":"organization","name":7},${api}`,
+      `"scope":{"kind":"enterprise","name":""},${api}`,
+      `"scope":{"kind":"team","name":"x"},${api}`,
+      `"scope":"repository",${api}`,
+      `"scope":{"kind":"organization","name":"octo-org"}`,
+      `"scope":{"kind":"organization","name":"octo-org"},"api_url":"http://evil.example.com"`,
+      `"scope":{"kind":"organization","name":"octo-org"},"api_url":"not a url"`,
+      `"scope":{"kind":"organization","name":"octo-org"},"api_url":42`,
+    ]) {
+      const read = Ledger.fromState(`{"label":"${LABEL}",${place},"runners":[{"name":"a"}]}`)
+      assert.ok(read, place)
+      assert.equal(read.place, undefined, place)
+      assert.equal(read.entries.length, 1)
+    }
+  })
+
+  test('withdraw takes a hand-over back and saves it; handOver marks it again', () => {
+    const saves: string[] = []
+    const ledger = new Ledger(LABEL, (saved) => saves.push(saved))
+    ledger.sending('a')
+    ledger.sending('b')
+    ledger.handOver(['a', 'b', 'never'])
+    assert.equal(ledger.notHandedOver.length, 0)
+    ledger.withdraw(['a', 'never'])
+    assert.deepEqual(
+      ledger.notHandedOver.map((e) => e.name),
+      ['a'],
+    )
+    assert.equal(saves.at(-1), `{"label":"${LABEL}","runners":[{"name":"a"},{"name":"b","handed_over":true}]}`)
+  })
+
+  test('a removal that cannot be saved still removes (the post step will find it gone); a record that cannot be saved throws', () => {
+    let failing = false
+    const ledger = new Ledger(LABEL, () => {
+      if (failing) throw new Error('ENOSPC')
+    })
+    ledger.sending('a')
+    ledger.registered('a', 1)
+    failing = true
+    assert.doesNotThrow(() => ledger.gone('a'))
+    assert.deepEqual(ledger.entries, [])
+    assert.throws(() => ledger.sending('b'), /ENOSPC/)
+    assert.throws(() => ledger.handOver(['b']), /ENOSPC/)
+  })
+})

@@ -6,6 +6,7 @@ import { type Core, run } from '../../src/main.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FakeClock } from '../support/fake-clock.js'
+import { tmpdir } from 'node:os'
 
 const TOKEN = 'ghp_MainCallerToken0123456789'
 
@@ -114,5 +115,81 @@ describe('run', () => {
     assert.equal(calls.at(-2), 'setOutput attempts=1')
     assert.match(calls.at(-1)!, /^setFailed Organization acme was not found \(404\)/)
     assert.ok(!calls.some((c) => c.startsWith('setOutput token')))
+  })
+
+  describe('a JIT step that cannot hand over rolls back in the step', () => {
+    const jitInputs = () => ({ ...inputs(), organization: '', repository: 'octo-org/octo-repo', type: 'jit', labels: 'gpu', count: '2' })
+    let draws = 0
+    const jitDeps = () => ({ clock: new FakeClock(), random: () => (draws++ % 97) / 97 })
+
+    /** A core whose setOutput of `failingOutput`, or whose saveState of a ledger `failingSave` picks, throws as a full disk would. */
+    function failingCore(failingOutput?: string, failingSave: (saved: string) => boolean = () => false) {
+      const { core, calls } = recordingCore(jitInputs())
+      const saved: string[] = []
+      const failing = Object.assign(core, {
+        setOutput: (name: string, value: unknown) => {
+          if (name === failingOutput) throw new Error('ENOSPC: no space left on device, write')
+          calls.push(`setOutput ${name}=${String(value)}`)
+        },
+        saveState: (_name: string, value: string) => {
+          if (failingSave(value)) throw new Error('EACCES: permission denied, open')
+          saved.push(value)
+        },
+      })
+      return { core: failing, calls, saved }
+    }
+
+    test('an output that cannot be written: both runners deleted, the failure names the output file and the rollback', async () => {
+      const { core, calls } = failingCore('runners')
+      await run(core, { RUNNER_TEMP: tmpdir() }, jitDeps())
+      assert.deepEqual(github.runners, [])
+      assert.equal(github.requests.filter((r) => r.method === 'DELETE').length, 2)
+      const failed = calls.find((c) => c.startsWith('setFailed'))!
+      assert.match(
+        failed,
+        /^setFailed Registered 2 runner\(s\) but could not set its outputs \(GITHUB_OUTPUT\): ENOSPC: no space left on device, write\. Rollback: deleted all 2 \(/,
+      )
+    })
+
+    test('the ledger that cannot be saved at the hand-over: both runners deleted, the failure says so', async () => {
+      // Every save before the hand-over's succeeds.
+      const { core, calls, saved } = failingCore(undefined, (value) => value.includes('"handed_over":true'))
+      await run(core, { RUNNER_TEMP: tmpdir() }, jitDeps())
+      assert.deepEqual(github.runners, [])
+      assert.ok(saved.length >= 4)
+      assert.match(
+        calls.find((c) => c.startsWith('setFailed'))!,
+        /^setFailed Registered 2 runner\(s\) but could not save the list of runners for the post step \(GITHUB_STATE\): EACCES: permission denied, open\. Rollback: deleted all 2 \(/,
+      )
+    })
+
+    test('a signal after the hand-over (during the summary, the revoke): taken back in the ledger, the step fails naming them and the label', async () => {
+      const cancel = new AbortController()
+      const { core, calls, saved } = failingCore()
+      const marked = Object.assign(core, {
+        setOutput: (name: string, value: unknown) => {
+          calls.push(`setOutput ${name}=${String(value)}`)
+          // The last output: the signal comes right after the hand-over.
+          if (name === 'attempts') queueMicrotask(() => cancel.abort('SIGINT'))
+        },
+      })
+      await run(marked, { RUNNER_TEMP: tmpdir() }, { ...jitDeps(), signal: cancel.signal })
+      const last = JSON.parse(saved.at(-1)!) as { label: string; runners: { name: string; handed_over?: boolean }[] }
+      assert.equal(last.runners.length, 2)
+      assert.ok(
+        last.runners.every((r) => !r.handed_over),
+        saved.at(-1),
+      )
+      assert.ok(
+        JSON.parse(saved.at(-2)!).runners.every((r: { handed_over?: boolean }) => r.handed_over),
+        'handed over first',
+      )
+      assert.equal(github.runners.length, 2, 'the post step removes them')
+      assert.equal(
+        calls.find((c) => c.startsWith('setFailed')),
+        `setFailed Stopped by SIGINT after handing over 2 just-in-time runner(s): the job is cancelled, so no later step uses them. ` +
+          `The post step removes them (label ${last.label}): ${last.runners.map((r) => r.name).join(', ')}.`,
+      )
+    })
   })
 })

@@ -1,0 +1,253 @@
+// post() from the sources with a recording stand-in for @actions/core against the loopback GitHub
+// stand-in and a fake clock: what the post step prints for each ledger it may find, where it
+// cleans up, and how a signal ends it (still reporting what may remain, with the label).
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Core } from '../../src/main.js'
+import { POST_SIGINT_GRACE_MS, POST_SIGTERM_GRACE_MS, post } from '../../src/post.js'
+import { CANCEL_GRACE_MS } from '../../src/jit/deadline.js'
+import { Ledger } from '../../src/jit/ledger.js'
+import { GitHubStandIn } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+const TOKEN = 'ghp_PostUnitCallerToken0123456789'
+const LABEL = 'mrt-post012345'
+const REPO = '/repos/octo-org/octo-repo'
+const OTHER = '/repos/octo-org/other-repo'
+
+const github = new GitHubStandIn({ acceptToken: TOKEN })
+let apiUrl: string
+useStandIn(github, (url) => (apiUrl = url))
+
+/** Every call in order, as the runner would see the workflow commands; `ledger` is the saved state. */
+function recordingCore(inputs: Record<string, string>, ledger?: string) {
+  const calls: string[] = []
+  const core = {
+    getInput: (name: string) => inputs[name] ?? '',
+    setSecret: (value: string) => void calls.push(`setSecret ${value}`),
+    setOutput: (name: string, value: unknown) => void calls.push(`setOutput ${name}=${String(value)}`),
+    setFailed: (message: string | Error) => void calls.push(`setFailed ${String(message)}`),
+    info: (message: string) => void calls.push(`info ${message}`),
+    warning: (message: string | Error) => void calls.push(`warning ${String(message)}`),
+    saveState: (name: string) => void calls.push(`saveState ${name}`),
+    getState: (name: string) => (name === 'ledger' ? (ledger ?? '') : ''),
+    summary: {},
+  } as unknown as Core
+  return { core, calls }
+}
+
+const inputs = (extra: Record<string, string> = {}) => ({
+  'github-token': TOKEN,
+  repository: 'octo-org/octo-repo',
+  'api-url': apiUrl,
+  type: 'jit',
+  labels: 'self-hosted',
+  'initial-delay': '1s',
+  ...extra,
+})
+const deps = (extra: { signal?: AbortSignal } = {}) => ({ clock: new FakeClock(), random: () => 0.5, ...extra })
+
+/** Runners the main step registered in `scope` (ours: they carry the label), and the ledger it saved. */
+function registered(names: string[], { scope = REPO, handedOver = [] as string[], place = true } = {}) {
+  const ledger = new Ledger(
+    LABEL,
+    () => {},
+    place ? { scope: { kind: 'repository', owner: 'octo-org', repo: 'octo-repo' }, apiUrl } : undefined,
+  )
+  const runners = names.map((name) => github.register(scope, name, { labels: ['self-hosted', LABEL] }))
+  for (const runner of runners) {
+    ledger.sending(runner.name)
+    ledger.registered(runner.name, runner.id)
+  }
+  ledger.handOver(handedOver)
+  return { runners, state: ledger.toState() }
+}
+
+const notMasks = (calls: string[]) => calls.filter((c) => !c.startsWith('setSecret'))
+const sent = () => github.requests.map((r) => `${r.method} ${r.path}`)
+
+describe('post: what it finds', () => {
+  test('no ledger (a token step, or nothing registered): the token is masked and nothing else happens', async () => {
+    const { core, calls } = recordingCore(inputs())
+    await post(core, {}, deps())
+    assert.deepEqual(calls, [`setSecret ${TOKEN}`])
+    assert.deepEqual(github.requests, [])
+  })
+
+  test('an unreadable ledger: one warning, nothing removed', async () => {
+    const { core, calls } = recordingCore(inputs(), '{"label":"not-ours","runners":[]}')
+    await post(core, {}, deps())
+    assert.deepEqual(notMasks(calls), ['warning The saved list of runners this step registered is unreadable; nothing was removed.'])
+    assert.deepEqual(github.requests, [])
+  })
+
+  test('an empty ledger (everything rolled back): silent', async () => {
+    const { core, calls } = recordingCore(inputs(), `{"label":"${LABEL}","runners":[]}`)
+    await post(core, {}, deps())
+    assert.deepEqual(notMasks(calls), [])
+  })
+
+  test('cleanup-on-failure false keeps the runners handed over; says so; sends nothing when that is all', async () => {
+    const { state } = registered(['a', 'b'], { handedOver: ['a', 'b'] })
+    const { core, calls } = recordingCore(inputs({ 'cleanup-on-failure': 'false' }), state)
+    await post(core, {}, deps())
+    const [a, b] = github.runners
+    assert.deepEqual(notMasks(calls), [
+      `info "cleanup-on-failure" is false: the 2 runner(s) handed over as outputs are left as they are: a (id ${a.id}), b (id ${b.id}).`,
+    ])
+    assert.deepEqual(github.requests, [])
+  })
+
+  test('runners never handed over go whatever cleanup-on-failure says; each is looked at, then deleted', async () => {
+    const { runners, state } = registered(['kept', 'orphan'], { handedOver: ['kept'] })
+    const { core, calls } = recordingCore(inputs({ 'cleanup-on-failure': 'false' }), state)
+    await post(core, {}, deps())
+    const [kept, orphan] = runners
+    assert.deepEqual(notMasks(calls), [
+      `info "cleanup-on-failure" is false: the 1 runner(s) handed over as outputs are left as they are: kept (id ${kept.id}).`,
+      `info The job failed or was cancelled; removing the 1 runner(s) this step may have registered that never connected (label ${LABEL}): orphan (id ${orphan.id}).`,
+      'info Cleanup of the runners this step registered: deleted 1 (orphan).',
+    ])
+    assert.deepEqual(sent(), [`GET ${REPO}/actions/runners/${orphan.id}`, `DELETE ${REPO}/actions/runners/${orphan.id}`])
+    assert.deepEqual(
+      github.runners.map((r) => r.name),
+      ['kept'],
+    )
+  })
+
+  test('a runner already gone and one a host took: reported apart, no warning', async () => {
+    const { runners, state } = registered(['gone', 'online'], { handedOver: ['gone', 'online'] })
+    github.registry.set(REPO, [runners[1]])
+    github.setRunner('online', { status: 'online' })
+    const { core, calls } = recordingCore(inputs(), state)
+    await post(core, {}, deps())
+    assert.equal(
+      notMasks(calls).at(-1),
+      'info Cleanup of the runners this step registered: already gone 1 (gone); spared 1 (online: online).',
+    )
+    assert.ok(!calls.some((c) => c.startsWith('warning')))
+  })
+
+  test('a delete GitHub refuses: a warning naming what may remain and the label to find it by', async () => {
+    const { runners, state } = registered(['stuck'])
+    github.faults.push({
+      method: 'DELETE',
+      status: 422,
+      body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' },
+    })
+    const { core, calls } = recordingCore(inputs(), state)
+    await post(core, {}, deps())
+    const warning = notMasks(calls).at(-1)!
+    assert.match(
+      warning,
+      /^warning Cleanup of the runners this step registered: could not delete 1 \(stuck: GitHub refused to delete it \(422\)/,
+    )
+    assert.ok(
+      warning.endsWith(`. Runners that may remain carry the label ${LABEL}; remove them by hand: stuck (id ${runners[0].id}).`),
+      warning,
+    )
+  })
+})
+
+describe('post: where it cleans up', () => {
+  test("inputs that now name another repository and API URL: the ledger's place, said in a line", async () => {
+    const { state } = registered(['a'])
+    const otherApi = apiUrl.replace('127.0.0.1', 'localhost')
+    const { core, calls } = recordingCore(inputs({ repository: 'octo-org/other-repo', 'api-url': otherApi }), state)
+    await post(core, {}, deps())
+    assert.ok(
+      calls.includes(
+        `info The inputs now name repository octo-org/other-repo via ${otherApi}; the runners were registered for repository octo-org/octo-repo via ${apiUrl}, and are removed there.`,
+      ),
+      calls.join('\n'),
+    )
+    assert.deepEqual(github.runners, [])
+    assert.ok(github.requests.every((r) => r.path.startsWith(`${REPO}/`) && r.headers.host === new URL(apiUrl).host))
+  })
+
+  test('the same place: no such line', async () => {
+    const { state } = registered(['a'])
+    const { core, calls } = recordingCore(inputs(), state)
+    await post(core, {}, deps())
+    assert.ok(!calls.some((c) => c.includes('The inputs now name')))
+    assert.deepEqual(github.runners, [])
+  })
+
+  test('a ledger saved before the place was recorded: the inputs name the place', async () => {
+    const { state } = registered(['elsewhere'], { scope: OTHER, place: false })
+    const { core, calls } = recordingCore(inputs({ repository: 'octo-org/other-repo' }), state)
+    await post(core, {}, deps())
+    assert.ok(!calls.some((c) => c.includes('The inputs now name')))
+    assert.deepEqual(github.runners, [])
+    assert.ok(github.requests.every((r) => r.path.startsWith(`${OTHER}/`)))
+  })
+
+  test('inputs that do not parse: a warning with the reason, naming every runner that may remain and the label', async () => {
+    const { runners, state } = registered(['a', 'b'])
+    const { core, calls } = recordingCore(inputs({ 'max-attempts': 'many' }), state)
+    await post(core, {}, deps())
+    const warning = notMasks(calls).at(-1)!
+    assert.match(warning, /^warning Cleanup of just-in-time runners failed: Input "max-attempts" must be/)
+    assert.ok(
+      warning.endsWith(
+        `. Runners that may remain carry the label ${LABEL}; remove them by hand: a (id ${runners[0].id}), b (id ${runners[1].id}).`,
+      ),
+      warning,
+    )
+    assert.deepEqual(github.requests, [])
+  })
+})
+
+describe('post: signals', () => {
+  test('the graces: SIGINT leaves the step its 6 s, SIGTERM a second', () => {
+    assert.equal(POST_SIGINT_GRACE_MS, CANCEL_GRACE_MS)
+    assert.equal(CANCEL_GRACE_MS, 6000)
+    assert.equal(POST_SIGTERM_GRACE_MS, 1000)
+  })
+
+  test('SIGTERM while a delete hangs: stopped within its second, the warning names what may remain and the label', async () => {
+    const { runners, state } = registered(['hung'])
+    github.faults.push({ method: 'DELETE', hang: true })
+    const cancel = new AbortController()
+    const { core, calls } = recordingCore(inputs(), state)
+    const done = post(core, {}, deps({ signal: cancel.signal }))
+    await github.whenRequests(1, (r) => r.method === 'DELETE')
+    const signalledAt = Date.now()
+    cancel.abort('SIGTERM')
+    await done
+    const took = Date.now() - signalledAt
+    assert.ok(took >= POST_SIGTERM_GRACE_MS - 50 && took < POST_SIGTERM_GRACE_MS + 500, `ended ${took}ms after SIGTERM`)
+    const warning = notMasks(calls).at(-1)!
+    assert.match(
+      warning,
+      /^warning Cleanup of the runners this step registered \(stopped by SIGTERM\): could not delete 1 \(hung: stopped at the cleanup deadline/,
+    )
+    assert.ok(
+      warning.endsWith(`Runners that may remain carry the label ${LABEL}; remove them by hand: hung (id ${runners[0].id}).`),
+      warning,
+    )
+  })
+
+  test('SIGINT gives an answer on its way its grace: a delete answered after 1.5 s is confirmed', async () => {
+    const { state } = registered(['late'])
+    github.faults.push({ method: 'DELETE', lateAnswer: 1500 })
+    const cancel = new AbortController()
+    const { core, calls } = recordingCore(inputs(), state)
+    const done = post(core, {}, deps({ signal: cancel.signal }))
+    await github.whenRequests(1, (r) => r.method === 'DELETE')
+    cancel.abort('SIGINT')
+    await done
+    assert.equal(notMasks(calls).at(-1), 'info Cleanup of the runners this step registered (stopped by SIGINT): deleted 1 (late).')
+  })
+
+  test('a signal before the cleanup starts: nothing new is sent after its grace, and the report still comes', async () => {
+    const { state } = registered(['a'])
+    const cancel = new AbortController()
+    cancel.abort('SIGTERM')
+    const { core, calls } = recordingCore(inputs(), state)
+    await post(core, {}, deps({ signal: cancel.signal }))
+    // Within the second's grace the look and the delete still fit.
+    assert.equal(notMasks(calls).at(-1), 'info Cleanup of the runners this step registered (stopped by SIGTERM): deleted 1 (a).')
+  })
+})
