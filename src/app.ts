@@ -9,6 +9,7 @@ import { formatMs } from './duration.js'
 import { type AppDeps, createInstallationToken } from './app/installation.js'
 import { revokeInstallationToken } from './app/revoke.js'
 import { StepBudget } from './app/step-budget.js'
+import { REVOKE_SHARE_MS, stepOf } from './step.js'
 
 export type { AppCredentials } from './types.js'
 export type { AppDeps } from './app/installation.js'
@@ -23,15 +24,23 @@ const INSTALLATION_TOKEN = 'the installation token made from "app-id" and "priva
  * with a config whose `githubToken` is that token and whose `timeoutMs` and `maxAttempts` are what
  * is left of the step's budget, then revokes the token (a failed revoke is a warning). A result or
  * MintError that counts `attempts` (a mint, a JIT batch) comes back counting the App's too.
+ * `work` is everything that needs the token, the hand-over included (registration, then outputs
+ * or stdout), so the revoke comes last. After the step's signal the rollback inside `work` and the
+ * revoke share the step's cleanup phase (step.ts): the token's share is held back from the
+ * rollback while it lives, and a signal during the revoke only shortens it.
  */
 export async function withInstallationToken<T>(config: Config, deps: AppDeps, work: (config: Config) => Promise<T>): Promise<T> {
   const app = config.app
   if (!app) return work(config)
   const clock = deps.clock ?? systemClock
+  // The step's context, from before any signal could come: the revoke's share of its cleanup phase.
+  const step = stepOf(deps.signal, clock)
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
   // The start spread comes before the first request, the installation lookup; the work gets none.
   await spreadFirstRequest(config.spreadMs, deps)
   const installation = await createInstallationToken(config, app, deps, budget)
+  // While the token lives, a rollback after a signal leaves the revoke its share of the cleanup.
+  const releaseShare = step.holdBack(REVOKE_SHARE_MS)
   let handedOverMs = config.timeoutMs
   try {
     const leftMs = budget.deadlineMs - clock.now()
@@ -59,6 +68,7 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
       .replaceAll(`the ${formatMs(handedOverMs)} "timeout"`, `the ${formatMs(config.timeoutMs)} "timeout"`)
     throw new MintError(message, error.attempts + budget.attempts)
   } finally {
+    releaseShare()
     await revokeInstallationToken(config, installation, deps)
   }
 }

@@ -53,6 +53,7 @@ export function explainFailure(outcome: Outcome, scope: Scope, detail?: string):
     if (outcome.code === 'EREDIRECT') return `Refused a redirect: ${detail}.`
     if (outcome.code === 'ENOTFOUND') return `Could not resolve the API host (${detail}); check "api-url".`
     if (outcome.code === 'EDEADLINE') return `No request could start in time: ${detail}.`
+    if (outcome.code === 'ECUTOFF') return `No answer from GitHub: ${detail}.`
     return `Could not reach GitHub: ${detail ?? outcome.code}.`
   }
   const { status, headers, message } = outcome

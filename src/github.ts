@@ -6,6 +6,7 @@ import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import { formatMs } from './duration.js'
 import { NetworkError, RedirectError, asNetworkError } from './network-error.js'
 import { collectSockets, proxyOf, viaProxy } from './proxy.js'
+import { DeadlineReached } from './step.js'
 import { escapeControls } from './server-text.js'
 
 export const USER_AGENT = 'mint-runner-token'
@@ -19,7 +20,7 @@ export interface ApiRequest {
   token: string
   body?: unknown
   timeoutMs: number
-  /** Tears the request down when aborted (the step was cancelled): it fails with EABORTED. */
+  /** Tears the request down when aborted: EABORTED (the step was cancelled), or ECUTOFF (its phase's deadline came). */
   signal?: AbortSignal
 }
 
@@ -124,7 +125,15 @@ function cutShort(request: ApiRequest, tearDown: () => void): { reached: Promise
       () => stop(new NetworkError('ETIMEDOUT', `no complete answer within ${formatMs(request.timeoutMs)}`)),
       request.timeoutMs,
     )
-    onAbort = () => stop(new NetworkError('EABORTED', 'cancelled while waiting for the answer'))
+    // A phase whose deadline came (a rollback, a revoke) says so: the request may have taken effect.
+    onAbort = () => {
+      const reason: unknown = request.signal?.reason
+      stop(
+        reason instanceof DeadlineReached
+          ? new NetworkError('ECUTOFF', reason.message)
+          : new NetworkError('EABORTED', 'cancelled while waiting for the answer'),
+      )
+    }
     request.signal?.addEventListener('abort', onAbort, { once: true })
   })
   return {

@@ -6,7 +6,7 @@ import type { Config } from '../types.js'
 import { ConcurrencyLimiter, SharedRetryBudget } from '../limiter.js'
 import { MintError } from '../mint.js'
 import { systemClock } from '../retry.js'
-import { CANCEL_GRACE_MS, Deadline, type StopSignal } from './deadline.js'
+import { Deadline, type StopSignal, stepOf, stopSignal } from '../step.js'
 import { Ledger, type LedgerEntry, newOwnershipLabel } from './ledger.js'
 import { runnerNames } from './names.js'
 import type { JitRunner } from './runners.js'
@@ -38,11 +38,7 @@ export class BatchFailed extends MintError {
   }
 }
 
-/** The signal that cancelled the step, if it was cancelled. */
-export function stopSignal(signal: AbortSignal | undefined): StopSignal | undefined {
-  if (!signal?.aborted) return undefined
-  return signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
-}
+export { stopSignal } from '../step.js'
 
 /**
  * Registers `config.jit.count` runners. All or nothing: if one cannot be registered before the
@@ -51,6 +47,8 @@ export function stopSignal(signal: AbortSignal | undefined): StopSignal | undefi
  */
 export async function mintRunners(given: Config, env: Record<string, string | undefined>, deps: JitDeps = {}): Promise<MintedRunners> {
   const clock = deps.clock ?? systemClock
+  // The step's context, from before any signal could come: the cleanup phase is timed from it.
+  stepOf(deps.signal, clock)
   // The step's deadline starts here; the spread, the group lookup and the rate budget are inside it.
   const deadlineMs = clock.now() + given.timeoutMs
   const config = await beforeRegistering(given, deadlineMs, deps)
@@ -123,26 +121,23 @@ export async function mintRunners(given: Config, env: Record<string, string | un
 }
 
 /**
- * Rolls back `entries` (what the ledger holds, not handed over), within the cleanup deadline: CLEANUP_TIMEOUT_MS after a
- * failure, CANCEL_GRACE_MS after a cancellation (also one that arrives during the rollback).
+ * Rolls back `entries` (what the ledger holds, not handed over), within the cleanup deadline:
+ * CLEANUP_TIMEOUT_MS after a failure; after a signal (also one that arrives during the rollback)
+ * the step's cleanup phase, less what it holds back for a revoke (step.ts), timed from the
+ * signal itself (the context heard it first), so `_cancelledAt` is no longer needed.
  * Also the hand-over's (hand-over.ts), when the runners could not be handed over.
  */
 export async function rollBack(
   entries: LedgerEntry[],
   session: Session,
-  cancelledAt: number | undefined,
+  _cancelledAt: number | undefined,
   signal: AbortSignal | undefined,
 ): Promise<Removal> {
   const { clock, config } = session
-  const deadline = new Deadline(clock, clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS))
-  const onCancel = (): void => deadline.bringForward(clock.now() + CANCEL_GRACE_MS)
-  if (cancelledAt !== undefined) deadline.bringForward(cancelledAt + CANCEL_GRACE_MS)
-  else if (signal?.aborted) onCancel()
-  else signal?.addEventListener('abort', onCancel, { once: true })
+  const deadline = stepOf(signal, clock).phase(clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS), 'work')
   try {
     return await removeRunners(entries, 'rollback', session, deadline)
   } finally {
-    signal?.removeEventListener('abort', onCancel)
     deadline.dispose()
   }
 }

@@ -5,7 +5,7 @@
 import type { Outcome } from '../policy.js'
 import type { LastSeen } from '../engine/call.js'
 import { Pager } from '../engine/pager.js'
-import type { Deadline } from './deadline.js'
+import type { Deadline } from '../step.js'
 import { type ListedRunner, parseRunnerPage } from './runners.js'
 import type { Session } from './session.js'
 

@@ -8,7 +8,7 @@ import type { ConcurrencyLimiter } from '../limiter.js'
 import { type Answer, type ApiResponse, type CallDeps, type LastSeen, recorded, sendInSlot } from '../engine/call.js'
 import { scopePath } from '../scope.js'
 import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
-import type { Deadline } from './deadline.js'
+import type { Deadline } from '../step.js'
 import type { Ledger } from './ledger.js'
 
 /** What a mint takes, and what only a JIT step needs besides. */

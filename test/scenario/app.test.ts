@@ -13,7 +13,7 @@ import { GitHubStandIn } from '../support/github-stand-in.js'
 import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { type ActionRun, runAction, runPost, startAction } from '../support/run-action.js'
-import { CLI, type CliRun, howItEnded, runCli, sweepCli } from '../support/run-cli.js'
+import { CLI, type CliRun, howItEnded, runCli, startCli, sweepCli } from '../support/run-cli.js'
 
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 const app = new StandInApp({
@@ -409,5 +409,85 @@ describe('the command with GitHub App credentials', () => {
     assert.equal(run.exitCode, 1)
     assert.match(run.stderr, /mint-runner-token: GitHub App 987654 is not installed on organization other-org/)
     assert.equal(run.stdout, '')
+  })
+})
+
+describe('one cleanup budget after a signal, for the rollback and the revoke together (issue 17)', () => {
+  test('finding 3: SIGINT mid-batch, the rollback DELETEs answered late and the revoke hanging: the step ends within 7 s, and says the deletes may have taken effect', async () => {
+    github.faults.push(
+      { method: 'POST', pass: true }, // the installation token
+      ...Array.from({ length: 4 }, () => ({ method: 'POST' as const, lateAnswer: 30_000 })),
+      // Each runner DELETE takes effect on arrival; its answer would come after the grace.
+      ...Array.from({ length: 4 }, () => ({ method: 'DELETE' as const, lateAnswer: 30_000 })),
+      // The revoke never answers.
+      { method: 'DELETE', hang: true },
+    )
+    const step = await startAction(appInputs({ type: 'jit', labels: 'self-hosted', count: '4', 'runner-name': 'app-grace' }))
+    await github.whenRequests(4, (r) => r.path.endsWith('/generate-jitconfig'))
+    const signalledAt = Date.now()
+    step.kill('SIGINT')
+    const main = await step.finished
+    const took = main.endedAt - signalledAt
+    assert.equal(main.signal, null, 'the step handled SIGINT itself')
+    assert.equal(main.exitCode, 1)
+    // Rollback and revoke share one budget that ends inside 7 s; the runner's SIGTERM comes at 7.5 s.
+    assert.ok(took < 7000, `ended ${took}ms after SIGINT`)
+    assert.equal(calls().at(-1), REVOKE, 'the revoke is still tried, last')
+    const runnerDeletes = github.requests.filter((r) => r.method === 'DELETE' && r.path.includes('/actions/runners/'))
+    assert.equal(runnerDeletes.length, 4)
+    assert.deepEqual(github.runners, [], 'the deletes reached GitHub and took effect')
+    const error = errorLine(main)
+    assert.match(error, /Stopped by SIGINT while registering 4 just-in-time runner\(s\)\. Rollback: could not delete 4 \(app-grace-/)
+    assert.match(
+      error,
+      /stopped at the cleanup deadline\. No answer from GitHub: cut off at the cleanup deadline while waiting for the answer; the request may have taken effect/,
+    )
+    assert.doesNotMatch(error, /Could not reach GitHub|cancelled while waiting/)
+    // Not confirmed gone: still in the ledger, for the post step.
+    assert.equal((JSON.parse(main.state.ledger) as { runners: unknown[] }).runners.length, 4)
+    const warning = main.lines.find((l) => l.startsWith('::warning::Could not revoke')) ?? ''
+    assert.match(
+      warning,
+      /^::warning::Could not revoke the installation token \(1 attempt\(s\), stopped by SIGINT, last: cut off at the cleanup deadline/,
+    )
+    assert.equal(app.tokens[0].revoked, false)
+  })
+
+  test('finding 1: the command, App credentials, --count 2, SIGTERM while DELETE /installation/token hangs: the revoke hears it and the command ends within 7 s', async () => {
+    github.faults.push({ method: 'DELETE', hang: true })
+    const env = { GITHUB_APP_ID: String(app.id), GITHUB_APP_PRIVATE_KEY: app.privateKeyPem }
+    const args = [
+      '--organization',
+      'octo-org',
+      '--api-url',
+      apiUrl,
+      '--initial-delay',
+      '10ms',
+      '--type',
+      'jit',
+      '--labels',
+      'x',
+      '--count',
+      '2',
+    ]
+    const command = startCli(args, env)
+    await github.whenRequests(1, (r) => `${r.method} ${r.path}` === REVOKE)
+    const signalledAt = Date.now()
+    command.kill('SIGTERM')
+    const run = await command.finished
+    const took = run.endedAt! - signalledAt
+    assert.equal(run.signal, null, 'the command handled SIGTERM itself')
+    // Before: it waited out its own 10 s revoke bound, chosen before the signal came.
+    assert.ok(took < 7000, `exited ${took}ms after SIGTERM`)
+    assert.match(
+      run.stderr,
+      /^Warning: Could not revoke the installation token \(1 attempt\(s\), stopped by SIGTERM, last: cut off at the cleanup deadline while waiting for the answer; the request may have taken effect\); unless that request took effect, it stays valid until it expires at /m,
+    )
+    // Either both were handed over (on stdout) or none was and both are gone.
+    const configs = run.stdout.split('\n').filter(Boolean)
+    assert.ok(
+      (configs.length === 2 && github.runners.length === 2) || (configs.length === 0 && github.runners.length === 0),
+      `${configs.length} config(s) on stdout, ${github.runners.length} runner(s) registered`,
+    )
   })
 })
