@@ -80,13 +80,20 @@ export type FaultName =
   | 'temp-missing'
   /** The command's reader is gone: stdout is a closed pipe. */
   | 'stdout-closed'
+  /**
+   * A SIGKILL, then a post step whose `with:` came out different (the runner evaluates it again):
+   * another organization. The post step must clean where the runners were registered.
+   */
+  | 'sigkill+inputs'
+  /** A runner group is deleted once the first page of groups is served: the second page shifts. The step must still find its group. */
+  | 'pages-shift'
 
 export interface Point {
   /** "start", "spread", "registration 2 arrival", "revoke effect", "runners file", "stdout". */
   name: string
   /** The request (1-based, in arrival order) the point is at. */
   index?: number
-  at?: 'arrival' | 'effect'
+  at?: 'arrival' | 'effect' | 'answer'
   spread?: boolean
 }
 
@@ -159,7 +166,16 @@ export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
       stall,
       ...(main ? (['sigkill'] as const) : []),
       ...(effectful ? (['lost'] as const) : []),
+      ...(!flow.post && !flow.rollback && request === 'group page 1' ? (['pages-shift'] as const) : []),
     ])
+    // After the answer: a kill only (a signal there races the step's own next move; a kill may
+    // land on either side, and the post step must cope with both).
+    if (main) {
+      add({ name: `${request} answered`, index, at: 'answer' }, [
+        'sigkill',
+        ...(flow.count && request.startsWith('registration') ? (['sigkill+inputs'] as const) : []),
+      ])
+    }
   })
   if (main && flow.count) add({ name: 'runners file' }, ['temp-missing'])
   if (flow.entry === 'command') add({ name: 'stdout' }, ['stdout-closed'])
@@ -241,8 +257,9 @@ class World {
         if (fault) this.github.faults.unshift(fault)
       },
     })
-    // 102 groups: the one looked up by name is on the second page.
-    this.github.setRunnerGroups(`/orgs/${ORG}`, [...Array.from({ length: 101 }, (_, i) => (i ? `group-${i}` : 'Default')), GROUP])
+    // 102 groups: the one looked up by name opens the second page (a deletion on the first moves it there).
+    const groups = Array.from({ length: 100 }, (_, i) => (i ? `group-${i}` : 'Default'))
+    this.github.setRunnerGroups(`/orgs/${ORG}`, [...groups, GROUP, 'group-101'])
   }
 
   private refusal(request: RecordedRequest): Fault | undefined {
@@ -484,7 +501,7 @@ export interface Outcome {
 }
 
 /** The fault at a request point, as the stand-in plays it. */
-function requestFault(fault: FaultName, at: 'arrival' | 'effect', act: () => void): Fault {
+function requestFault(fault: FaultName, at: 'arrival' | 'effect' | 'answer', act: () => void): Fault {
   if (fault === 'hang') return { hang: true }
   if (fault === '5xx') return { status: 502, body: { message: 'Server Error' }, offContract: 'a gateway error' }
   if (fault === 'lost') return { dropAnswer: 'reset' }
@@ -515,7 +532,8 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       const act = (): void => {
         reached = true
         if (fault.startsWith('cancel') || fault.startsWith('sigterm')) target.signal(fault.startsWith('cancel') ? 'cancel' : 'SIGTERM')
-        else if (fault === 'sigkill') target.signal('SIGKILL')
+        else if (fault === 'sigkill' || fault === 'sigkill+inputs') target.signal('SIGKILL')
+        else if (fault === 'pages-shift') world.github.runnerGroups.get(`/orgs/${ORG}`)!.splice(5, 1)
         else if (fault === 'output-fails') target.breakFile('output')
         else if (fault === 'state-fails') target.breakFile('state')
       }
@@ -585,7 +603,8 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
         checkAfter('main', flow, world, main, undefined, problems, fault)
         const postFiles = await stepFiles()
         filesList.push(postFiles)
-        post = await startAction(inputs, postFiles, stateEnv(main)).finished
+        const postInputs = fault === 'sigkill+inputs' ? { ...inputs, organization: `${ORG}-moved` } : inputs
+        post = await startAction(postInputs, postFiles, stateEnv(main)).finished
       }
     }
     world.scan()
@@ -619,6 +638,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
     await Promise.all(filesList.map((files) => rm(files.dir, { recursive: true, force: true })))
   }
   if (!reached) problems.push('the point was never reached')
+  problems.splice(0, problems.length, ...new Set(problems))
   // The requests of the step under test: the post step of a post flow, else the main step.
   const { requests: all } = world.github
   const requests = describeRequests(flow.post ? all.slice(all.length - world.arrivals) : all.slice(0, mainRequests ?? all.length))
@@ -679,15 +699,20 @@ function checkAfter(
 ): void {
   const steps = stage === 'post' && post ? [main, post] : [main]
   const said = steps.flatMap((run) => warningLines(flow, run))
+  if (fault === 'pages-shift' && main.exitCode !== 0)
+    problems.push(`the group listing moved between pages and the step failed (exit ${main.exitCode})`)
   const given = flow.post ? new Set<string>() : handedOver(flow, main, fault === 'stdout-closed')
   const alive = new Set(world.github.runners.map((r) => r.id))
   const deleted = world.confirmedDeletes()
   // A killed main step says nothing: what it leaves is the post step's.
-  const silenced = stage === 'main' && fault === 'sigkill'
+  const silenced = stage === 'main' && fault?.startsWith('sigkill')
   for (const runner of world.everRegistered.values()) {
     if (silenced || !alive.has(runner.id) || given.has(runner.name)) continue
     const label = ownershipLabel(runner)
-    const named = said.some((line) => label && line.includes(label) && (line.includes(runner.name) || line.includes(String(runner.id))))
+    // Named as remaining: a name in "deleted N (...)" or "already gone N (...)" is not.
+    const named = said
+      .map((line) => line.replace(/\b(already gone|deleted( all)?) \d+ \([^)]*\)/g, ''))
+      .some((line) => label && line.includes(label) && (line.includes(runner.name) || line.includes(`id ${runner.id}`)))
     if (!named) {
       problems.push(
         `after ${stage}: runner ${runner.name} (id ${runner.id}) is registered, not handed over, not deleted, and no warning names it with its label`,
@@ -702,6 +727,15 @@ function checkAfter(
       for (const line of text.split('\n')) {
         const rest = line.replace(/\bdeleted (all )?(\d+) \(([^)]*)\)/g, '').replace(/not confirmed deleted/gi, '')
         if (/\bdeleted\b/i.test(rest)) problems.push(`"deleted" in a form that names no confirmed delete: ${line.slice(0, 160)}`)
+      }
+      // "already gone" only for a runner that is gone (not one looked for in the wrong place).
+      if (run === steps.at(-1)) {
+        for (const match of text.matchAll(/\balready gone (\d+) \(([^)]*)\)/g)) {
+          for (const name of match[2].split(/, /)) {
+            const runner = world.github.runners.find((r) => r.name === name)
+            if (runner) problems.push(`"${match[0]}": ${name} (id ${runner.id}) is still registered`)
+          }
+        }
       }
       for (const match of text.matchAll(/\bdeleted (all )?(\d+) \(([^)]*)\)/g)) {
         const names = match[3].split(/, /).map((entry) => entry.split(':')[0])
@@ -743,7 +777,7 @@ function checkAfter(
   // Every process ended by itself, and within the grace of a signal.
   for (const run of stage === 'post' && post ? [post] : [main]) {
     const which = run === post ? 'post' : 'main'
-    if (fault === 'sigkill' && run === main) continue
+    if (fault?.startsWith('sigkill') && run === main) continue
     if (run.overran) problems.push(`the ${which} step was still running after ${SAFETY_MS / 1000} s`)
     if (run.signalledAt !== undefined) {
       const took = run.endedAt - run.signalledAt

@@ -44,10 +44,11 @@ export type Fault = (
   /**
    * Calls `act` as the request arrives ('arrival', before GitHub does anything) or once GitHub
    * did the work ('effect'), then answers `holdMs` later if the client still waits. A client gone
-   * by then gets nothing, and after 'arrival' nothing is done: the fault-point simulation
-   * signals a process here, at an exact point of its run.
+   * by then gets nothing, and after 'arrival' nothing is done. With 'answer', answers at once and
+   * calls `act` once the answer is sent. The fault-point simulation signals a process here, at an
+   * exact point of its run.
    */
-  | { act: () => void; at: 'arrival' | 'effect'; holdMs: number }
+  | { act: () => void; at: 'arrival' | 'effect' | 'answer'; holdMs: number }
 ) & {
   /** Plays only for requests of this method; requests of other methods pass it by. */
   method?: 'GET' | 'POST' | 'DELETE'
@@ -360,6 +361,10 @@ export class GitHubStandIn {
     if ('pass' in fault) return
     if ('act' in fault) {
       const gone = (): boolean => res.destroyed || req.socket.destroyed
+      if (fault.at === 'answer') {
+        res.on('finish', fault.act)
+        return this.answer(req, res, body)
+      }
       const answer = fault.at === 'effect' ? this.route(req, body) : undefined
       fault.act()
       return void setTimeout(() => {
