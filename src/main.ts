@@ -128,6 +128,8 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
     }
   })
   const { runners, attempts, serverVersion } = minted
+  // Not part of the hand-over: with App credentials the count includes the App's calls, known only now.
+  core.setOutput('attempts', String(attempts))
   const names = runners.map((r) => r.name)
   const stoppedBy = stopSignal(deps.signal)
   if (stoppedBy) {
@@ -152,7 +154,7 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
 
 /** The hand-over's outputs; a write that fails throws, worded to follow "Registered N runner(s) but". */
 function setRunnerOutputs(core: Core, config: Config, env: NodeJS.ProcessEnv, batch: MintedRunners, runnersFile: string): void {
-  const { runners, attempts } = batch
+  const { runners } = batch
   const [first] = runners
   try {
     core.setOutput('encoded-jit-config', first.encodedJitConfig)
@@ -161,7 +163,6 @@ function setRunnerOutputs(core: Core, config: Config, env: NodeJS.ProcessEnv, ba
     core.setOutput('runners', JSON.stringify(runnerEntries(runners)))
     core.setOutput('runners-file', runnersFile)
     core.setOutput('runner-url', runnerUrl(config.apiUrl, config.scope, env.GITHUB_SERVER_URL))
-    core.setOutput('attempts', String(attempts))
   } catch (error) {
     throw new Error(`could not set its outputs (GITHUB_OUTPUT): ${(error as Error).message}`, { cause: error })
   }

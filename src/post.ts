@@ -18,6 +18,7 @@ import { describeRemoval } from './jit/report.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './jit/session.js'
 import { type Core, LEDGER_STATE, appDeps, maskCredentials } from './main.js'
 import { withInstallationToken } from './app.js'
+import { type SummaryAttempt, writeSummary } from './summary.js'
 
 /** After SIGINT the post step's cleanup stops within the step's grace (the runner sends SIGTERM ~7.5 s later). */
 export const POST_SIGINT_GRACE_MS = CANCEL_GRACE_MS
@@ -31,6 +32,9 @@ export const POST_SIGTERM_GRACE_MS = 1000
  */
 export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = process.env, deps: JitDeps = {}): Promise<void> {
   maskCredentials(core)
+  // Every attempt, for the step summary.
+  const attempts: SummaryAttempt[] = []
+  deps = { ...deps, onAttempt: (attempt: SummaryAttempt) => void attempts.push(attempt) }
   // What may still exist, and the label to find it by, for a report however the cleanup ends.
   let left: { entries: LedgerEntry[]; label: string } | undefined
   try {
@@ -81,26 +85,58 @@ export async function post(core: Core = actionsCore, env: NodeJS.ProcessEnv = pr
       }
       left = undefined
       // Reported before the revoke: a kill that comes during it cannot take the report.
-      report(core, removal, ledger.label, stopped(deps.signal))
+      const line = report(core, removal, ledger.label, stopped(deps.signal))
+      await writeSummary(
+        core,
+        {
+          heading: SUMMARY_HEADING,
+          fields: [
+            ['Ownership label', ledger.label],
+            ['Result', line],
+          ],
+          attempts,
+        },
+        env,
+      )
     })
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error)
     const remain = left?.entries.length
       ? ` Runners that may remain carry the label ${left.label}; remove them by hand: ${names(left.entries)}.`
       : ''
-    core.warning(`Cleanup of just-in-time runners failed${stopped(deps.signal)}: ${why}${remain}`)
+    const line = `Cleanup of just-in-time runners failed${stopped(deps.signal)}: ${why}${remain}`
+    core.warning(line)
+    if (left)
+      await writeSummary(
+        core,
+        {
+          heading: SUMMARY_HEADING,
+          fields: [
+            ['Ownership label', left.label],
+            ['Result', line],
+          ],
+          attempts,
+        },
+        env,
+      )
   }
 }
 
+const SUMMARY_HEADING = 'Cleanup of just-in-time runners'
+
 export { post as run }
 
-/** What the cleanup did: a warning when anything may remain, naming it and the label to find it by. */
-function report(core: Core, removal: Removal, label: string, stoppedBy: string): void {
+/** What the cleanup did: a warning when anything may remain, naming it and the label to find it by. Returns the line. */
+function report(core: Core, removal: Removal, label: string, stoppedBy: string): string {
   const summary = `Cleanup of the runners this step registered${stoppedBy}: ${describeRemoval(removal)}.`
   const remain = [...removal.unknown, ...removal.failed.map((f) => f.entry)]
-  if (remain.length) {
-    core.warning(`${summary} Runners that may remain carry the label ${label}; remove them by hand: ${names(remain)}.`)
-  } else core.info(summary)
+  if (!remain.length) {
+    core.info(summary)
+    return summary
+  }
+  const line = `${summary} Runners that may remain carry the label ${label}; remove them by hand: ${names(remain)}.`
+  core.warning(line)
+  return line
 }
 
 /** " (stopped by SIGTERM)" once a signal came, else nothing. */

@@ -3,12 +3,14 @@
 // token's lifetime, so that a hand-over that cannot happen is rolled back with that token. A
 // runner is handed over only if no signal has arrived and every write succeeded; otherwise every
 // runner of the batch is deleted in the step, and the caller gets a BatchFailed.
-import type { Config } from '../inputs.js'
 import { ConcurrencyLimiter } from '../limiter.js'
 import { systemClock } from '../retry.js'
 import { BatchFailed, type MintedRunners, rollBack, stopSignal } from './batch.js'
 import type { Ledger } from './ledger.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
+
+/** The step's config, as a session takes it (named through Session, so that this module imports nothing from the inputs above it). */
+type Config = Session['config']
 
 export interface HandOver {
   /** Work that hands nothing over yet and may fail (the runners file); a rejection rolls back. */

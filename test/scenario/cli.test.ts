@@ -266,8 +266,10 @@ describe('signals', () => {
     github.faults.push({ hang: true })
     const command = startCli(['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, ...FAST], { GITHUB_TOKEN: TOKEN })
     await github.whenRequests(1)
+    const signalledAt = Date.now()
     command.kill('SIGINT')
     const run = await command.finished
+    assert.ok(run.endedAt! - signalledAt < 7500, `exited ${run.endedAt! - signalledAt}ms after SIGINT`)
     assert.equal(run.signal, null, 'the command handled SIGINT itself')
     assert.equal(run.exitCode, 130, run.stderr)
     assert.equal(run.stdout, '')

@@ -72,8 +72,13 @@ describe('registering just-in-time runners', () => {
     assert.equal(run.outputs.attempts, '1')
     assert.ok(run.lines.includes(`::add-mask::${config}`))
     assertNoLeak(run, [TOKEN, ...github.minted])
-    // The post step gets the ledger: the label, names, ids and hand-over; never a config.
-    assert.deepEqual(ledgerState(run), { label, runners: [{ name: 'ci-runner-1', id: runner.id, handed_over: true }] })
+    // The post step gets the ledger: the label, where the runners live, names, ids and hand-over; never a config.
+    assert.deepEqual(ledgerState(run), {
+      label,
+      scope: { kind: 'repository', owner: 'octo-org', repo: 'octo-repo' },
+      api_url: apiUrl,
+      runners: [{ name: 'ci-runner-1', id: runner.id, handed_over: true }],
+    })
     assert.match(run.summary, /ci-runner-1/)
     assert.match(run.summary, new RegExp(label))
     assert.ok(run.lines.some((line) => line.includes(`ownership label ${label}`)))

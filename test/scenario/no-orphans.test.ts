@@ -285,6 +285,8 @@ describe('the post step under a signal', () => {
     assert.match(warning, new RegExp(`Runners that may remain carry the label ${label}; remove them by hand: post-term-`))
     for (const name of names) assert.ok(warning.includes(name), warning)
     assert.doesNotMatch(warning, /\bdeleted\b/)
+    assert.match(run.summary, /Cleanup of just-in-time runners/)
+    assert.match(run.summary, new RegExp(`stopped by SIGTERM.*${label}`))
     assert.ok(took < 1500, `ended ${took}ms after SIGTERM`)
   })
 })

@@ -24,6 +24,11 @@ export function errorLine(run: ActionRun): string {
 }
 
 /** The ledger the main step saved for its post step. */
-export function ledgerState(run: ActionRun): { label: string; runners: { name: string; id?: number; handed_over?: boolean }[] } {
+export function ledgerState(run: ActionRun): {
+  label: string
+  scope?: Record<string, string>
+  api_url?: string
+  runners: { name: string; id?: number; handed_over?: boolean }[]
+} {
   return JSON.parse(run.state.ledger)
 }

@@ -170,7 +170,7 @@ describe('run', () => {
         setOutput: (name: string, value: unknown) => {
           calls.push(`setOutput ${name}=${String(value)}`)
           // The last output: the signal comes right after the hand-over.
-          if (name === 'attempts') queueMicrotask(() => cancel.abort('SIGINT'))
+          if (name === 'runner-url') queueMicrotask(() => cancel.abort('SIGINT'))
         },
       })
       await run(marked, { RUNNER_TEMP: tmpdir() }, { ...jitDeps(), signal: cancel.signal })

@@ -199,10 +199,64 @@ describe('post: where it cleans up', () => {
   })
 })
 
+describe('post: the step summary', () => {
+  /** A core whose summary records what is written, as main.test.ts records it. */
+  function summarising(state: string, failWrite = false) {
+    const { core, calls } = recordingCore(inputs(), state)
+    const summary = {
+      addHeading: (text: string) => (calls.push(`summary.heading ${text}`), summary),
+      addTable: (rows: unknown[]) => (calls.push(`summary.table ${JSON.stringify(rows)}`), summary),
+      addRaw: (text: string) => (calls.push(`summary.raw ${text}`), summary),
+      write: async () => {
+        if (failWrite) throw new Error('disk full')
+        calls.push('summary.write')
+        return summary
+      },
+    }
+    return { core: Object.assign(core, { summary }), calls }
+  }
+  const fieldRows = (calls: string[]) =>
+    JSON.parse(calls.find((c) => c.startsWith('summary.table '))!.slice('summary.table '.length)).slice(1)
+
+  test('the label and the result line, after the report', async () => {
+    const { state } = registered(['a'])
+    const { core, calls } = summarising(state)
+    await post(core, { GITHUB_STEP_SUMMARY: '/dev/null' }, deps())
+    const report = 'Cleanup of the runners this step registered: deleted 1 (a).'
+    assert.ok(calls.indexOf(`info ${report}`) < calls.indexOf('summary.heading Cleanup of just-in-time runners'))
+    assert.deepEqual(fieldRows(calls), [
+      ['Ownership label', LABEL],
+      ['Result', report],
+    ])
+    assert.equal(calls.at(-1), 'summary.write')
+  })
+
+  test('a cleanup that failed: the warning in the summary too; a summary that cannot be written is one more warning', async () => {
+    const { state } = registered(['a'])
+    const bad = summarising(state)
+    Object.assign(bad.core, { getInput: (name: string) => ({ ...inputs(), 'max-attempts': 'many' })[name] ?? '' })
+    await post(bad.core, { GITHUB_STEP_SUMMARY: '/dev/null' }, deps())
+    const warning = bad.calls.find((c) => c.startsWith('warning '))!.slice('warning '.length)
+    assert.deepEqual(fieldRows(bad.calls), [
+      ['Ownership label', LABEL],
+      ['Result', warning.replaceAll('"', '&quot;')],
+    ])
+    const failing = summarising(registered(['b']).state, true)
+    await post(failing.core, { GITHUB_STEP_SUMMARY: '/dev/null' }, deps())
+    assert.equal(failing.calls.at(-1), 'warning Could not write the step summary: disk full')
+  })
+
+  test('no ledger: no summary', async () => {
+    const { core, calls } = summarising('')
+    await post(core, { GITHUB_STEP_SUMMARY: '/dev/null' }, deps())
+    assert.ok(!calls.some((c) => c.startsWith('summary')))
+  })
+})
+
 describe('post: signals', () => {
-  test('the graces: SIGINT leaves the step its 6 s, SIGTERM a second', () => {
+  test("the graces: SIGINT leaves the step's cleanup grace, inside the runner's 7.5 s; SIGTERM a second", () => {
     assert.equal(POST_SIGINT_GRACE_MS, CANCEL_GRACE_MS)
-    assert.equal(CANCEL_GRACE_MS, 6000)
+    assert.ok(POST_SIGINT_GRACE_MS > POST_SIGTERM_GRACE_MS && POST_SIGINT_GRACE_MS < 7500)
     assert.equal(POST_SIGTERM_GRACE_MS, 1000)
   })
 
