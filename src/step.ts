@@ -5,7 +5,8 @@
 // While an installation token is live, REVOKE_SHARE_MS of that budget is held back for its revoke:
 // the rollback (or the post step's removal) ends that much earlier. Every wait, request and
 // revoke of the step takes its bounds from here; a request of the cleanup phase is torn down only
-// when the phase ends, never by the signal that started it.
+// when the phase ends, never by the signal that started it. Before a signal, the step's own
+// budget (StepBudget: `timeout` and `max-attempts`) is shared by its calls in turn.
 import { setMaxListeners } from 'node:events'
 import { type Clock, systemClock } from './retry.js'
 
@@ -82,6 +83,31 @@ export class Deadline {
 
   dispose(): void {
     clearTimeout(this.timer)
+  }
+}
+
+/**
+ * The step's own budget, before any signal: its `timeout` as one deadline and `max-attempts` − 1
+ * retries, shared by calls made in turn (a GitHub App's lookup and token, then the work). Each
+ * call's first attempt is its own; `attempts` counts every attempt of every call so far.
+ */
+export class StepBudget {
+  attempts = 0
+  private calls = 0
+
+  constructor(
+    readonly deadlineMs: number,
+    private readonly maxAttempts: number,
+  ) {}
+
+  /** What the next call may spend: its first attempt and every retry left. */
+  limits(): { maxAttempts: number; deadlineMs: number } {
+    return { maxAttempts: this.maxAttempts - (this.attempts - this.calls), deadlineMs: this.deadlineMs }
+  }
+
+  spend(attempts: number): void {
+    this.attempts += attempts
+    this.calls++
   }
 }
 

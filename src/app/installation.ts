@@ -9,7 +9,7 @@ import { describeScope, explainGiveUp } from '../explain.js'
 import { appStep, explainAppFailure } from './explain.js'
 import { type AppCall, accessTokenBody, installationUrl, parseInstallation, permissionText } from './endpoints.js'
 import { appJwt } from './jwt.js'
-import type { StepBudget } from './step-budget.js'
+import type { StepBudget } from '../step.js'
 import { latestStart, systemClock } from '../retry.js'
 import { formatMs } from '../duration.js'
 

@@ -19,6 +19,7 @@ import {
 } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
 import { formatMs } from '../duration.js'
+import { DeadlineReached } from '../step.js'
 import { failureLine, responseOutcome } from './answer.js'
 
 export type { ApiResponse } from '../github.js'
@@ -69,6 +70,17 @@ export async function recorded(sending: Promise<ApiResponse>, last: LastSeen): P
   }
 }
 
+/**
+ * A request whose time was cut to its phase's deadline and ran out was cut off by that deadline,
+ * as the phase's teardown would have cut it a moment later: both say so the same way (ECUTOFF).
+ */
+function cutOffAt(sending: Promise<ApiResponse>, cutToDeadline: boolean): Promise<ApiResponse> {
+  if (!cutToDeadline) return sending
+  return sending.catch((error: unknown) => {
+    throw error instanceof NetworkError && error.code === 'ETIMEDOUT' ? new NetworkError('ECUTOFF', new DeadlineReached().message) : error
+  })
+}
+
 /** The phase was halted (the batch failed elsewhere, the step was cancelled) before this request was sent. */
 export class Halted extends Error {}
 
@@ -110,7 +122,9 @@ export async function sendInSlot(
           throw new NetworkError('EDEADLINE', 'too little time was left before the deadline')
         }
         onSend?.()
-        return send({ ...rest, timeoutMs: left, signal: phase.teardown })
+        // A cleanup phase's requests end at its deadline: one whose own time was cut to it says so.
+        const cutToDeadline = phase.teardown === phase.stop && clock.now() + left >= phase.atMs
+        return cutOffAt(send({ ...rest, timeoutMs: left, signal: phase.teardown }), cutToDeadline)
       },
       (result) => signalOf(result, notePause(limiter, clock, result.value)),
       { latestStartMs: latestStart(phase.atMs, limits), signal: phase.stop },
@@ -202,7 +216,10 @@ export async function retryCall<T>(
         last = {}
         const token = typeof call.token === 'function' ? call.token() : call.token
         const signal = call.teardown ?? deps.signal
-        const answer = await exchange({ method: call.method, url: call.url, token, body: call.body, timeoutMs, signal }, last)
+        // A call torn down by its phase (a revoke) whose time was cut to the phase's deadline says so.
+        const cutToDeadline = call.teardown !== undefined && timeoutMs < backoff.attemptTimeoutMs
+        const request = { method: call.method, url: call.url, token, body: call.body, timeoutMs, signal }
+        const answer = await recorded(cutOffAt(send(request), cutToDeadline), last)
         if ('outcome' in answer) return answer
         call.onResponse?.(answer)
         if (answer.status < 200 || answer.status >= 300) return { outcome: responseOutcome(answer) }

@@ -154,8 +154,10 @@ function removalError(failure: AttemptFailure | undefined, session: Session, las
     ? `GitHub refused to delete it (422).${githubSaid(outcome.message)}`
     : explainFailure(outcome, session.config.scope, last.detail)
   const id = last.requestId ? ` (GitHub request id ${last.requestId})` : ''
+  // Cut off at the deadline (by its own time or the phase's end, whichever fired first): stopped there.
+  const cutOff = outcome.kind === 'network' && outcome.code === 'ECUTOFF'
+  if (failure.stop === 'aborted' || cutOff) return `stopped at the cleanup deadline. ${why}${id}`
   if (failure.stop === 'deadline') return `the next wait (${formatMs(failure.waitMs ?? 0)}) would pass the cleanup deadline. ${why}${id}`
-  if (failure.stop === 'aborted') return `stopped at the cleanup deadline. ${why}${id}`
   if (failure.stop === 'attempts-exhausted') return `gave up after ${failure.attempt} attempt(s). ${why}${id}`
   return `${why}${id}`
 }

@@ -41,7 +41,7 @@ describe('removeRunners against the stand-in', () => {
     const session = new Session(config(overrides), { clock, random: () => 0.5, log: (line) => void lines.push(line) }, limiter, ledger)
     const deadline = new Deadline(clock, clock.now() + CLEANUP_TIMEOUT_MS)
     const run = (mode: 'rollback' | 'post'): Promise<Removal> => removeRunners(ledger.entries, mode, session, deadline)
-    return { clock, ledger, lines, deadline, run }
+    return { clock, ledger, lines, deadline, run, session }
   }
   const ours = (name: string, state: { status?: 'online' | 'offline'; busy?: boolean } = {}) =>
     github.register(SCOPE, name, { labels: ['self-hosted', LABEL], ...state })
@@ -347,6 +347,23 @@ describe('removeRunners against the stand-in', () => {
     const removal = await run('rollback').finally(() => (github.options.onRequest = undefined))
     assert.equal(removal.failed.length, 1)
     assert.match(removal.failed[0].error, /^stopped at the cleanup deadline\. /)
+  })
+
+  test('a DELETE that took effect but whose answer the cleanup deadline cut off: "may have taken effect", never "could not reach GitHub"', async () => {
+    const runner = ours('a')
+    // A 1 s timeout: 100 ms are enough to start a request.
+    const { clock, ledger, session } = cleanup([{ name: 'a', id: runner.id }], { timeoutMs: 1000 })
+    // The cleanup phase has 300 ms left: the DELETE's own time is cut to its deadline.
+    const near = new Deadline(clock, clock.now() + 300)
+    github.faults.push({ method: 'DELETE', lateAnswer: 30_000 })
+    const removal = await removeRunners(ledger.entries, 'rollback', session, near)
+    assert.deepEqual(github.runners, [], 'the delete took effect on arrival')
+    assert.equal(removal.failed.length, 1)
+    assert.equal(
+      removal.failed[0].error,
+      'stopped at the cleanup deadline. No answer from GitHub: cut off at the cleanup deadline while waiting for the answer; the request may have taken effect.',
+    )
+    assert.deepEqual(names(ledger.entries), ['a'], 'not confirmed gone: kept for the post step')
   })
 })
 

@@ -174,9 +174,24 @@ describe('Session', () => {
       outcome: { kind: 'network', code: 'ETIMEDOUT' },
     })
     assert.equal(last.detail, 'no complete answer within 200ms')
-    // 300 ms left (the margin for a 1 s timeout is 100 ms): those 300 ms, not the 5 s asked for.
+    // 300 ms left (the margin for a 1 s timeout is 100 ms): those 300 ms, not the 5 s asked for;
+    // and since they are a cleanup phase's last, the request was cut off at its deadline.
     const near = new Deadline(r.clock, r.clock.now() + 300)
-    await r.session.exchange('GET', url(), { timeoutMs: 5000, deadline: near }, last)
+    const started = Date.now()
+    const cut = await r.session.exchange('GET', url(), { timeoutMs: 5000, deadline: near }, last)
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started}ms`)
+    assert.deepEqual(cut, { outcome: { kind: 'network', code: 'ECUTOFF' } })
+    assert.equal(last.detail, 'cut off at the cleanup deadline while waiting for the answer; the request may have taken effect')
+  })
+
+  test("in a batch (requests torn down by the step's signal, not the deadline) a time cut to the deadline is a plain timeout", async () => {
+    const r = rig(jitConfig(apiUrl, {}, { timeoutMs: 1000 }))
+    github.faults.push({ hang: true })
+    const last: LastSeen = {}
+    const batch = new Deadline(r.clock, r.clock.now() + 300, new AbortController().signal)
+    assert.deepEqual(await r.session.exchange('GET', url(), { timeoutMs: 5000, deadline: batch }, last), {
+      outcome: { kind: 'network', code: 'ETIMEDOUT' },
+    })
     assert.equal(last.detail, 'no complete answer within 300ms')
   })
 
