@@ -264,7 +264,16 @@ class World {
 
   private refusal(request: RecordedRequest): Fault | undefined {
     if (!this.refuseAt || !request.path.endsWith('/generate-jitconfig') || ++this.registrations !== this.refuseAt) return undefined
-    return { status: 422, body: { message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' } }
+    // A moment late, so that the batch's other answers come first and the rollback is the same every run.
+    const body = JSON.stringify({ message: 'Invalid label', documentation_url: 'https://docs.github.com/rest' })
+    return {
+      handle: (_req, res) =>
+        void setTimeout(() => {
+          if (res.destroyed) return
+          res.writeHead(422, { 'content-type': 'application/json; charset=utf-8' })
+          res.end(body)
+        }, HOLD_MS).unref(),
+    }
   }
 
   static async start(flow: Flow): Promise<World> {
