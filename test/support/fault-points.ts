@@ -1,8 +1,8 @@
 // The fault-point simulation (issue 17). Each flow (the action's main and post step, the command;
 // a token and GitHub App credentials; a registration token, one JIT runner, a batch of three) is
 // run once clean against the stand-in, its requests recorded; every point at which it can be
-// interrupted is read off that record (before and after the effect of each request, the spread,
-// the writes), and each fault that can happen there is injected at that exact point: the
+// interrupted is read off that record (before and after the effect of each request, after its
+// answer, the spread, the writes, stdout), and each fault that can happen there is injected at that exact point: the
 // stand-in's request hook sends the signal or breaks the file when request N arrives, or once
 // GitHub did its work, so there is no timing race. After the step, and after the post step
 // where a runner would run it, the invariant is checked: every runner registered was handed over
@@ -41,7 +41,10 @@ export interface Flow {
   rollback?: boolean
 }
 
-/** Every flow: action and command, token and App, a token, one runner and three; and two post steps. */
+/**
+ * Every flow: action and command, token and App, a token, one runner and three; three batches
+ * that roll back (so each rollback delete is a point); two post steps.
+ */
 export const FLOWS: Flow[] = [
   ...(['action', 'command'] as const).flatMap((entry) =>
     [false, true].flatMap((app) =>
@@ -592,12 +595,13 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       world.stalled = false
     } else {
       if (point?.name === 'start' && fault) {
-        step = startAction(inputs, mainFiles, fault === 'temp-missing' ? { RUNNER_TEMP: join(mainFiles.dir, 'missing') } : {})
-        step.breakFile(fault === 'output-fails' ? 'output' : 'state')
-      } else {
-        const env: Record<string, string> = fault === 'temp-missing' ? { RUNNER_TEMP: join(mainFiles.dir, 'missing') } : {}
-        step = startAction(inputs, mainFiles, env)
+        // Broken before the step starts: its first write fails.
+        const path = fault === 'output-fails' ? mainFiles.output : mainFiles.state
+        rmSync(path)
+        mkdirSync(path)
       }
+      const env: Record<string, string> = fault === 'temp-missing' ? { RUNNER_TEMP: join(mainFiles.dir, 'missing') } : {}
+      step = startAction(inputs, mainFiles, env)
       inject(step)
       main = await step.finished
       world.stalled = false
