@@ -93,7 +93,7 @@ async function runMint(config: Config, { json, env, print, log, deps }: Run): Pr
 /** Registers JIT runners, all or none, and prints them: the hand-over, or else the rollback. */
 async function runJit(config: Config, { json, env, print, log, deps }: Run): Promise<void> {
   const scope = describeScope(config.scope)
-  const ledger = new Ledger(newOwnershipLabel(), () => {}, { scope: config.scope, apiUrl: config.apiUrl })
+  const ledger = new Ledger(newOwnershipLabel())
   log(`Registering ${config.jit!.count} just-in-time runner(s) for ${scope}; each carries the ownership label ${ledger.label}.`)
   await withInstallationToken(config, authDeps(log, deps), async (resolved) => {
     const jitDeps = { log, ...deps, ledger }

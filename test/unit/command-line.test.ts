@@ -60,6 +60,10 @@ describe('parseCommandLine', () => {
     })
   }
 
+  test('a value that merely contains "--token" is a value, not the refused option', () => {
+    assert.deepEqual({ ...parseCommandLine(['--runner-name', 'ci--token']) }, { 'runner-name': 'ci--token' })
+  })
+
   test('after "--" nothing is an option: a refused name there is a stray argument', () => {
     usage(() => parseCommandLine(['--', '--github-token']), 'this command takes no arguments, only options.')
   })
@@ -216,6 +220,12 @@ describe('forCommandLine', () => {
       forCommandLine('Refused in this step. GitHub said: "Input "labels" is invalid".', names),
       'Refused in this run. GitHub said: "Input "labels" is invalid".',
     )
+  })
+
+  test("every mention is reworded, and a message that opens with GitHub's words is left whole", () => {
+    assert.equal(forCommandLine('Input "github-token" expired; renew "github-token".', names), 'GITHUB_TOKEN expired; renew GITHUB_TOKEN.')
+    assert.equal(forCommandLine('GitHub said: "Input "labels" is invalid"', names), 'GitHub said: "Input "labels" is invalid"')
+    assert.equal(forCommandLine('got "timeout" in this step', names), 'got "timeout" in this step')
   })
 
   test('a quoted word that is no option stays quoted; "this steps" is not "this step"', () => {

@@ -1,11 +1,12 @@
 // runCommand from the sources against the loopback stand-in with a fake clock: for each path, what
 // goes to stdout (only the result), what goes to stderr, and the exit status. stdout is a
 // collaborator that can fail as a closed pipe does: then nothing was handed over.
-import { describe, test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { type CommandIo, runCommand } from '../../src/command.js'
 import { helpText } from '../../src/command-help.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { StandInApp } from '../support/github-app.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FakeClock } from '../support/fake-clock.js'
 import packageJson from '../../package.json' with { type: 'json' }
@@ -150,6 +151,48 @@ describe('runCommand: a token', () => {
   })
 })
 
+describe('runCommand: GitHub Enterprise Server and GitHub App credentials', () => {
+  const app = new StandInApp({
+    installations: [{ id: 4242, account: 'octo-org', permissions: { administration: 'write', metadata: 'read' } }],
+  })
+  const ghes = new GitHubStandIn({ app, enterpriseVersion: '3.14.2' })
+  let ghesUrl: string
+  before(async () => (ghesUrl = await ghes.start()))
+  after(() => ghes.close())
+
+  async function viaApp(args: string[]): Promise<Ran> {
+    let stdout = ''
+    let stderr = ''
+    const io: CommandIo = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) }
+    let draws = 0
+    const env = { GITHUB_APP_ID: String(app.id), GITHUB_APP_PRIVATE_KEY: app.privateKeyPem }
+    const status = await runCommand(args, env, io, { clock: new FakeClock(), random: () => (draws++ % 97) / 97 })
+    return { status, stdout, stderr }
+  }
+
+  test('--json names the server version; a revoke that fails is a warning line on stderr, not a failure', async () => {
+    // Every revoke attempt fails (the only DELETE of a run that succeeds).
+    for (let i = 0; i < 3; i++) ghes.faults.push({ method: 'DELETE', status: 502 })
+    const args = [
+      '--repository',
+      'octo-org/octo-repo',
+      '--api-url',
+      ghesUrl,
+      '--type',
+      'jit',
+      '--labels',
+      'gpu',
+      '--json',
+      '--initial-delay',
+      '10ms',
+    ]
+    const ran = await viaApp(args)
+    assert.equal(ran.status, 0, ran.stderr)
+    assert.equal((JSON.parse(ran.stdout) as { server_version?: string }).server_version, '3.14.2')
+    assert.match(ran.stderr, /^Warning: Could not revoke the installation token \(3 attempt\(s\), last: HTTP 502/m)
+  })
+})
+
 describe('runCommand: just-in-time runners', () => {
   test('one encoded config per line, in order; stderr names the label and every runner', async () => {
     const ran = await command(jit(2))
@@ -203,20 +246,17 @@ describe('runCommand: just-in-time runners', () => {
     )
   })
 
-  test('a rollback that cannot confirm: the runner named, and the label to look for', async () => {
+  test('a rollback that cannot confirm: the runners named, and the label to look for', async () => {
     const refused = { status: 422, body: { message: 'Validation Failed', documentation_url: 'https://docs.github.com/rest' } }
-    github.faults.push({ method: 'DELETE', ...refused })
-    const ran = await command(jit(1), { failWrite: epipe() })
+    github.faults.push({ method: 'DELETE', ...refused }, { method: 'DELETE', ...refused })
+    const ran = await command(jit(2), { failWrite: epipe() })
     assert.equal(ran.status, 1)
     const label = LABEL.exec(ran.stderr)![1]
-    const [runner] = github.runners
-    assert.ok(
-      ran.stderr.endsWith(
-        `Not confirmed deleted: ${runner.name}. Runners this run registered carry the label ${label}: look for any that remain by it.\n`,
-      ),
-      ran.stderr,
-    )
-    assert.match(ran.stderr, /\nRollback: could not delete 1 \(host: GitHub refused to delete it \(422\)/)
+    const names = /Not confirmed deleted: (host-[a-z0-9]{6}), (host-[a-z0-9]{6})\. /.exec(ran.stderr)
+    assert.ok(names, ran.stderr)
+    assert.deepEqual([names[1], names[2]].sort(), github.runners.map((r) => r.name).sort())
+    assert.ok(ran.stderr.endsWith(`. Runners this run registered carry the label ${label}: look for any that remain by it.\n`), ran.stderr)
+    assert.match(ran.stderr, /\nRollback: could not delete 2 \(host-[a-z0-9]{6}: GitHub refused to delete it \(422\)/)
   })
 
   test('a batch refused before anything was registered: "This run registered no runner."', async () => {

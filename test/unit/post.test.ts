@@ -3,6 +3,7 @@
 // cleans up, and how a signal ends it (still reporting what may remain, with the label).
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
 import type { Core } from '../../src/main.js'
 import { POST_SIGINT_GRACE_MS, POST_SIGTERM_GRACE_MS, post } from '../../src/post.js'
 import { CANCEL_GRACE_MS } from '../../src/jit/deadline.js'
@@ -64,6 +65,11 @@ function registered(names: string[], { scope = REPO, handedOver = [] as string[]
   return { runners, state: ledger.toState() }
 }
 
+const aborted = (reason: string): AbortSignal => {
+  const cancel = new AbortController()
+  cancel.abort(reason)
+  return cancel.signal
+}
 const notMasks = (calls: string[]) => calls.filter((c) => !c.startsWith('setSecret'))
 const sent = () => github.requests.map((r) => `${r.method} ${r.path}`)
 
@@ -138,7 +144,13 @@ describe('post: what it finds', () => {
     })
     const { core, calls } = recordingCore(inputs(), state)
     await post(core, {}, deps())
-    const warning = notMasks(calls).at(-1)!
+    const [said, log, warning, ...rest] = notMasks(calls)
+    assert.equal(
+      said,
+      `info The job failed or was cancelled; removing the 1 runner(s) this step may have registered that never connected (label ${LABEL}): stuck (id ${runners[0].id}).`,
+    )
+    assert.match(log, /^info Removing runner "stuck": Attempt 1\/8 failed: HTTP 422 .*; not retrying\.$/)
+    assert.deepEqual(rest, [])
     assert.match(
       warning,
       /^warning Cleanup of the runners this step registered: could not delete 1 \(stuck: GitHub refused to delete it \(422\)/,
@@ -184,18 +196,74 @@ describe('post: where it cleans up', () => {
   })
 
   test('inputs that do not parse: a warning with the reason, naming every runner that may remain and the label', async () => {
-    const { runners, state } = registered(['a', 'b'])
+    const { runners } = registered(['a', 'b'])
+    // A name whose answer never came: no id.
+    const saved = JSON.parse(new Ledger(LABEL).toState()) as { label: string; runners: unknown[] }
+    saved.runners = [...runners.map((r) => ({ name: r.name, id: r.id })), { name: 'c' }]
+    const state = JSON.stringify(saved)
     const { core, calls } = recordingCore(inputs({ 'max-attempts': 'many' }), state)
     await post(core, {}, deps())
     const warning = notMasks(calls).at(-1)!
     assert.match(warning, /^warning Cleanup of just-in-time runners failed: Input "max-attempts" must be/)
     assert.ok(
       warning.endsWith(
-        `. Runners that may remain carry the label ${LABEL}; remove them by hand: a (id ${runners[0].id}), b (id ${runners[1].id}).`,
+        `. Runners that may remain carry the label ${LABEL}; remove them by hand: a (id ${runners[0].id}), b (id ${runners[1].id}), c.`,
       ),
       warning,
     )
     assert.deepEqual(github.requests, [])
+  })
+})
+
+describe('post: the edges', () => {
+  test('an empty ledger is silent even when the inputs no longer parse', async () => {
+    const { core, calls } = recordingCore(inputs({ 'max-attempts': 'many' }), `{"label":"${LABEL}","runners":[]}`)
+    await post(core, {}, deps())
+    assert.deepEqual(notMasks(calls), [])
+  })
+
+  test("the post step's inputs no longer say jit: the ledger's runners are still removed", async () => {
+    const { state } = registered(['a'], { handedOver: ['a'] })
+    const { core, calls } = recordingCore(inputs({ type: 'registration', labels: '' }), state)
+    await post(core, {}, deps())
+    assert.deepEqual(github.runners, [])
+    assert.equal(notMasks(calls).at(-1), 'info Cleanup of the runners this step registered: deleted 1 (a).')
+  })
+
+  test('state that cannot be read: a warning with the reason, and nothing to name', async () => {
+    const { core, calls } = recordingCore(inputs())
+    Object.assign(core, {
+      getState: () => {
+        throw new Error('state unreadable')
+      },
+    })
+    await post(core, {}, deps())
+    assert.deepEqual(notMasks(calls), ['warning Cleanup of just-in-time runners failed: state unreadable'])
+  })
+
+  test('the cleanup has a minute at most, whatever "timeout" says: 502s are retried until the minute, not the 10', async () => {
+    const { state } = registered(['flaky'])
+    for (let i = 0; i < 60; i++) github.faults.push({ method: 'DELETE', status: 502, body: { message: 'Server Error' } })
+    const { core, calls } = recordingCore(inputs({ timeout: '10m', 'max-attempts': '100', 'max-delay': '30s' }), state)
+    await post(core, {}, deps())
+    const deletes = github.requests.filter((r) => r.method === 'DELETE').length
+    assert.ok(deletes > 2 && deletes < 12, `${deletes} deletes`)
+    assert.match(notMasks(calls).at(-1)!, /could not delete 1 \(flaky: the next wait \(.+\) would pass the cleanup deadline/)
+  })
+
+  test('App credentials whose installation is not found: a warning naming only the runners it was to remove, and the label', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()
+    const { runners, state } = registered(['kept', 'orphan'], { handedOver: ['kept'] })
+    const appInputs = { ...inputs({ 'cleanup-on-failure': 'false', 'app-id': '12345', 'private-key': pem }), 'github-token': '' }
+    const { core, calls } = recordingCore(appInputs, state)
+    await post(core, {}, deps())
+    const warning = notMasks(calls).at(-1)!
+    assert.match(warning, /^warning Cleanup of just-in-time runners failed: /)
+    assert.ok(
+      warning.endsWith(`Runners that may remain carry the label ${LABEL}; remove them by hand: orphan (id ${runners[1].id}).`),
+      warning,
+    )
   })
 })
 
@@ -293,6 +361,20 @@ describe('post: signals', () => {
     cancel.abort('SIGINT')
     await done
     assert.equal(notMasks(calls).at(-1), 'info Cleanup of the runners this step registered (stopped by SIGINT): deleted 1 (late).')
+  })
+
+  test('SIGTERM before the cleanup starts, and a delete that hangs: over within its second', async () => {
+    const { state } = registered(['hung'])
+    github.faults.push({ method: 'DELETE', hang: true })
+    const { core, calls } = recordingCore(inputs(), state)
+    const started = Date.now()
+    await post(core, {}, deps({ signal: aborted('SIGTERM') }))
+    const took = Date.now() - started
+    assert.ok(took < POST_SIGTERM_GRACE_MS + 500, `ended ${took}ms after it started`)
+    assert.match(
+      notMasks(calls).at(-1)!,
+      /^warning Cleanup of the runners this step registered \(stopped by SIGTERM\): could not delete 1 \(hung: /,
+    )
   })
 
   test('a signal before the cleanup starts: nothing new is sent after its grace, and the report still comes', async () => {
