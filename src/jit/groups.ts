@@ -6,7 +6,7 @@ import { type Config, MintError } from '../types.js'
 import { shown } from '../input-values.js'
 import { type AttemptResult, type Clock, RetryError, retry } from '../retry.js'
 import { describeScope, explainFailure, explainGiveUp } from '../explain.js'
-import { type LastSeen, exchange } from '../engine/call.js'
+import { type CallDeps, type LastSeen, exchange } from '../engine/call.js'
 import { failureLine } from '../engine/answer.js'
 import { Pager } from '../engine/pager.js'
 import { scopePath } from '../scope.js'
@@ -77,7 +77,7 @@ export function unknownGroupMessage(name: string, groups: RunnerGroup[], totalCo
 export async function resolveRunnerGroup(
   config: Config,
   deadlineMs: number,
-  deps: { clock: Clock; random: () => number; log: (line: string) => void; signal?: AbortSignal },
+  deps: { clock: Clock; random: () => number; log: (line: string) => void; signal?: AbortSignal; onAttempt?: CallDeps['onAttempt'] },
 ): Promise<number> {
   const wanted = config.jit!.runnerGroup!
   const { clock, log } = deps
@@ -122,6 +122,8 @@ export async function resolveRunnerGroup(
       random: deps.random,
       signal: deps.signal,
       onFailure: (failure) => log(`Listing runner groups: ${failureLine(failure, last.requestId, last.detail)}`),
+      // Each attempt (all the pages it read) for the step summary, like every other call's.
+      onAttempt: (record) => deps.onAttempt?.({ ...record, call: 'Listing runner groups', detail: last.detail }),
     }))
   } catch (error) {
     if (!(error instanceof RetryError)) throw error

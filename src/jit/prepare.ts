@@ -20,7 +20,13 @@ export async function beforeRegistering(config: Config, deadlineMs: number, deps
   // The group first: an unknown name is a mistake to report at once, not after a wait for a reset.
   const resolved =
     jit.runnerGroup && !signal?.aborted
-      ? { ...config, jit: { ...jit, runnerGroupId: await resolveRunnerGroup(config, deadlineMs, { clock, random, log, signal }) } }
+      ? {
+          ...config,
+          jit: {
+            ...jit,
+            runnerGroupId: await resolveRunnerGroup(config, deadlineMs, { clock, random, log, signal, onAttempt: deps.onAttempt }),
+          },
+        }
       : config
   if (jit.count > 1 && !signal?.aborted) await checkRateBudget(config, jit.count, deadlineMs, { clock, log, signal })
   return resolved

@@ -4,7 +4,7 @@
 import type { Config } from '../../src/inputs.js'
 import type { ReportedAttempt } from '../../src/retry.js'
 import { ConcurrencyLimiter, SharedRetryBudget } from '../../src/limiter.js'
-import { Deadline } from '../../src/jit/deadline.js'
+import { Deadline } from '../../src/step.js'
 import { Ledger } from '../../src/jit/ledger.js'
 import { type JitDeps, Session } from '../../src/jit/session.js'
 import { GitHubStandIn, type RecordedRequest } from './github-stand-in.js'

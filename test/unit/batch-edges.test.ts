@@ -1,7 +1,7 @@
 // A batch of JIT runners (batch.ts) at its edges against the loopback stand-in with a fake clock: the names,
 // the requests, the attempts of all runners together, the limiter's start, and all or nothing:
 // a failure or a cancellation rolls back every runner the ledger holds, within the cleanup
-// deadline (a minute at most after a failure, CANCEL_GRACE_MS after a cancellation).
+// deadline (a minute at most after a failure, the step's cleanup phase (6.5 s) after a cancellation).
 import { beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Config } from '../../src/inputs.js'
@@ -341,7 +341,7 @@ describe('mintRunners', () => {
 
     test('a cancellation during the rollback cuts it to the grace period', async () => {
       const { deletes, error } = await rollbackAgainst502s({}, {}, (call) => call.startsWith('GET'))
-      // Attempts at 0, 1 and 3 s; none at 7 s, past the 6 s. (The retry loop planned its waits for the
+      // Attempts at 0, 1 and 3 s; none at 7 s, past the 6.5 s. (The retry loop planned its waits for the
       // minute it started with; on a real clock the deadline's timer cuts the 4 s wait short, on this
       // fake one the next request's own check refuses to start it.)
       assert.equal(deletes, 3)
@@ -379,7 +379,8 @@ describe('mintRunners', () => {
       }
       const b = await batch({ runnerName: 'solo' }, { maxAttempts: 20 }, { signal: stop.signal, clock, log })
       const error = batchFailed(b.result)
-      // 3 s left: attempts at 3 and 4 s after the cancellation; the next (2 s later) would pass 6 s.
+      // 3 s left: attempts at 3 and 4 s after the cancellation; the next (2 s later, at 6 s) would leave less than
+      // the 1 s a useful attempt needs before 6.5 s.
       assert.equal(calls().filter((c) => c.startsWith('DELETE')).length, 2)
       assert.match(error.rollback!.failed[0].error, /^the next wait \(2s\) would pass the cleanup deadline\./)
     })

@@ -178,6 +178,26 @@ describe('resolveRunnerGroup against the stand-in', () => {
     assert.deepEqual(pages(), ['1', '1'])
   })
 
+  test('each attempt is recorded for the step summary, as "Listing runner groups", with a network error\'s text', async () => {
+    github.faults.push({ reset: true })
+    const clock = new FakeClock()
+    const records: { call?: string; succeeded: boolean; detail?: string; attempt: number }[] = []
+    const result = await resolveRunnerGroup(config('default'), clock.now() + 60_000, {
+      clock,
+      random: () => 0.5,
+      log: () => {},
+      onAttempt: (record) => records.push(record),
+    })
+    assert.equal(result, 1)
+    assert.deepEqual(
+      records.map(({ call, succeeded, detail, attempt }) => ({ call, succeeded, detail, attempt })),
+      [
+        { call: 'Listing runner groups', succeeded: false, detail: 'connection reset', attempt: 1 },
+        { call: 'Listing runner groups', succeeded: true, detail: undefined, attempt: 2 },
+      ],
+    )
+  })
+
   test('a later page gets the time left before the deadline when that is less than attempt-timeout', async () => {
     github.setRunnerGroups(ORG, groupNames(150))
     const clock = new FakeClock()
