@@ -74,7 +74,8 @@ test('fault-point simulation: at every point, under every fault, no runner is le
     console.log(line)
   }
   const failed = outcomes.filter((o) => (known(o) ? !o.problems.length : o.problems.length))
-  const took = `${chosen.length} scenarios in ${((Date.now() - began) / 1000).toFixed(1)} s (FAULT_SEED=${seed})`
+  const slowest = Math.max(0, ...outcomes.map((o) => o.afterSignalMs ?? 0))
+  const took = `${chosen.length} scenarios in ${((Date.now() - began) / 1000).toFixed(1)} s (FAULT_SEED=${seed}); the slowest signalled step ended ${slowest} ms after its signal`
   t.diagnostic(took)
   console.log(took)
   assert.deepEqual(

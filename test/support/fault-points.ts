@@ -510,6 +510,8 @@ export interface Outcome {
   ms: number
   /** The point was reached (the fault was injected). */
   reached: boolean
+  /** How long the signalled step took to end after its first signal (a kill aside). */
+  afterSignalMs?: number
 }
 
 /** The fault at a request point, as the stand-in plays it. */
@@ -655,7 +657,9 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
   // The requests of the step under test: the post step of a post flow, else the main step.
   const { requests: all } = world.github
   const requests = describeRequests(flow.post ? all.slice(all.length - world.arrivals) : all.slice(0, mainRequests ?? all.length))
-  return { scenario: scenario as Scenario, problems, requests, ms: Date.now() - began, reached }
+  const signalled = [main, post].filter((run) => run?.signalledAt !== undefined && run.signal !== 'SIGKILL')
+  const afterSignalMs = signalled.length ? Math.max(...signalled.map((run) => run!.endedAt - run!.signalledAt!)) : undefined
+  return { scenario: scenario as Scenario, problems, requests, ms: Date.now() - began, reached, afterSignalMs }
 }
 
 // ---------------------------------------------------------------------------------------------
