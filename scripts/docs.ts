@@ -1,6 +1,6 @@
-// `npm run docs`: writes the README's inputs and outputs tables from action.yml, between marker
-// comments, so the tables cannot drift from what the runner actually reads. A test
-// (test/unit/docs.test.ts) fails when README.md is not what this script would write.
+// `npm run docs`: writes the inputs and outputs tables of docs/reference.md from action.yml,
+// between marker comments, so the tables cannot drift from what the runner actually reads. A test
+// (test/unit/docs.test.ts) fails when docs/reference.md is not what this script would write.
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parse } from 'yaml'
@@ -18,7 +18,8 @@ interface ActionMetadata {
   outputs?: Record<string, { description?: string }>
 }
 
-export const README = fileURLToPath(new URL('../README.md', import.meta.url))
+/** The page that holds the tables. */
+export const REFERENCE = fileURLToPath(new URL('../docs/reference.md', import.meta.url))
 export const ACTION_YML = fileURLToPath(new URL('../action.yml', import.meta.url))
 
 const cell = (text: string): string => text.replace(/\s+/g, ' ').trim().replaceAll('|', '\\|')
@@ -52,24 +53,24 @@ export function outputsTable(action: ActionMetadata): string {
 function between(text: string, name: string, content: string): string {
   const start = `<!-- ${name}:start (generated from action.yml by npm run docs; do not edit) -->`
   const pattern = new RegExp(`<!-- ${name}:start[^>]*-->[\\s\\S]*?<!-- ${name}:end -->`)
-  if (!pattern.test(text)) throw new Error(`README.md has no <!-- ${name}:start --> ... <!-- ${name}:end --> markers`)
+  if (!pattern.test(text)) throw new Error(`docs/reference.md has no <!-- ${name}:start --> ... <!-- ${name}:end --> markers`)
   return text.replace(pattern, () => `${start}\n\n${content}\n\n<!-- ${name}:end -->`)
 }
 
-/** The README as `npm run docs` writes it: generated tables, formatted as `npm run lint` wants. */
-export async function renderReadme(readme: string, actionYml: string): Promise<string> {
+/** The reference page as `npm run docs` writes it: generated tables, formatted as `npm run lint` wants. */
+export async function renderReference(page: string, actionYml: string): Promise<string> {
   const action = parse(actionYml) as ActionMetadata
-  const text = between(between(readme, 'inputs', inputsTable(action)), 'outputs', outputsTable(action))
-  const options = await prettier.resolveConfig(README)
-  return prettier.format(text, { ...options, filepath: README })
+  const text = between(between(page, 'inputs', inputsTable(action)), 'outputs', outputsTable(action))
+  const options = await prettier.resolveConfig(REFERENCE)
+  return prettier.format(text, { ...options, filepath: REFERENCE })
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [readme, actionYml] = await Promise.all([readFile(README, 'utf8'), readFile(ACTION_YML, 'utf8')])
-  const updated = await renderReadme(readme, actionYml)
-  if (updated === readme) console.log('README.md is up to date with action.yml.')
+  const [page, actionYml] = await Promise.all([readFile(REFERENCE, 'utf8'), readFile(ACTION_YML, 'utf8')])
+  const updated = await renderReference(page, actionYml)
+  if (updated === page) console.log('docs/reference.md is up to date with action.yml.')
   else {
-    await writeFile(README, updated)
-    console.log('README.md: inputs and outputs tables rewritten from action.yml.')
+    await writeFile(REFERENCE, updated)
+    console.log('docs/reference.md: inputs and outputs tables rewritten from action.yml.')
   }
 }

@@ -1,15 +1,16 @@
-// `npm run test:recipe-mutations`: breaks the README's recipes one way at a time, the ways a user
-// or a later edit could, and checks that the recipe tests catch each one. A recipe test that
-// passes a broken recipe proves nothing. Each mutation must find its text in README.md (so a
-// mutation cannot silently stop applying), and runs only the test that should catch it.
+// `npm run test:recipe-mutations`: breaks the documented recipes (README.md, docs/) one way at a
+// time, the ways a user or a later edit could, and checks that the recipe tests catch each one. A
+// recipe test that passes a broken recipe proves nothing. Each mutation must find its text exactly
+// once in those pages (so a mutation cannot silently stop applying), and runs only the test that
+// should catch it, against a copy of the pages (MRT_DOCS_ROOT).
 import { spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { docPages } from '../test/support/recipes.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
-const README = join(ROOT, 'README.md')
 
 interface Mutation {
   /** What the break is, as a user would make it. */
@@ -285,10 +286,10 @@ export const MUTATIONS: Mutation[] = [
 
 const TEST_FILES = ['test/scenario/recipes-cloud.test.ts', 'test/scenario/recipes-hosts.test.ts', 'test/unit/readme-recipes.test.ts']
 
-function runTests(readme: string, pattern: string): Promise<{ code: number; output: string }> {
+function runTests(docsRoot: string, pattern: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     const args = ['--import', 'tsx', '--test', '--test-reporter=dot', `--test-name-pattern=${pattern}`, ...TEST_FILES]
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, MRT_README: readme } })
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, MRT_DOCS_ROOT: docsRoot } })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk))
@@ -298,19 +299,23 @@ function runTests(readme: string, pattern: string): Promise<{ code: number; outp
 
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
   const only = process.argv[2]
-  const original = await readFile(README, 'utf8')
+  const pages = await docPages(ROOT)
+  const originals = new Map(await Promise.all(pages.map(async (page) => [page, await readFile(join(ROOT, page), 'utf8')] as const)))
   const dir = await mkdtemp(join(tmpdir(), 'recipe-mutations-'))
   let missed = 0
   try {
     for (const mutation of MUTATIONS.filter((m) => !only || m.name.includes(only))) {
-      const count = original.split(mutation.from).length - 1
-      if (count !== 1) throw new Error(`mutation "${mutation.name}": its text is in README.md ${count} times, not once`)
-      const readme = join(dir, 'README.md')
+      const found = pages.flatMap((page) => Array(originals.get(page)!.split(mutation.from).length - 1).fill(page) as string[])
+      if (found.length !== 1) throw new Error(`mutation "${mutation.name}": its text is on the pages ${found.length} times, not once`)
+      // A fresh copy of every page, with the one change.
+      await rm(join(dir, 'docs'), { recursive: true, force: true })
+      await cp(join(ROOT, 'docs'), join(dir, 'docs'), { recursive: true })
+      await writeFile(join(dir, 'README.md'), originals.get('README.md')!)
       await writeFile(
-        readme,
-        original.replace(mutation.from, () => mutation.to),
+        join(dir, found[0]),
+        originals.get(found[0])!.replace(mutation.from, () => mutation.to),
       )
-      const { code, output } = await runTests(readme, mutation.test)
+      const { code, output } = await runTests(dir, mutation.test)
       const caught = code !== 0
       if (!caught) missed++
       // The first assertion or error the failed run printed: which check caught it.

@@ -1,10 +1,15 @@
 // `npm run stand-in -- [options]`: the loopback stand-in for GitHub's API (the one the tests use)
 // as a process of its own, for trying the action or the command by hand and for the end-to-end
-// workflow. Prints its URL as the first line on stdout; runs until SIGINT or SIGTERM. Every failure
-// is one line on stderr and a non-zero exit: 2 for a usage error, 1 for anything else.
+// workflow. Once it listens it prints its URL, then its PID, one a line on stdout; it runs until
+// SIGINT or SIGTERM, until the process that started it exits (through npm: the one that ran npm),
+// or until --for runs out. Every failure is one line on stderr and a non-zero exit: 2 for a usage
+// error, 1 for anything else.
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 import { type Fault, GitHubStandIn } from '../test/support/github-stand-in.js'
+import { formatMs, parseDuration } from '../src/duration.js'
 
 const USAGE = `Usage: npm run stand-in -- [options]
 
@@ -18,6 +23,13 @@ const USAGE = `Usage: npm run stand-in -- [options]
                        or reset (drop the connection) or hang (never answer).
   --max-in-flight N    Capacity: requests beyond N in flight get an immediate 502.
   --latency MS         Time each admitted request takes (default: 0).
+  --for DURATION       Stop after this long (30s, 5m, 1h; default: no limit).
+  --stay               Keep running after the process that started it exits (a CI job whose steps
+                       are separate shells); pair it with --for. Default: stop when it exits.
+
+Once it listens it prints its URL, then its PID, one a line on stdout. It stops on SIGINT or
+SIGTERM, when the process that started it (through npm: the one that ran npm) exits, or when
+--for runs out, and then lists the requests it saw on stderr.
 `
 
 /** Reads one --fault SPEC; undefined when it is not one. */
@@ -61,6 +73,8 @@ function parseCommandLine() {
         fault: { type: 'string', multiple: true },
         'max-in-flight': { type: 'string' },
         latency: { type: 'string' },
+        for: { type: 'string' },
+        stay: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -70,9 +84,56 @@ function parseCommandLine() {
   }
 }
 
+/** The parent of a process, or undefined when it cannot be read (gone, or no /proc and no ps). */
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/PID/stat: "PID (COMMAND) STATE PPID ...", and COMMAND may hold spaces and parentheses.
+    const [state, ppid] = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ')
+    return state === 'Z' ? undefined : Number(ppid)
+  } catch {
+    try {
+      const ppid = Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+      return Number.isInteger(ppid) && ppid > 0 ? ppid : undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+/** Whether a process still runs: a zombie (exited, not yet reaped) does not. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  try {
+    return !/^\S+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return true // no /proc: kill(0) has answered
+  }
+}
+
+/**
+ * The processes whose exit stops the stand-in: every ancestor below init. Through `npm run` the
+ * parent is npm (or its sh), which outlives a script that ran it in the background, and a
+ * script's `kill` of npm leaves the stand-in behind: so the whole line up is watched.
+ */
+function ancestors(): number[] {
+  const line: number[] = []
+  for (let pid: number | undefined = process.ppid; pid && pid > 1 && line.length < 64; pid = parentOf(pid)) line.push(pid)
+  return line
+}
+
 async function main(): Promise<void> {
   const values = parseCommandLine()
   if (values.help) return void process.stdout.write(USAGE)
+  const forMs = values.for === undefined ? undefined : parseDuration(values.for)
+  if (forMs === undefined && values.for !== undefined) {
+    throw new UsageError(`--for must be a duration such as 30s, 5m or 1h; got ${JSON.stringify(values.for)}`)
+  }
   const faults = (values.fault ?? []).map((spec): Fault => {
     const fault = parseFault(spec)
     if (!fault) throw new UsageError(`--fault must be a status (502, 429:retry-after=2), reset or hang; got ${JSON.stringify(spec)}`)
@@ -99,22 +160,44 @@ async function main(): Promise<void> {
     if (code === 'EADDRNOTAVAIL') throw new Error(`${host} is not an address of this machine`, { cause: error })
     throw error
   }
-  process.stdout.write(`${url}\n`)
-  process.stderr.write(`Stand-in GitHub API at ${url}; ${faults.length} fault(s) queued. Stop it with SIGINT or SIGTERM.\n`)
+  process.stdout.write(`${url}\n${process.pid}\n`)
+  const until = [
+    forMs === undefined ? undefined : `after ${formatMs(forMs)}`,
+    values.stay ? undefined : 'when the process that started it exits',
+  ]
+    .filter(Boolean)
+    .join(', ')
+  process.stderr.write(
+    `Stand-in GitHub API at ${url} (pid ${process.pid}); ${faults.length} fault(s) queued. It stops on SIGINT or SIGTERM${until ? `, ${until}` : ''}.\n`,
+  )
 
-  const stop = async (): Promise<void> => {
+  let stopping = false
+  const stop = async (why: string): Promise<void> => {
+    if (stopping) return
+    stopping = true
     // A request that GitHub's API description does not allow is worth knowing, not a crash.
     const violations = await github.close().then(
       () => undefined,
       (error: Error) => error.message.replace(/\n- /g, ' ').replace(/\n/g, ' '),
     )
     const paths = github.requests.map((request) => `  ${request.method} ${request.path}`).join('\n')
-    process.stderr.write(`Stand-in stopped: ${github.requests.length} request(s), ${github.minted.length} token(s) minted.\n${paths}\n`)
+    // A runner token is 29 upper-case letters and digits; the rest it minted are JIT configs.
+    const tokens = github.minted.filter((value) => /^[A-Z0-9]{29}$/.test(value)).length
+    const minted = `${tokens} token(s) and ${github.minted.length - tokens} JIT config(s) minted`
+    process.stderr.write(`Stand-in stopped (${why}): ${github.requests.length} request(s), ${minted}.\n${paths}\n`)
     if (violations) process.stderr.write(`stand-in: ${violations}\n`)
     process.exit(violations ? 1 : 0)
   }
-  process.once('SIGINT', () => void stop())
-  process.once('SIGTERM', () => void stop())
+  process.once('SIGINT', () => void stop('SIGINT'))
+  process.once('SIGTERM', () => void stop('SIGTERM'))
+  if (forMs !== undefined) setTimeout(() => void stop(`its --for ${formatMs(forMs)} ran out`), forMs).unref()
+  if (!values.stay) {
+    const watched = ancestors()
+    setInterval(() => {
+      const gone = watched.find((pid) => !running(pid))
+      if (gone !== undefined) void stop(gone === watched[0] ? 'its parent exited' : `process ${gone} (which started it) exited`)
+    }, 250).unref()
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,7 +1,7 @@
 // `npm run bench`: N provisioning jobs start at once against a stand-in for GitHub that admits only
 // C requests in flight and answers every other one with an immediate 502, for each strategy side
 // by side; then the same under a brownout. Prints markdown tables on stdout (progress on stderr);
-// with --out writes DIR/bench.md and DIR/bench.svg; with --readme updates the README's table.
+// with --out writes DIR/bench.md and DIR/bench.svg; with --page updates the summary table of docs/why-jitter.md.
 // Then one step with GitHub App credentials side by side with one with a token, idle and under a
 // burst of 502s (scripts/bench/app.ts). It measures and asserts nothing about speed. Needs a built
 // dist/ (npm run bench builds first).
@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util'
 import * as prettier from 'prettier'
 import { JOB_PRIORITY, runBurst, spreadFor, type FaultModel } from './burst.js'
 import { tokensOverTimeSvg, type Panel } from './chart.js'
-import { markdownTable, summarize, type RowSummary } from './report.js'
+import { markdownTable, spreadSentence, summarize, type RowSummary } from './report.js'
 import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
 import { strategies, type Strategy } from './strategies.js'
 import { appTable, compareAppAndToken } from './app.js'
@@ -32,7 +32,7 @@ const { values: args } = parseArgs({
     // Runs of each GitHub App scenario under a burst (0: no App comparison).
     'app-runs': { type: 'string', default: '3' },
     out: { type: 'string' },
-    readme: { type: 'boolean', default: false },
+    page: { type: 'boolean', default: false },
   },
 })
 
@@ -127,7 +127,7 @@ if (args.out) {
   await writeFile(join(args.out, 'bench.md'), await formatted(join(args.out, 'bench.md'), benchMarkdown()))
   log(`wrote ${join(args.out, 'bench.md')} and ${join(args.out, 'bench.svg')}`)
 }
-if (args.readme) await updateReadme()
+if (args.page) await updatePage()
 
 /** The spread the spread row used at each burst size, for the method text. */
 function spreadExamples(): string {
@@ -215,15 +215,16 @@ ${startupText}
 `
 }
 
-async function updateReadme(): Promise<void> {
-  const readme = new URL('../../README.md', import.meta.url)
-  const text = await readFile(readme, 'utf8')
+/** The summary table on docs/why-jitter.md (beside bench.md and bench.svg, so the links are relative). */
+async function updatePage(): Promise<void> {
+  const page = new URL('../../docs/why-jitter.md', import.meta.url)
+  const text = await readFile(page, 'utf8')
   const start = '<!-- bench:start -->'
   const end = '<!-- bench:end -->'
   const from = text.indexOf(start)
   const to = text.indexOf(end)
   if (from < 0 || to < from) {
-    log(`README.md has no ${start} ... ${end} block; left alone`)
+    log(`docs/why-jitter.md has no ${start} ... ${end} block; left alone`)
     return
   }
   const burst = results.find(({ scenario }) => scenario.n === 30 && !scenario.model.brownoutMs) ?? results[0]
@@ -240,9 +241,18 @@ async function updateReadme(): Promise<void> {
     ...short(burst.rows),
     ...(brownout ? ['| _brownout:_ | | | | |', ...short(brownout.rows)] : []),
   ].join('\n')
-  const block = `${start}\n![Runner tokens obtained over time, per strategy](docs/bench.svg)\n\n${table}\n\n${parameters} Full tables, method and machine: [docs/bench.md](docs/bench.md).\n${end}`
-  await writeFile(readme, await formatted(readme.pathname, text.slice(0, from) + block + text.slice(to + end.length)))
-  log('updated the README')
+  const block = `${start}\n![Runner tokens obtained over time, per strategy](bench.svg)\n\n${table}\n\n${parameters} Full tables, method and machine: [docs/bench.md](bench.md).\n${end}`
+  let updated = text.slice(0, from) + block + text.slice(to + end.length)
+  // The start spread's figures, quoted in the prose below the table, from this same run.
+  const sentence = spreadSentence(
+    results.filter(({ scenario }) => !scenario.model.brownoutMs).map(({ scenario, rows }) => ({ n: scenario.n, rows })),
+  )
+  const spread = /<!-- bench-spread:start -->[\s\S]*?<!-- bench-spread:end -->/
+  if (sentence && spread.test(updated)) {
+    updated = updated.replace(spread, () => `<!-- bench-spread:start -->\n\n${sentence}\n\n<!-- bench-spread:end -->`)
+  } else log('docs/why-jitter.md: the start spread figures left alone (no spread rows in this run, or no bench-spread block)')
+  await writeFile(page, await formatted(page.pathname, updated))
+  log('updated docs/why-jitter.md')
 }
 
 /** CPU seconds of every finished child process (Linux: cutime + cstime in /proc/self/stat); 0 elsewhere. */

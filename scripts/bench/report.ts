@@ -70,3 +70,24 @@ export function markdownTable(rows: RowSummary[]): string {
   }
   return lines.join('\n')
 }
+
+/**
+ * The start-spread figures the prose of docs/why-jitter.md quotes, from the same run as its table:
+ * requests per token and p95 to token, for the defaults and the two spread rows, per burst size.
+ * Generated, so that `npm run bench` cannot leave the prose quoting another run.
+ */
+export function spreadSentence(bursts: { n: number; rows: RowSummary[] }[]): string | undefined {
+  const figure = (row: RowSummary | undefined) =>
+    !row
+      ? undefined
+      : `${row.tokens ? (row.requests / row.tokens).toFixed(2) : '–'} (${row.p95Ms === undefined ? 'never' : `${Math.round(row.p95Ms)} ms`})`
+  const parts = bursts.flatMap(({ n, rows }) => {
+    const [plain, spread, twice] = ['action-equal', 'spread', 'spread-2x'].map((id) => figure(rows.find((row) => row.strategy.id === id)))
+    return plain && spread && twice ? [`at N = ${n}, ${plain}, ${spread} and ${twice}`] : []
+  })
+  if (!parts.length) return undefined
+  return (
+    'In the run recorded in [docs/bench.md](bench.md), requests per token and (p95 to token) for the defaults, ' +
+    `then spread over N × S ÷ C, then over twice that: ${parts.join('; ')}.`
+  )
+}

@@ -83,6 +83,17 @@ describe('the command mints', () => {
     assertClean(run)
   })
 
+  test('--labels takes newline-separated labels too, as --help says', async () => {
+    const run = await mint(['--type', 'jit', '--labels', 'self-hosted\nlinux\n gpu'])
+    assert.equal(run.exitCode, 0, run.stderr)
+    const body = JSON.parse(github.requests.find((r) => r.path.endsWith('/generate-jitconfig'))!.body) as { labels: string[] }
+    assert.deepEqual(body.labels.slice(0, 3), ['self-hosted', 'linux', 'gpu'])
+    assert.match(
+      (await runCli(['--help'])).stdout,
+      /^ {2}--labels LIST +For --type jit: the runners' labels, comma- or newline-separated,/m,
+    )
+  })
+
   test('--type jit --json lists the runners', async () => {
     const run = await mint(['--type', 'jit', '--labels', 'gpu', '--json'])
     assert.equal(run.exitCode, 0, run.stderr)

@@ -6,9 +6,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { parse } from 'yaml'
 import { GitHubStandIn } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
@@ -19,12 +19,13 @@ const github = new GitHubStandIn()
 let apiUrl: string
 useStandIn(github, (url) => (apiUrl = url))
 
-/** `.env.example` as dotenv reads it: KEY=VALUE lines, comments and blanks ignored. */
-async function envExample(): Promise<Record<string, string>> {
+/** `.env.example` as dotenv reads it: KEY=VALUE lines, comments and blanks ignored; with `hint`, its commented-out `# INPUT_...` lines too, as someone following them would. */
+async function envExample(hint = false): Promise<Record<string, string>> {
   const text = await readFile(join(ROOT, '.env.example'), 'utf8')
   return Object.fromEntries(
     text
       .split('\n')
+      .map((line) => (hint ? line.replace(/^# (INPUT_[\w.-]+=)/, '$1') : line))
       .filter((line) => /^[\w.-]+=/.test(line))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   )
@@ -58,6 +59,45 @@ test('run() from src/main.ts and run() from src/post.ts work with no arguments, 
     assert.equal(post.code, 0, post.stdout + post.stderr)
     assert.doesNotMatch(post.stdout, /::warning::/)
   } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+})
+
+test(".env.example's hint for type jit, run as local-action runs it (the post step after every run): the runners stay; the runners file is where the log says", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'local-action-jit-'))
+  let runnersFile: string | undefined
+  try {
+    const env = await envExample(true)
+    assert.equal(env.INPUT_TYPE, 'jit')
+    assert.equal(env['INPUT_CLEANUP-ON-FAILURE'], 'false', 'the hint no longer keeps the runners')
+    const files = { GITHUB_OUTPUT: join(dir, 'output'), GITHUB_STATE: join(dir, 'state') }
+    for (const file of Object.values(files)) await writeFile(file, '')
+    // No RUNNER_TEMP, as under local-action.
+    const main = await callRun('src/main.ts', { ...env, 'INPUT_API-URL': apiUrl, ...files })
+    assert.equal(main.code, 0, main.stdout + main.stderr)
+    runnersFile = /^Wrote every runner to (\S+) \(output "runners-file"/m.exec(main.stdout)?.[1]
+    assert.equal(runnersFile, parseOutputFile(await readFile(files.GITHUB_OUTPUT, 'utf8'))['runners-file'])
+    assert.equal(dirname(runnersFile!), tmpdir(), 'the log names the file in the system temp directory, as .env.example says')
+    assert.equal((await stat(runnersFile!)).mode & 0o777, 0o600)
+    const registered = github.runners.map((runner) => runner.name).sort()
+    assert.equal(registered.length, Number(env.INPUT_COUNT))
+
+    // The post step, with the main step's state, as local-action runs it whatever post-if says.
+    const state = Object.fromEntries(
+      Object.entries(parseOutputFile(await readFile(files.GITHUB_STATE, 'utf8'))).map(([name, value]) => [`STATE_${name}`, value]),
+    )
+    const post = async (extra: Record<string, string>) =>
+      callRun('src/post.ts', { ...env, 'INPUT_API-URL': apiUrl, ...files, ...state, ...extra })
+    const kept = await post({})
+    assert.equal(kept.code, 0, kept.stdout + kept.stderr)
+    assert.match(kept.stdout, /"cleanup-on-failure" is false: the 2 runner\(s\) handed over as outputs are left as they are/)
+    assert.deepEqual(github.runners.map((runner) => runner.name).sort(), registered)
+    // Without the hint's last line, the trap .env.example warns of: the post step deletes them.
+    const deleted = await post({ 'INPUT_CLEANUP-ON-FAILURE': 'true' })
+    assert.equal(deleted.code, 0, deleted.stdout + deleted.stderr)
+    assert.deepEqual(github.runners, [])
+  } finally {
+    if (runnersFile) await rm(runnersFile, { force: true })
     await rm(dir, { recursive: true, force: true })
   }
 })

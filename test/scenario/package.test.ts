@@ -1,6 +1,6 @@
 // What `npm install --global mint-runner-token` (or a GitHub install, which packs the same way)
-// gives a host: exactly dist/cli/ with the README, licence and package.json, and a command that
-// runs with no node_modules at all.
+// gives a host: exactly dist/cli/ with the README, licence and package.json, a README whose links
+// lead somewhere without docs/, and a command that runs with no node_modules at all.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GitHubStandIn } from '../support/github-stand-in.js'
+import { brokenLinks } from '../support/doc-links.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const TOKEN = 'ghp_PackageTestToken0123456789abcdef'
@@ -57,6 +58,8 @@ describe('the npm package', () => {
       ['LICENSE', 'README.md', 'dist/cli/index.js', 'dist/cli/licenses.txt', 'dist/cli/package.json', 'package.json'],
       'the install holds more than the package (a dependency?)',
     )
+    // Its README's links: anchors within it, and absolute links to the repository's docs/.
+    assert.deepEqual(brokenLinks('README.md', { root: installed }), [])
 
     const github = new GitHubStandIn({ acceptToken: TOKEN })
     const apiUrl = await github.start()

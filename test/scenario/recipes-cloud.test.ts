@@ -1,4 +1,4 @@
-// The README's EC2, Kubernetes and Modal recipes, run for real: each block is taken from README.md,
+// The EC2, Kubernetes and Modal recipes, run for real: each block is taken from docs/recipes/,
 // the mint step runs the bundled action against the GitHub stand-in (20 real JIT configs and a
 // real runners file), and the shell and Python run against stand-ins for aws, kubectl and modal,
 // then the instances boot, the pods start and the containers run, each with its runner's run.sh.
@@ -16,7 +16,7 @@ import {
   type Recipe,
   recipeJob,
   recipeNamed,
-  readmeRecipes,
+  documentedRecipes,
   RecipeWorld,
   runJob,
   type RunnerEntry,
@@ -30,7 +30,7 @@ let apiUrl: string
 useStandIn(github, (url) => (apiUrl = url))
 
 let recipes: Map<string, Recipe>
-before(async () => (recipes = await readmeRecipes()))
+before(async () => (recipes = await documentedRecipes()))
 
 let world: RecipeWorld
 beforeEach(async () => (world = await RecipeWorld.create()))

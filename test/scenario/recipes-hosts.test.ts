@@ -1,6 +1,7 @@
-// The README's recipes for hosts: the workflow examples (usage, a JIT batch), 20 runners over ssh
-// (JIT, and with one registration token), the runner start scripts with the real command, and
-// the autoscaler's Python, each taken from README.md and run for real against stand-ins.
+// The recipes for hosts: the README's workflow examples (usage, a JIT batch), 20 runners over ssh
+// (JIT, and with one registration token; docs/recipes/ssh.md), the runner start scripts with the
+// real command, and the autoscaler's Python (docs/command.md), each taken from its page and run
+// for real against stand-ins.
 import { afterEach, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises'
@@ -17,7 +18,7 @@ import {
   type Recipe,
   recipeJob,
   recipeNamed,
-  readmeRecipes,
+  documentedRecipes,
   RecipeWorld,
   runJob,
   type RunnerEntry,
@@ -34,7 +35,7 @@ let apiUrl: string
 useStandIn(github, (url) => (apiUrl = url))
 
 let recipes: Map<string, Recipe>
-before(async () => (recipes = await readmeRecipes()))
+before(async () => (recipes = await documentedRecipes()))
 
 let world: RecipeWorld
 beforeEach(async () => {

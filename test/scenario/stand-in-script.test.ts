@@ -1,16 +1,24 @@
-// The stand-in as a process of its own (scripts/stand-in.ts), as the end-to-end workflow starts
-// it: it prints its URL, plays the faults it was given, and the bundled command mints through it.
+// The stand-in as a process of its own (scripts/stand-in.ts), as the end-to-end workflow and the
+// README's quick start start it: it prints its URL and PID, plays the faults it was given, the
+// bundled command mints through it, and it stops when told, when --for runs out, or when the
+// process that started it exits.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseFault } from '../../scripts/stand-in.js'
 import { runCli } from '../support/run-cli.js'
 import { ipv6LoopbackMissing } from '../support/ipv6.js'
+import { documentedRecipes, recipeNamed, which } from '../support/recipes.js'
 import net from 'node:net'
 
 const SCRIPT = new URL('../../scripts/stand-in.ts', import.meta.url).pathname
+const ROOT = new URL('../../', import.meta.url).pathname
 const TOKEN = 'ghp_EndToEndCallerToken'
 
 test('fault specs', () => {
@@ -33,8 +41,10 @@ test('started as a process, it prints its URL, plays its faults, and reports on 
   )
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
-  const [url] = (await once(createInterface({ input: child.stdout }), 'line')) as [string]
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const url = (await lines.next()).value as string
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/api\/v3$/)
+  assert.equal((await lines.next()).value, String(child.pid), 'the second line is its PID')
 
   const run = await runCli(['--repository', 'octo-org/octo-repo', '--api-url', url, '--initial-delay', '10ms', '--json'], {
     GITHUB_TOKEN: TOKEN,
@@ -45,7 +55,7 @@ test('started as a process, it prints its URL, plays its faults, and reports on 
   child.kill('SIGTERM')
   const [code] = await once(child, 'exit')
   assert.equal(code, 0)
-  assert.match(stderr, /Stand-in stopped: 3 request\(s\), 1 token\(s\) minted\./)
+  assert.match(stderr, /Stand-in stopped \(SIGTERM\): 3 request\(s\), 1 token\(s\) and 0 JIT config\(s\) minted\./)
   assert.ok(!stderr.includes(TOKEN), 'the stand-in logged the caller token')
 })
 
@@ -108,7 +118,7 @@ for (const { fault, args } of [
     const { code, stderr } = await exit
     assertNoStack(stderr)
     assert.equal(code, 0, stderr)
-    assert.match(stderr, /Stand-in stopped: 1 request\(s\)/)
+    assert.match(stderr, /Stand-in stopped \(SIGTERM\): 1 request\(s\)/)
   })
 }
 
@@ -137,4 +147,104 @@ test('a request GitHub would refuse is reported on stop as one line, exit 1', as
   assertNoStack(stderr)
   assert.equal(code, 1)
   assert.match(stderr, /\nstand-in: GitHub's API description does not allow: GET \/not-the-api: outside the API at \/api\/v3\n$/)
+})
+
+test('JIT configs are counted as JIT configs, not tokens', async () => {
+  const { child, url, exit } = start([])
+  const run = await runCli(
+    ['--repository', 'octo-org/octo-repo', '--api-url', await url, '--type', 'jit', '--labels', 'gpu', '--count', '2'],
+    {
+      GITHUB_TOKEN: TOKEN,
+    },
+  )
+  assert.equal(run.exitCode, 0, run.stderr)
+  child.kill('SIGTERM')
+  assert.match((await exit).stderr, /, 0 token\(s\) and 2 JIT config\(s\) minted\./)
+})
+
+test('--for: it stops by itself when the time runs out, with its report, exit 0', async () => {
+  const { code, stderr } = await start(['--for', '1s']).exit
+  assert.equal(code, 0, stderr)
+  assert.match(stderr, /^Stand-in stopped \(its --for 1s ran out\): 0 request\(s\)/m)
+})
+
+test('--for that is no duration is a usage error: one line, exit 2', async () => {
+  const { code, stderr } = await start(['--for', 'soon']).exit
+  assert.equal(code, 2)
+  assert.equal(stderr, 'stand-in: --for must be a duration such as 30s, 5m or 1h; got "soon" (see --help)\n')
+})
+
+/** Whether a process is still there, waiting up to `ms` for it to go. */
+async function stillRunning(pid: number, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
+    try {
+      process.kill(pid, 0)
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
+function bash(
+  script: string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile(
+      'bash',
+      ['-c', script],
+      { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    ),
+  )
+}
+
+for (const { how, ending } of [
+  { how: 'the script that started it through npm exits', ending: '' },
+  // The script goes on after killing npm: the stand-in must be gone while it still runs.
+  {
+    how: "a script kills npm, which started it (the old quick start's kill %1)",
+    ending: 'kill "$npm"; wait "$npm"\nfor _ in $(seq 50); do kill -0 "$(sed -n 2p "$out")" 2>/dev/null || exit 0; sleep 0.1; done; exit 1',
+  },
+]) {
+  test(`it stops when ${how}`, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'stand-in-parent-'))
+    try {
+      const out = join(dir, 'out')
+      const script = `out='${out}'
+npm run -s stand-in >"$out" 2>'${join(dir, 'err')}' & npm=$!
+until [ "$(wc -l <"$out")" -ge 2 ]; do sleep 0.1; done
+${ending}`
+      const run = await bash(script)
+      assert.equal(run.code, 0, run.stderr || 'the stand-in outlived npm')
+      const pid = Number((await readFile(out, 'utf8')).split('\n')[1])
+      assert.ok(pid > 0)
+      assert.equal(await stillRunning(pid, 5_000), false, 'the stand-in outlived the script')
+      assert.match(
+        await readFile(join(dir, 'err'), 'utf8'),
+        /^Stand-in stopped \(process \d+ \(which started it\) exited\)|^Stand-in stopped \(its parent exited\)/m,
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+}
+
+test("the README's quick start: shellcheck passes it, and as pasted it waits for the stand-in, mints, and stops it", async (t) => {
+  const block = recipeNamed(await documentedRecipes(), 'stand-in-quick-start')
+  assert.equal(block.lang, 'bash')
+  if (which('shellcheck')) {
+    const check = await new Promise<{ code: number; out: string }>((resolve) => {
+      const child = execFile('shellcheck', ['--shell=bash', '-'], (error, stdout) => resolve({ code: error ? 1 : 0, out: stdout }))
+      child.stdin?.end(block.code)
+    })
+    assert.equal(check.code, 0, check.out)
+  } else t.diagnostic('shellcheck is not installed (apt-get install shellcheck): the block was run but not linted')
+  const run = await bash(block.code)
+  assert.equal(run.code, 0, run.stderr)
+  assert.match(run.stdout, /^[A-Z0-9]{29}\n$/, 'stdout is the token')
+  assert.doesNotMatch(run.stderr, /ECONNREFUSED|connection refused/i)
+  assert.match(run.stderr, /Attempt 1\/8 failed: HTTP 502/)
+  assert.match(run.stderr, /Stand-in stopped \(SIGTERM\): 2 request\(s\), 1 token\(s\) and 0 JIT config\(s\) minted\./)
 })

@@ -1,6 +1,7 @@
-// Runs the README's recipes for real: each block marked `<!-- recipe: NAME -->` is taken from
-// README.md itself, and run with bash (or python) in a world of stand-ins for the outside tools
-// (test/support/recipe-tools/), with the bundled action as the runner runs it for `uses:` steps.
+// Runs the documented recipes for real: each block marked `<!-- recipe: NAME -->` is taken from
+// the docs themselves (README.md and docs/**/*.md), and run with bash (or python) in a world of
+// stand-ins for the outside tools (test/support/recipe-tools/), with the bundled action as the
+// runner runs it for `uses:` steps.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { accessSync, constants, existsSync } from 'node:fs'
@@ -12,8 +13,8 @@ import { parse } from 'yaml'
 import { type ActionRun, parseOutputFile, runAction } from './run-action.js'
 import { everyMintedValue } from './github-stand-in.js'
 
-/** README.md, or (for scripts/recipe-mutations.ts) a changed copy named by MRT_README. */
-export const README = process.env.MRT_README ?? fileURLToPath(new URL('../../README.md', import.meta.url))
+/** The repository's root, or (for scripts/recipe-mutations.ts) a changed copy of its docs named by MRT_DOCS_ROOT. */
+export const DOCS_ROOT = process.env.MRT_DOCS_ROOT ?? fileURLToPath(new URL('../../', import.meta.url))
 const TOOLS = fileURLToPath(new URL('./recipe-tools/', import.meta.url))
 const STAND_IN = join(TOOLS, 'stand-in.mjs')
 const PYTHON_TOOLS = join(TOOLS, 'python')
@@ -27,15 +28,17 @@ export interface Recipe {
   code: string
   /** From the marker: `<!-- recipe: NAME file=PATH -->`. */
   attrs: Record<string, string>
+  /** The page it is on, relative to the repository's root. */
+  page: string
 }
 
-/** Every block of README.md marked `<!-- recipe: NAME [key=value ...] -->`, by name. */
-export function readRecipes(readme: string): Map<string, Recipe> {
+/** Every block of a page marked `<!-- recipe: NAME [key=value ...] -->`, by name. */
+export function readRecipes(readme: string, page = 'README.md'): Map<string, Recipe> {
   const recipes = new Map<string, Recipe>()
   for (const block of codeBlocks(readme)) {
     const marker = /^recipe: ([\w-]+)((?: [\w-]+=\S+)*)$/.exec(block.marker ?? '')
     if (!marker) continue
-    if (recipes.has(marker[1])) throw new Error(`README.md marks two blocks as recipe ${marker[1]}`)
+    if (recipes.has(marker[1])) throw new Error(`${page} marks two blocks as recipe ${marker[1]}`)
     const attrs = Object.fromEntries(
       marker[2]
         .trim()
@@ -43,7 +46,7 @@ export function readRecipes(readme: string): Map<string, Recipe> {
         .filter(Boolean)
         .map((pair) => pair.split(/=(.*)/s).slice(0, 2)),
     )
-    recipes.set(marker[1], { name: marker[1], lang: block.lang, code: block.code, attrs })
+    recipes.set(marker[1], { name: marker[1], lang: block.lang, code: block.code, attrs, page })
   }
   return recipes
 }
@@ -58,8 +61,26 @@ export function codeBlocks(readme: string): { lang: string; code: string; marker
   return blocks
 }
 
-export async function readmeRecipes(): Promise<Map<string, Recipe>> {
-  return readRecipes(await readFile(README, 'utf8'))
+/** README.md and every page under docs/, relative to `root`: where the recipes live. */
+export async function docPages(root = DOCS_ROOT): Promise<string[]> {
+  const pages = (await readdir(join(root, 'docs'), { recursive: true }))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => join('docs', file))
+    .sort()
+  return ['README.md', ...pages]
+}
+
+/** Every marked recipe of every page, by name; a name on two pages is an error. */
+export async function documentedRecipes(root = DOCS_ROOT): Promise<Map<string, Recipe>> {
+  const recipes = new Map<string, Recipe>()
+  for (const page of await docPages(root)) {
+    for (const [name, recipe] of readRecipes(await readFile(join(root, page), 'utf8'), page)) {
+      const other = recipes.get(name)
+      if (other) throw new Error(`recipe ${name} is marked on ${other.page} and on ${page}`)
+      recipes.set(name, recipe)
+    }
+  }
+  return recipes
 }
 
 /** One recorded call of a stand-in (or of a real tool, through a spy). */
@@ -450,10 +471,10 @@ export interface RunnerEntry {
   encoded_jit_config: string
 }
 
-/** The recipe named `name`, or a failure that says its marker is missing from the README. */
+/** The recipe named `name`, or a failure that says its marker is missing from the docs. */
 export function recipeNamed(recipes: Map<string, Recipe>, name: string): Recipe {
   const found = recipes.get(name)
-  assert.ok(found, `README.md has no block marked <!-- recipe: ${name} -->`)
+  assert.ok(found, `no page (README.md, docs/) has a block marked <!-- recipe: ${name} -->`)
   return found
 }
 

@@ -1,23 +1,27 @@
-// The README's inputs and outputs tables are generated from action.yml; this fails when someone
-// changed action.yml (or the tables) without running `npm run docs`.
+// The inputs and outputs tables of docs/reference.md are generated from action.yml; this fails when
+// someone changed action.yml (or the tables) without running `npm run docs`.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
-import { ACTION_YML, README, inputsTable, renderReadme } from '../../scripts/docs.js'
+import { ACTION_YML, REFERENCE, inputsTable, renderReference } from '../../scripts/docs.js'
 
-test('README.md tables are current with action.yml (run `npm run docs` to fix)', async () => {
-  const [readme, actionYml] = await Promise.all([readFile(README, 'utf8'), readFile(ACTION_YML, 'utf8')])
-  assert.equal(readme, await renderReadme(readme, actionYml), 'README.md is not what `npm run docs` writes: run `npm run docs` and commit')
+test('docs/reference.md tables are current with action.yml (run `npm run docs` to fix)', async () => {
+  const [page, actionYml] = await Promise.all([readFile(REFERENCE, 'utf8'), readFile(ACTION_YML, 'utf8')])
+  assert.equal(
+    page,
+    await renderReference(page, actionYml),
+    'docs/reference.md is not what `npm run docs` writes: run `npm run docs` and commit',
+  )
 })
 
 test('a changed input shows up in the generated table', async () => {
-  const readme = await readFile(README, 'utf8')
+  const page = await readFile(REFERENCE, 'utf8')
   const actionYml = (await readFile(ACTION_YML, 'utf8')).replace(
     /^inputs:\n/m,
     "inputs:\n  brand-new:\n    description: A new input.\n    default: '7'\n",
   )
-  const rendered = await renderReadme(readme, actionYml)
-  assert.notEqual(rendered, readme)
+  const rendered = await renderReference(page, actionYml)
+  assert.notEqual(rendered, page)
   assert.match(rendered, /\| `brand-new` +\| `7` +\| A new input\. +\|/)
 })
 
@@ -42,11 +46,11 @@ test('the post step runs when the job failed or was cancelled (a job timeout and
   assert.match(actionYml, /^ {2}post-if: failure\(\) \|\| cancelled\(\)$/m)
 })
 
-test("the README's list of the inputs that apply to type jit alone is the code's list", async () => {
+test("docs/jit.md's list of the inputs that apply to type jit alone is the code's list", async () => {
   const { TYPE_SPECIFIC } = await import('../../src/inputs.js')
-  const readme = await readFile(README, 'utf8')
-  const sentence = /The inputs for `type: jit` \(([^)]*)\) apply to it alone/.exec(readme)
-  assert.ok(sentence, 'the sentence naming the jit-only inputs is gone from README.md')
+  const page = await readFile(new URL('../../docs/jit.md', import.meta.url), 'utf8')
+  const sentence = /The inputs for `type: jit` \(([^)]*)\) apply to it alone/.exec(page)
+  assert.ok(sentence, 'the sentence naming the jit-only inputs is gone from docs/jit.md')
   const listed = [...sentence[1].matchAll(/`([a-z-]+)`/g)].map((match) => match[1]).sort()
   const jitOnly = Object.entries(TYPE_SPECIFIC)
     .filter(([, types]) => types.length === 1 && types[0] === 'jit')

@@ -102,3 +102,9 @@ test('the package exposes the command it builds, on a Node its engines allow', (
   assert.match(read('LICENSE'), /^MIT License/)
   for (const file of ['CHANGELOG.md', 'SECURITY.md', 'RELEASING.md']) assert.ok(existsSync(new URL(file, root)), `${file} exists`)
 })
+
+test('npm test reports with the spec reporter on every Node version: one line a test, the failures again at the end', () => {
+  // Node 20 defaults to TAP when stdout is no terminal (CI, a pipe): thousands of lines, totals last.
+  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+  assert.match(pkg.scripts.test, /node --import tsx --test --test-reporter=spec test\/\*\/\*\.test\.ts$/)
+})
