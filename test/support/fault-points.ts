@@ -457,7 +457,9 @@ function actionInputs(flow: Flow, world: World, extra: Record<string, string>): 
     ...(flow.count ? { labels: 'self-hosted,linux', 'runner-group': GROUP, count: String(flow.count) } : {}),
     'initial-delay': '10ms',
     'max-delay': '50ms',
-    'attempt-timeout': '2s',
+    // Long enough that a loaded machine does not turn a clean run's request into a retry (the
+    // points are read off the clean run), short enough for the hangs.
+    'attempt-timeout': '3s',
     timeout: '20s',
     ...extra,
   }
@@ -488,7 +490,7 @@ function startCommand(flow: Flow, world: World, extra: string[], closeStdout: bo
     '--type',
     flow.count ? 'jit' : 'registration',
     ...(flow.count ? ['--labels', 'self-hosted,linux', '--runner-group', GROUP, '--count', String(flow.count)] : []),
-    ...['--initial-delay', '10ms', '--max-delay', '50ms', '--attempt-timeout', '2s', '--timeout', '20s'],
+    ...['--initial-delay', '10ms', '--max-delay', '50ms', '--attempt-timeout', '3s', '--timeout', '20s'],
     ...extra,
   ]
   return startProcess(args, env, undefined, closeStdout)
