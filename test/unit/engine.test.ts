@@ -4,7 +4,9 @@
 // says ECUTOFF when its time was cut to that phase's deadline.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CallFailed, type LastSeen, exchange, recorded, retryCall } from '../../src/engine/call.js'
+import { CallFailed, type LastSeen, exchange, recorded, retryCall, sendInSlot } from '../../src/engine/call.js'
+import { failureLine } from '../../src/engine/answer.js'
+import { ConcurrencyLimiter } from '../../src/limiter.js'
 import { NetworkError } from '../../src/network-error.js'
 import type { ReportedAttempt } from '../../src/retry.js'
 import { Deadline, DeadlineReached } from '../../src/step.js'
@@ -158,4 +160,97 @@ describe('retryCall and exchange against the stand-in', () => {
       phase.dispose()
     })
   }
+})
+
+describe('the engine at its edges', () => {
+  const github = new GitHubStandIn({ acceptToken: TOKEN })
+  let apiUrl: string
+  useStandIn(github, (url) => (apiUrl = url))
+
+  test('a failed attempt names why it waits when GitHub set the wait, not for our own backoff', () => {
+    const outcome = { kind: 'response' as const, status: 429, headers: {} }
+    assert.equal(
+      failureLine({ attempt: 1, maxAttempts: 3, outcome, waitMs: 2000, why: 'retry-after' }),
+      'Attempt 1/3 failed: HTTP 429; retrying in 2s (retry-after).',
+    )
+    assert.equal(
+      failureLine({ attempt: 1, maxAttempts: 3, outcome, waitMs: 2000, why: 'backoff' }),
+      'Attempt 1/3 failed: HTTP 429; retrying in 2s.',
+    )
+  })
+
+  test("a label's trailing colon and spaces are dropped from the call's name, and only those", async () => {
+    github.faults.push({ status: 502 })
+    const clock = new FakeClock()
+    const records: ReportedAttempt[] = []
+    for (const label of ['Step: one: ', 'Step: two:']) {
+      await retryCall(
+        { method: 'POST', url: `${apiUrl}${PATH}`, token: TOKEN, parse: () => true, label },
+        BACKOFF,
+        { maxAttempts: 2, deadlineMs: clock.now() + 60_000 },
+        { clock, random: () => 0, onAttempt: (record) => records.push(record) },
+      )
+    }
+    assert.deepEqual([...new Set(records.map((r) => r.call))], ['Step: one', 'Step: two'])
+  })
+
+  test('an error from the parser is a bug: it propagates as it is, not as a CallFailed', async () => {
+    const bug = new TypeError('parser bug')
+    const error = await retryCall(
+      {
+        method: 'POST',
+        url: `${apiUrl}${PATH}`,
+        token: TOKEN,
+        parse: () => {
+          throw bug
+        },
+      },
+      BACKOFF,
+      { maxAttempts: 2, deadlineMs: new FakeClock().now() + 60_000 },
+      { clock: new FakeClock(), random: () => 0 },
+    ).catch((e: unknown) => e)
+    assert.equal(error, bug)
+  })
+
+  test('sendInSlot: what each answer tells the limiter (a 5xx halves it, a 404 leaves it, a success grows it) and no onSend is needed', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 2, max: 4, clock })
+    const phase = new Deadline(clock, clock.now() + 60_000)
+    const get = () =>
+      sendInSlot(limiter, clock, BACKOFF, { method: 'GET', url: `${apiUrl}/rate_limit`, token: TOKEN, timeoutMs: 5000 }, phase)
+    github.faults.push({ status: 502 }, { status: 404 }, { status: 403, body: { message: 'Must have admin rights' } })
+    assert.equal((await get()).status, 502)
+    assert.equal(limiter.limit, 1)
+    assert.equal((await get()).status, 404)
+    assert.equal(limiter.limit, 1)
+    assert.equal((await get()).status, 403)
+    assert.equal(limiter.limit, 1, 'a 403 that is no rate limit is no strain')
+    assert.equal((await get()).status, 200)
+    assert.equal(limiter.limit, 2)
+    phase.dispose()
+  })
+
+  test('sendInSlot: a rate-limited 403 is strain, and holds every later request of the limiter until GitHub said', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 2, max: 4, clock })
+    const phase = new Deadline(clock, clock.now() + 60_000)
+    github.faults.push({ status: 403, headers: { 'retry-after': '120' }, body: { message: 'You have exceeded a secondary rate limit' } })
+    const response = await sendInSlot(
+      limiter,
+      clock,
+      BACKOFF,
+      { method: 'GET', url: `${apiUrl}/rate_limit`, token: TOKEN, timeoutMs: 5000 },
+      phase,
+    )
+    assert.equal(response.status, 403)
+    assert.equal(limiter.limit, 1)
+    // The pause (120 s) outlasts this phase's deadline (60 s): the next request is refused at once, never sent.
+    const sent = github.requests.length
+    await assert.rejects(
+      sendInSlot(limiter, clock, BACKOFF, { method: 'GET', url: `${apiUrl}/rate_limit`, token: TOKEN, timeoutMs: 5000 }, phase),
+      (error: NetworkError) => error.code === 'EDEADLINE' && /GitHub asked to wait 2m/.test(error.message),
+    )
+    assert.equal(github.requests.length, sent)
+    phase.dispose()
+  })
 })

@@ -77,6 +77,17 @@ describe('Pager', () => {
     assert.deepEqual(asked.slice(0, 2 * (MAX_RESTARTS + 1)), [1, 2, 1, 2, 1, 2, 1, 2])
   })
 
+  test('without an onRestart (a lookup by name has none) it starts over all the same', async () => {
+    let calls = 0
+    const pager = new Pager<Item>({ perPage: 2, maxPages: 10, parse: (body) => JSON.parse(body) as Page<Item> })
+    const read = await pager.read(async (page) => {
+      const all = ++calls === 2 ? items(2, 5) : items(1, 5)
+      return answer({ totalCount: all.length, items: all.slice((page - 1) * 2, page * 2) })
+    })
+    assert.deepEqual(read.value, items(1, 5))
+    assert.equal(pager.restarts, 1)
+  })
+
   test('a failed page ends the read with its outcome; the next read goes on from that page', async () => {
     const { pager, asked, fetch } = pagerOver(() => items(1, 5))
     let fail = true
