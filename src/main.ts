@@ -175,8 +175,13 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
     }
   })
   const { runners, attempts, serverVersion } = minted
-  // Not part of the hand-over: with App credentials the count includes the App's calls, known only now.
-  core.setOutput('attempts', String(attempts))
+  // Not part of the hand-over: with App credentials the count includes the App's calls, known only
+  // now. The runners are handed over, so a write that fails here is a warning, not a failed step.
+  try {
+    core.setOutput('attempts', String(attempts))
+  } catch (error) {
+    core.warning(escapeControls(`Could not set the "attempts" output (GITHUB_OUTPUT): ${(error as Error).message}`))
+  }
   const names = runners.map((r) => r.name)
   const stoppedBy = stopSignal(deps.signal)
   if (stoppedBy) {

@@ -139,6 +139,8 @@ export class StandInApp {
   refuse(token: string, path: string): Answer | undefined {
     const issued = this.tokenByValue.get(token)!
     if (issued.revoked) return unauthorized('Bad credentials')
+    // Any token may read its own rate limit, an installation token included.
+    if (path === '/rate_limit') return undefined
     const scope = SCOPED.exec(path)
     if (!scope) return notFound()
     const [, owner, repo, org] = scope

@@ -50,6 +50,14 @@ export type Fault = (
   | { dropAnswer: 'reset' | 'hang' | number }
   /** Does the work at once (a runner gets registered on arrival) but answers only after `ms`. */
   | { lateAnswer: number }
+  /**
+   * Calls `act` as the request arrives ('arrival', before GitHub does anything) or once GitHub
+   * did the work ('effect'), then answers `holdMs` later if the client still waits. A client gone
+   * by then gets nothing, and after 'arrival' nothing is done. With 'answer', answers at once and
+   * calls `act` once the answer is sent. The fault-point simulation signals a process here, at an
+   * exact point of its run.
+   */
+  | { act: () => void; at: 'arrival' | 'effect' | 'answer'; holdMs: number }
 ) & {
   /** Plays only for requests of this method; requests of other methods pass it by. */
   method?: 'GET' | 'POST' | 'DELETE'
@@ -381,6 +389,20 @@ export class GitHubStandIn {
       return this.send(res, fault.dropAnswer, '<html><body><h1>Gateway error</h1></body></html>', { 'content-type': 'text/html' })
     }
     if ('pass' in fault) return
+    if ('act' in fault) {
+      const gone = (): boolean => res.destroyed || req.socket.destroyed
+      if (fault.at === 'answer') {
+        res.on('finish', fault.act)
+        return this.answer(req, res, body)
+      }
+      const answer = fault.at === 'effect' ? this.route(req, body) : undefined
+      fault.act()
+      return void setTimeout(() => {
+        if (gone()) return
+        const { status, body: text, headers } = answer ?? this.route(req, body)
+        this.send(res, status, text, headers)
+      }, fault.holdMs).unref()
+    }
     res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', ...this.commonHeaders() })
     res.flushHeaders()
     if ('closeAfterHeaders' in fault) return void setTimeout(() => req.socket.destroy(), 20)
