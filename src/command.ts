@@ -149,7 +149,7 @@ async function runJit(config: Config, { json, env, print, log, warn, deps }: Run
         },
       })
     } catch (error) {
-      if (error instanceof BatchFailed) throw new MintError(failureForTheCommand(error), error.attempts)
+      if (error instanceof BatchFailed) throw new MintError(failureForTheCommand(error), error.attempts, error.kind, error.status)
       throw error
     }
   })

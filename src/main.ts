@@ -170,7 +170,7 @@ async function runJit(core: Core, config: Config, env: NodeJS.ProcessEnv, deps: 
       return batch
     } catch (error) {
       if (runnersFile) await rm(runnersFile, { force: true }).catch(() => {})
-      if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts)
+      if (error instanceof BatchFailed) throw new MintError(failureForTheAction(error), error.attempts, error.kind, error.status)
       throw error
     }
   })

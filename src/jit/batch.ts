@@ -35,8 +35,10 @@ export class BatchFailed extends MintError {
     readonly ownershipLabel: string,
     readonly stoppedBy?: StopSignal,
     kind?: FailureKind,
+    /** The HTTP status that ended the first runner's failure, when an answer did. */
+    status?: number,
   ) {
-    super(message, attempts, kind)
+    super(message, attempts, kind, status)
   }
 }
 
@@ -127,6 +129,7 @@ export async function mintRunners(given: Config, env: Record<string, string | un
     ledger.label,
     stoppedBy,
     kindOf(firstError),
+    statusOf(firstError),
   )
 }
 
@@ -155,6 +158,15 @@ export async function rollBack(entries: LedgerEntry[], session: Session, signal:
   } finally {
     deadline.dispose()
   }
+}
+
+/** The HTTP status of the answer that ended a runner's failure, if an answer did. */
+function statusOf(error: Error): number | undefined {
+  if (error.cause instanceof RetryError) {
+    const { outcome } = error.cause.failure
+    return outcome.kind === 'response' ? outcome.status : undefined
+  }
+  return error instanceof MintError ? error.status : undefined
 }
 
 /** The kind of a runner's failure: its retry loop's end (register.ts), or what a MintError says. */

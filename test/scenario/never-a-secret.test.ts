@@ -339,6 +339,28 @@ describe('12. an installation-id of another organization', () => {
     )
     for (const token of app.tokens) assert.equal(token.revoked, true)
   })
+
+  test('a JIT registration: the 404 names installation-id too', async () => {
+    const run = await appRun({ 'installation-id': '6161', type: 'jit', labels: 'gpu' })
+    assert.equal(run.exitCode, 1)
+    assert.match(errorLine(run), /\(404\)/)
+    assert.match(
+      errorLine(run),
+      /The token is installation 6161's \("installation-id"\): an installation on another account cannot see organization octo-org; check "installation-id"/,
+    )
+    for (const token of app.tokens) assert.equal(token.revoked, true)
+  })
+
+  test('the command, a JIT registration: the 404 names installation-id too', async () => {
+    const run = await cli(['--app-id', String(app.id), '--installation-id', '6161', '--type', 'jit', '--labels', 'gpu'], {
+      GITHUB_APP_PRIVATE_KEY: app.privateKeyPem,
+    })
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.match(
+      run.stderr,
+      /an installation on another account cannot see organization octo-org; check (--installation-id|"installation-id")/,
+    )
+  })
 })
 
 describe('14. a private key as people paste it', () => {
