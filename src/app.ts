@@ -36,7 +36,7 @@ export async function withInstallationToken<T>(config: Config, deps: AppDeps, wo
   const step = stepOf(deps.signal, clock)
   const budget = new StepBudget(clock.now() + config.timeoutMs, config.maxAttempts)
   // The start spread comes before the first request, the installation lookup; the work gets none.
-  await spreadFirstRequest(config.spreadMs, deps)
+  await spreadFirstRequest(config.spreadMs, deps, config.type === 'jit' ? 'no runner was registered' : 'no token was minted')
   checkTimeLeftAfterSpread(config, budget.deadlineMs, clock)
   // The tokens of 201 answers whose body could not be used: live all the same, so revoked at once.
   const unusable: string[] = []

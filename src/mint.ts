@@ -50,10 +50,15 @@ export function mintedLine(config: Pick<Config, 'type' | 'scope'>, minted: Minte
  * The start spread of a step that mints (with a token, or an App's installation token first),
  * inside a deadline already running. Cancelled during the wait, the step ends before its first request.
  */
-export async function spreadFirstRequest(spreadMs: number | undefined, deps: MintDeps): Promise<void> {
+export async function spreadFirstRequest(
+  spreadMs: number | undefined,
+  deps: MintDeps,
+  /** What did not happen, in the step's own words (a JIT step registers runners, it mints no token). */
+  nothingDone = 'no token was minted',
+): Promise<void> {
   const { clock = systemClock, random = Math.random, log = () => {}, signal } = deps
   await waitSpread(spreadMs, { clock, random, log, signal })
-  if (signal?.aborted) throw new MintError('Cancelled before the first request; no token was minted.', 0, 'aborted')
+  if (signal?.aborted) throw new MintError(`Cancelled before the first request; ${nothingDone}.`, 0, 'aborted')
 }
 
 /**

@@ -87,7 +87,7 @@ export async function checkRateBudget(
     await clock.sleep(verdict.untilMs - now, deps.signal)
   } else {
     throw new MintError(
-      `${left}, and ${need}; ${reset}, after this step's "timeout" (${formatMs(config.timeoutMs)}) runs out. No runner was registered. ` +
+      `${left}, and ${need}; ${reset}, after this step's "timeout" (${formatMs(config.step?.timeoutMs ?? config.timeoutMs)}) runs out. No runner was registered. ` +
         'Run the batch after the reset, lower "count", or raise "timeout" to wait for the reset.',
       0,
       'rate-limit',

@@ -160,15 +160,26 @@ describe('runCommand: GitHub Enterprise Server and GitHub App credentials', () =
   before(async () => (ghesUrl = await ghes.start()))
   after(() => ghes.close())
 
-  async function viaApp(args: string[]): Promise<Ran> {
+  async function viaApp(args: string[], signal?: AbortSignal): Promise<Ran> {
     let stdout = ''
     let stderr = ''
     const io: CommandIo = { stdout: (text) => void (stdout += text), stderr: (text) => void (stderr += text) }
     let draws = 0
     const env = { GITHUB_APP_ID: String(app.id), GITHUB_APP_PRIVATE_KEY: app.privateKeyPem }
-    const status = await runCommand(args, env, io, { clock: new FakeClock(), random: () => (draws++ % 97) / 97 })
+    const status = await runCommand(args, env, io, { clock: new FakeClock(), random: () => (draws++ % 97) / 97, signal })
     return { status, stdout, stderr }
   }
+
+  test('a JIT step with App credentials stopped before its first request says no runner was registered', async () => {
+    const before = ghes.requests.length
+    const ran = await viaApp(
+      ['--repository', 'octo-org/octo-repo', '--api-url', ghesUrl, '--type', 'jit', '--labels', 'gpu', '-q'],
+      aborted('SIGTERM'),
+    )
+    assert.equal(ran.status, 143, ran.stderr)
+    assert.equal(ran.stderr, 'mint-runner-token: Cancelled before the first request; no runner was registered.\n')
+    assert.equal(ghes.requests.length, before)
+  })
 
   test('--json names the server version; a revoke that fails is a warning line on stderr, not a failure', async () => {
     // Every revoke attempt fails (the only DELETE of a run that succeeds).
