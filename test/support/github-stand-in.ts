@@ -142,6 +142,14 @@ export interface StandInOptions {
    * X-GitHub-Enterprise-Version, and before 3.10 generate-jitconfig does not exist (404).
    */
   enterpriseVersion?: string
+  /**
+   * GitHub's secondary rate limit per endpoint, enforced: within any `windowMs` (sliding, on
+   * arrival), at most `points` points per endpoint (the path with numeric segments as one, any
+   * method), a GET costing 1 and any other method 5. A request beyond it gets GitHub's 403
+   * "secondary rate limit" with `retry-after` of the window in seconds, and costs nothing.
+   * GitHub's figures are 900 points a minute; tests scale the window down.
+   */
+  secondaryLimit?: { points: number; windowMs: number }
 }
 
 const TOKEN_PATH =
@@ -180,6 +188,10 @@ export class GitHubStandIn {
   peakInFlight = 0
   /** Requests turned away with a 502 because the stand-in was at capacity. */
   rejected = 0
+  /** Requests refused by the secondary rate limit (`secondaryLimit`). */
+  secondaryRefusals = 0
+  /** Points spent per endpoint for `secondaryLimit`: when, and how many. */
+  private readonly pointsSpent = new Map<string, { at: number; points: number }[]>()
   /** Until this time (epoch ms) every request gets an immediate 502: a brownout. See `brownout()`. */
   unavailableUntil = 0
   /** Requests waiting for `hold()` to be released, in arrival order; undefined when not held. */
@@ -320,6 +332,21 @@ export class GitHubStandIn {
       this.offContractAnswers.add(res) // a gateway's page, as GitHub's front end sends in a brownout
       return this.send(res, 502, '<html><body><h1>502 Bad Gateway</h1></body></html>', { 'content-type': 'text/html' })
     }
+    if (this.overSecondaryLimit(req)) {
+      this.secondaryRefusals++
+      const windowS = Math.max(1, Math.ceil(this.options.secondaryLimit!.windowMs / 1000))
+      return this.send(
+        res,
+        403,
+        {
+          message:
+            'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.',
+          documentation_url: 'https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+          status: '403',
+        },
+        { 'retry-after': String(windowS) },
+      )
+    }
     const { maxInFlight, latencyMs = 0 } = this.options
     if (maxInFlight !== undefined && this.inFlight >= maxInFlight) {
       this.rejected++
@@ -331,6 +358,26 @@ export class GitHubStandIn {
       this.inFlight--
       if (!res.destroyed) this.answer(req, res, body)
     }, latencyMs)
+  }
+
+  /** Spends the request's points on its endpoint, unless that would pass `secondaryLimit` (then true). */
+  private overSecondaryLimit(req: http.IncomingMessage): boolean {
+    const limit = this.options.secondaryLimit
+    if (!limit) return false
+    const path = new URL(req.url ?? '/', 'http://stand-in').pathname
+    if (path.endsWith('/rate_limit')) return false // GitHub: GET /rate_limit costs nothing
+    const endpoint = path.replace(/\/\d+(?=\/|$)/g, '/{id}')
+    const now = Date.now()
+    const spent = (this.pointsSpent.get(endpoint) ?? []).filter((s) => s.at > now - limit.windowMs)
+    const points = req.method === 'GET' ? 1 : 5
+    const used = spent.reduce((sum, s) => sum + s.points, 0)
+    if (used + points > limit.points) {
+      this.pointsSpent.set(endpoint, spent)
+      return true
+    }
+    spent.push({ at: now, points })
+    this.pointsSpent.set(endpoint, spent)
+    return false
   }
 
   private requestId(): string {

@@ -12,7 +12,7 @@ const SRC = join(import.meta.dirname, '../../src')
 const LAYERS: [string, string[]][] = [
   ['data', ['types.ts', 'scope.ts', 'json.ts', 'server-text.ts', 'duration.ts', 'input-values.ts', 'runner-url.ts', 'redaction.ts']],
   ['policy', ['policy.ts']],
-  ['retry loop', ['retry.ts', 'limiter.ts', 'spread.ts', 'step.ts']],
+  ['retry loop', ['retry.ts', 'limiter.ts', 'pacer.ts', 'spread.ts', 'step.ts']],
   ['wording', ['explain.ts', 'ghes.ts']],
   ['transport', ['network-error.ts', 'proxy.ts', 'github.ts']],
   ['call engine', ['engine/']],

@@ -1,0 +1,139 @@
+// Pacing under GitHub's secondary rate limit: at most 900 points a minute per REST endpoint, a
+// GET costing 1 and a POST or DELETE 5, so about 180 registrations (or deletes) a minute. A batch
+// that ignores it is refused with 403 "secondary rate limit" and retry-after: 60 again and again,
+// and repeated violations can get an integration blocked. The pacer spends points per endpoint in
+// a sliding window, so no window of its length, wherever it starts, holds more than the budget:
+// a batch within the budget is not slowed at all, and a larger one goes as fast as the limit allows.
+import type { Clock } from './retry.js'
+import { WaitRefused, type WaitBounds } from './limiter.js'
+
+/** At most `writes` writes (POST, PATCH, PUT, DELETE) per endpoint within any `windowMs`. */
+export interface WriteBudget {
+  writes: number
+  windowMs: number
+}
+
+/** GitHub's documented budget: 900 points a minute per endpoint, 5 points a write. */
+export const GITHUB_WRITE_BUDGET: WriteBudget = { writes: 180, windowMs: 60_000 }
+export const WRITE_POINTS = 5
+export const READ_POINTS = 1
+
+/** Points a request costs, as GitHub counts them. */
+export function pointsOf(method: string): number {
+  return method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD' ? READ_POINTS : WRITE_POINTS
+}
+
+/**
+ * The endpoint a URL's request counts against: its path with every numeric segment as `{id}` and
+ * no query. GitHub does not say whether a method is its own endpoint; counting the GET before a
+ * DELETE against the same one is the cautious reading.
+ */
+export function endpointOf(url: string): string {
+  const path = new URL(url).pathname
+  return path.replace(/\/\d+(?=\/|$)/g, '/{id}')
+}
+
+/**
+ * The shortest time from the first to the last of `writes` writes to one endpoint under `budget`,
+ * starting from an empty window: every `budget.writes` of them, one more window. Zero within one window.
+ */
+export function shortestMs(writes: number, budget: WriteBudget): number {
+  if (writes <= 0) return 0
+  return (Math.ceil(writes / budget.writes) - 1) * budget.windowMs
+}
+
+/** How long a paced wait naps before it looks again, so that the signal and the deadline are heard. */
+export const PACE_NAP_MS = 1000
+
+interface Spend {
+  points: number
+  /** When the spend leaves the window: Infinity while its request is in flight. */
+  untilMs: number
+}
+
+/** Points held for one request; `settle` once its answer came (or it failed), and the window starts then. */
+export interface Held {
+  settle(): void
+}
+
+export class WritePacer {
+  private readonly spent = new Map<string, Spend[]>()
+  private readonly settled = new Set<() => void>()
+  /** Requests that had to wait for the budget, and the longest such wait: for the log and the benchmark. */
+  waited = 0
+  longestWaitMs = 0
+
+  constructor(
+    readonly budget: WriteBudget,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Points one window allows per endpoint. */
+  get capacity(): number {
+    return this.budget.writes * WRITE_POINTS
+  }
+
+  /**
+   * Waits until `points` more on `endpoint` fit in the window, then holds them. A spend leaves the
+   * window `windowMs` after its answer came: GitHub counted the request before it answered, and a
+   * new one reaches GitHub after it is sent, so that gap is at least the window on GitHub's side too.
+   * Refuses (WaitRefused) when the signal is aborted or the points would fit only after `latestStartMs`.
+   */
+  async take(endpoint: string, points: number, bounds: WaitBounds = {}): Promise<Held> {
+    const { latestStartMs = Infinity, signal } = bounds
+    const began = this.clock.now()
+    for (;;) {
+      if (signal?.aborted) throw new WaitRefused('aborted')
+      const now = this.clock.now()
+      const at = this.fitsAt(endpoint, Math.min(points, this.capacity), now)
+      if (at <= now) break
+      if (at > latestStartMs) throw new WaitRefused('deadline')
+      if (at === Infinity) await this.nextSettle(signal)
+      else await this.clock.sleep(Math.min(at - now, PACE_NAP_MS), signal)
+    }
+    const waitedMs = this.clock.now() - began
+    if (waitedMs > 0) {
+      this.waited++
+      this.longestWaitMs = Math.max(this.longestWaitMs, waitedMs)
+    }
+    const spend: Spend = { points, untilMs: Infinity }
+    const list = this.spent.get(endpoint) ?? []
+    list.push(spend)
+    this.spent.set(endpoint, list)
+    let done = false
+    return {
+      settle: () => {
+        if (done) return
+        done = true
+        spend.untilMs = this.clock.now() + this.budget.windowMs
+        for (const wake of [...this.settled]) wake()
+      },
+    }
+  }
+
+  /** The earliest time `points` more fit on `endpoint`: now, when a spend leaves, or Infinity (held by requests in flight). */
+  private fitsAt(endpoint: string, points: number, now: number): number {
+    const list = (this.spent.get(endpoint) ?? []).filter((s) => s.untilMs > now)
+    this.spent.set(endpoint, list)
+    let used = list.reduce((sum, s) => sum + s.points, 0)
+    if (used + points <= this.capacity) return now
+    // Spends leave in the order of their ends; wait for enough of them.
+    for (const spend of [...list].sort((a, b) => a.untilMs - b.untilMs)) {
+      used -= spend.points
+      if (used + points <= this.capacity) return spend.untilMs
+    }
+    return Infinity
+  }
+
+  private nextSettle(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = (): void => {
+        this.settled.delete(wake)
+        signal?.removeEventListener('abort', wake)
+        resolve()
+      }
+      this.settled.add(wake)
+      signal?.addEventListener('abort', wake, { once: true })
+    })
+  }
+}

@@ -1,0 +1,102 @@
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { GITHUB_WRITE_BUDGET, WritePacer, endpointOf, pointsOf, shortestMs } from '../../src/pacer.js'
+import type { WaitRefused } from '../../src/limiter.js'
+import { FakeClock } from '../support/fake-clock.js'
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
+const budget = { writes: 3, windowMs: 60_000 }
+
+describe('pacer: what counts', () => {
+  test('a GET costs 1 point, a POST or DELETE 5; the budget is 180 writes a minute', () => {
+    assert.equal(pointsOf('GET'), 1)
+    assert.equal(pointsOf('post'), 5)
+    assert.equal(pointsOf('DELETE'), 5)
+    assert.deepEqual(GITHUB_WRITE_BUDGET, { writes: 180, windowMs: 60_000 })
+  })
+
+  test('an endpoint is the path with ids as {id}, without the query', () => {
+    assert.equal(endpointOf('https://api.github.com/orgs/o/actions/runners/123?x=1'), '/orgs/o/actions/runners/{id}')
+    assert.equal(
+      endpointOf('https://h/api/v3/repositories/42/actions/runners/generate-jitconfig'),
+      '/api/v3/repositories/{id}/actions/runners/generate-jitconfig',
+    )
+    assert.equal(endpointOf('https://api.github.com/orgs/o1/actions/runners?name=r1'), '/orgs/o1/actions/runners')
+  })
+
+  test('shortestMs: within one window no wait; each further window of writes one more window', () => {
+    assert.equal(shortestMs(0, GITHUB_WRITE_BUDGET), 0)
+    assert.equal(shortestMs(180, GITHUB_WRITE_BUDGET), 0)
+    assert.equal(shortestMs(181, GITHUB_WRITE_BUDGET), 60_000)
+    assert.equal(shortestMs(1000, GITHUB_WRITE_BUDGET), 300_000)
+  })
+})
+
+describe('WritePacer', () => {
+  test('writes within the budget go at once; the next waits until the first left the window after its answer', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer(budget, clock)
+    const held = [await pacer.take('/e', 5), await pacer.take('/e', 5), await pacer.take('/e', 5)]
+    assert.equal(clock.now(), 0)
+    clock.time = 100
+    held[0]!.settle() // answered at 100: leaves the window at 60,100
+    held[1]!.settle()
+    held[2]!.settle()
+    await pacer.take('/e', 5)
+    assert.equal(clock.now(), 60_100)
+    assert.equal(pacer.waited, 1)
+  })
+
+  test('endpoints have budgets of their own; a GET fits beside writes', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer(budget, clock)
+    for (let i = 0; i < 3; i++) (await pacer.take('/a', 5)).settle()
+    await pacer.take('/b', 5)
+    assert.equal(clock.now(), 0)
+    const p = new WritePacer({ writes: 1, windowMs: 1000 }, clock)
+    ;(await p.take('/c', 4)).settle()
+    await p.take('/c', 1)
+    assert.equal(clock.now(), 0)
+  })
+
+  test('points held by requests in flight wait for their answer, not for a time', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer({ writes: 1, windowMs: 1000 }, clock)
+    const first = await pacer.take('/e', 5)
+    let second = false
+    const waiting = pacer.take('/e', 5).then(() => (second = true))
+    await settle()
+    assert.equal(second, false)
+    first.settle()
+    await waiting
+    assert.equal(clock.now(), 1000)
+  })
+
+  test('refuses when the points would fit only after the latest start, or once the signal is aborted', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer({ writes: 1, windowMs: 60_000 }, clock)
+    ;(await pacer.take('/e', 5)).settle()
+    await assert.rejects(pacer.take('/e', 5, { latestStartMs: 30_000 }), (e: WaitRefused) => e.reason === 'deadline')
+    const controller = new AbortController()
+    const blocked = await pacer.take('/f', 5)
+    const waiting = pacer.take('/f', 5, { signal: controller.signal })
+    controller.abort()
+    await assert.rejects(waiting, (e: WaitRefused) => e.reason === 'aborted')
+    blocked.settle()
+  })
+
+  test('a sliding window: no window of its length ever holds more than the budget', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer({ writes: 7, windowMs: 10_000 }, clock)
+    const sent: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const held = await pacer.take('/e', 5)
+      sent.push(clock.now())
+      clock.time += 37 // the answer's latency
+      held.settle()
+    }
+    for (const start of sent) assert.ok(sent.filter((t) => t >= start && t < start + 10_000).length <= 7)
+    // and as fast as that allows: 40 writes, 7 a window, is 5 windows and the latencies.
+    assert.ok(clock.now() < 6 * 10_000, String(clock.now()))
+  })
+})
