@@ -4,14 +4,11 @@
 // and repeated violations can get an integration blocked. The pacer spends points per endpoint in
 // a sliding window, so no window of its length, wherever it starts, holds more than the budget:
 // a batch within the budget is not slowed at all, and a larger one goes as fast as the limit allows.
+import type { WriteBudget } from './types.js'
 import type { Clock } from './retry.js'
 import { WaitRefused, type WaitBounds } from './limiter.js'
 
-/** At most `writes` writes (POST, PATCH, PUT, DELETE) per endpoint within any `windowMs`. */
-export interface WriteBudget {
-  writes: number
-  windowMs: number
-}
+export type { WriteBudget } from './types.js'
 
 /** GitHub's documented budget: 900 points a minute per endpoint, 5 points a write. */
 export const GITHUB_WRITE_BUDGET: WriteBudget = { writes: 180, windowMs: 60_000 }

@@ -55,6 +55,11 @@ export interface Config extends Credentials {
   jitter: Jitter
   /** A random wait before the first request, uniform up to this long, inside `timeoutMs`; 0: none. */
   spreadMs?: number
+  /**
+   * The pace of writes (POST, DELETE) per endpoint, under GitHub's secondary rate limit. Undefined:
+   * GitHub's documented budget (pacer.ts); false: not paced (`write-budget: off`).
+   */
+  writeBudget?: WriteBudget | false
   /** Present only for `type: jit`. */
   jit?: JitInputs
   /** Present only for `type: wait`. */
@@ -67,6 +72,12 @@ export interface Config extends Credentials {
    * messages quote and count the step's, not this share of it.
    */
   step?: StepSettings
+}
+
+/** At most `writes` writes (POST, PATCH, PUT, DELETE) per endpoint within any `windowMs`. */
+export interface WriteBudget {
+  writes: number
+  windowMs: number
 }
 
 export interface StepSettings {
