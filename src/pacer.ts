@@ -15,6 +15,11 @@ export const GITHUB_WRITE_BUDGET: WriteBudget = { writes: 180, windowMs: 60_000 
 export const WRITE_POINTS = 5
 export const READ_POINTS = 1
 
+/** The budget a step paces its writes by: the one its config names, GitHub's by default, or none (false). */
+export function budgetOf(config: { writeBudget?: WriteBudget | false }): WriteBudget | false {
+  return config.writeBudget === undefined ? GITHUB_WRITE_BUDGET : config.writeBudget
+}
+
 /** Points a request costs, as GitHub counts them. */
 export function pointsOf(method: string): number {
   return method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD' ? READ_POINTS : WRITE_POINTS

@@ -100,3 +100,12 @@ describe('WritePacer', () => {
     assert.ok(clock.now() < 6 * 10_000, String(clock.now()))
   })
 })
+
+describe('budgetOf', () => {
+  test("GitHub's budget unless the config names one, or none", async () => {
+    const { budgetOf } = await import('../../src/pacer.js')
+    assert.deepEqual(budgetOf({}), GITHUB_WRITE_BUDGET)
+    assert.deepEqual(budgetOf({ writeBudget: { writes: 5, windowMs: 1000 } }), { writes: 5, windowMs: 1000 })
+    assert.equal(budgetOf({ writeBudget: false }), false)
+  })
+})
