@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { run } from './main.js'
 import { post } from './post.js'
 import { StepContext } from './step.js'
+import { isPostStep } from './post-entry.js'
 
 // A cancelled job gets SIGINT, then SIGTERM ~7.5 s later, then a kill; a runner shutting down may
 // send SIGTERM alone. The step's one context (step.ts), made here at its entry, hears them: the
@@ -10,9 +11,8 @@ import { StepContext } from './step.js'
 const step = new StepContext()
 step.listen(process)
 
-// One bundle serves as main and post step: main saves the "isPost" state, which the runner hands
-// to the post step only.
-if (core.getState('isPost')) {
+// One bundle serves as main and post step; the post step's own entry file marks it (post-entry.ts).
+if (isPostStep()) {
   // The post step never fails the job.
   post(core, process.env, { signal: step.signal }).catch((error: unknown) =>
     core.warning(`Unexpected error in cleanup: ${error instanceof Error ? error.message : String(error)}`),

@@ -49,8 +49,6 @@ export async function run(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv = 
 async function runStep(core: Core, env: NodeJS.ProcessEnv, deps: JitDeps): Promise<void> {
   // Mask first: nothing below may print the caller's token, not even by accident.
   maskCredentials(core)
-  // The same bundle runs as the post step; this tells it apart (the actions/checkout pattern).
-  core.saveState('isPost', 'true')
   let config: Config
   try {
     config = parseInputs((name) => core.getInput(name), env)

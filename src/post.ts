@@ -57,7 +57,9 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
   try {
     // The header and every change the main step appended, folded into one ledger.
     const saved = foldJournal((name) => core.getState(name), LEDGER_STATE)
-    if (!saved) return
+    // The main step saves its ledger before its first request: without one it registered nothing
+    // (a token type, or a main step that could not write GITHUB_STATE or was killed before).
+    if (!saved) return core.info('Nothing to clean up: the main step saved no list of just-in-time runners, so it registered none.')
     const ledger = Ledger.fromState(saved)
     if (!ledger) return core.warning('The saved list of runners this step registered is unreadable; nothing was removed.')
     if (ledger.entries.length === 0) return

@@ -1,6 +1,6 @@
 import type { MintTokenOptions, MintedToken, PruneReport, PruneRunnersOptions, RegisterRunnersOptions, RegisteredRunners, WaitForRunnersOptions, WaitReport } from './api.js';
 export { MintRunnerTokenError } from './error.js';
-export type { Duration, ScopeOptions, TokenAuth, AppAuth, Auth, RetryOptions, CallOptions, MintTokenOptions, MintedToken, RunnerGroupOptions, RegisterRunnersOptions, JitRunner, RegisteredRunners, WaitForRunnersOptions, RunnerState, WaitReport, PruneSelection, PruneRunnersOptions, PruneReport, ErrorKind, AttemptInfo, RunnerRef, RollbackReport, ErrorDetails, } from './api.js';
+export type { Duration, ScopeOptions, TokenAuth, AppAuth, Auth, RetryOptions, CallOptions, MintTokenOptions, MintedToken, RunnerGroupOptions, RunnerLabelOptions, RegisterRunnersOptions, JitRunner, RegisteredRunners, WaitForRunnersOptions, RunnerState, WaitReport, PruneSelection, PruneRunnersOptions, PruneReport, ErrorKind, AttemptInfo, RunnerRef, RollbackReport, ErrorDetails, } from './api.js';
 /** Mints a registration or remove token for a repository, an organization or an enterprise. */
 export declare function mintToken(options: MintTokenOptions): Promise<MintedToken>;
 /**

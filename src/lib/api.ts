@@ -76,11 +76,23 @@ export interface MintedToken {
 /** The runner group: by name (organization or enterprise scope) or by id; default the group with id 1. */
 export type RunnerGroupOptions = { runnerGroup?: string; runnerGroupId?: never } | { runnerGroupId?: number; runnerGroup?: never }
 
+/** The runners' labels, or the call's ownership label alone. */
+export type RunnerLabelOptions =
+  | {
+      /** The runners' labels, 1 to 99; each runner also gets the call's ownership label. */
+      labels: readonly string[]
+      exclusive?: false
+    }
+  | {
+      /** The runners carry the call's ownership label alone: only a job whose runs-on names it can take them, not any job asking for self-hosted. */
+      exclusive: true
+      labels?: never
+    }
+
 export type RegisterRunnersOptions = ScopeOptions &
   CallOptions &
-  RunnerGroupOptions & {
-    /** The runners' labels, 1 to 99; each runner also gets the call's ownership label. */
-    labels: readonly string[]
+  RunnerGroupOptions &
+  RunnerLabelOptions & {
     /** How many runners, 1 to 100; all or none. Default 1. */
     count?: number
     /** The runner's name; with `count` above 1 a prefix for unique names. Default: generated. */

@@ -43,6 +43,7 @@ export type {
   MintTokenOptions,
   MintedToken,
   RunnerGroupOptions,
+  RunnerLabelOptions,
   RegisterRunnersOptions,
   JitRunner,
   RegisteredRunners,

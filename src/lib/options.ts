@@ -35,6 +35,7 @@ const TOP: Record<Operation, Record<string, OptionSpec>> = {
     runnerGroup: { input: 'runner-group', kind: 'string' },
     runnerGroupId: { input: 'runner-group-id', kind: 'whole number' },
     workFolder: { input: 'work-folder', kind: 'string' },
+    exclusive: { input: 'exclusive', kind: 'boolean' },
   },
   // How long to wait is the call's timeout: an option of its own here, not one of `retry`.
   waitForRunners: { ...SCOPE, ownershipLabel: OWNERSHIP_LABEL, timeout: { input: 'timeout', kind: 'duration' } },
@@ -52,7 +53,7 @@ const TYPE: Record<Exclude<Operation, 'mintToken'>, string> = { registerRunners:
 /** Options each operation requires that the action's inputs leave to a default or to the type. */
 const REQUIRED: Partial<Record<Operation, [string, string][]>> = {
   mintToken: [['type', '"registration" or "remove"']],
-  registerRunners: [['labels', 'an array of 1 to 99 labels']],
+  registerRunners: [['labels', 'an array of 1 to 99 labels, or "exclusive" true']],
   waitForRunners: [
     ['ownershipLabel', 'the label of the runners to wait for, as registerRunners gave it'],
     ['timeout', 'how long to wait, in milliseconds or as a string such as "5m"'],
@@ -155,7 +156,9 @@ export function checkOptions(operation: Operation, options: unknown): CheckedOpt
   }
   if (log !== undefined && typeof log !== 'function') throw new OptionError(`Option "log" must be a function; got ${typeName(log)}.`, 'log')
   for (const [option, what] of REQUIRED[operation] ?? []) {
-    if (rest[option] === undefined) throw new OptionError(`Option "${option}" is required: ${what}.`, option)
+    // Exclusive runners carry the ownership label alone: they take no labels.
+    const exempt = option === 'labels' && rest.exclusive === true
+    if (rest[option] === undefined && !exempt) throw new OptionError(`Option "${option}" is required: ${what}.`, option)
   }
   if (operation === 'mintToken') translated(() => oneOf('type', inputs.type, ['registration', 'remove'] as const), names, asGiven)
   else inputs.type = TYPE[operation]

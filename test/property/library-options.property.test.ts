@@ -65,6 +65,7 @@ const topKeys = [
   'runnerGroup',
   'runnerGroupId',
   'workFolder',
+  'exclusive',
   'reposiotry',
 ]
 

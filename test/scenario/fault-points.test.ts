@@ -29,16 +29,7 @@ const SAMPLE_SIZE = Number(process.env.FAULT_SAMPLE ?? 60)
  * Holes the simulation shows and no change has closed yet. Each must still fail (so this list
  * stays true: a fix makes the test say which entry to remove), and is reported, not counted.
  */
-const KNOWN_HOLES: { scenario: RegExp; why: string }[] = [
-  {
-    // GITHUB_STATE cannot be written at the main step's first save ("isPost"): the step fails
-    // before any request, and the runner's post step, with no isPost state, cannot tell it is
-    // the post step and runs the main step again, registering runners nobody will use (the
-    // rollback flows' batch fails there too and rolls back, so they hold).
-    scenario: /^action (token|app) jit×\d \| start \| state-fails$/,
-    why: 'the post step knows it is one only from a state the main step could not write',
-  },
-]
+const KNOWN_HOLES: { scenario: RegExp; why: string }[] = []
 
 test('fault-point simulation: at every point, under every fault, no runner is left unnamed, no false "deleted", no secret, no overrun', async (t) => {
   const began = Date.now()

@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 
 const JITCONFIG = `${SCOPE}/actions/runners/generate-jitconfig`
+/** The post step's one line when the main step saved no ledger. */
+const NOTHING_TO_CLEAN = 'Nothing to clean up: the main step saved no list of just-in-time runners, so it registered none.'
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
 let apiUrl: string
@@ -333,12 +335,38 @@ describe('the post step', () => {
   test('after a token mint there is nothing to clean up and no request', async () => {
     const main = await runAction({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl })
     assert.equal(main.exitCode, 0)
-    assert.equal(main.state.isPost, 'true')
+    assert.deepEqual(main.state, {})
     github.requests.length = 0
     const post = await runPost({ 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl }, main)
     assert.equal(post.exitCode, 0)
     assert.equal(github.requests.length, 0)
-    assert.deepEqual(post.lines, [`::add-mask::${TOKEN}`])
+    assert.deepEqual(post.lines, [`::add-mask::${TOKEN}`, NOTHING_TO_CLEAN])
+  })
+
+  test('GITHUB_STATE that cannot be written from the start: main registers nothing and says why; the post step sends nothing and says so', async () => {
+    // The post step knows it is one from the file the runner starts (action.yml runs.post), not
+    // from a state the main step could not write: it must not run as a main step again.
+    const main = await runAction(inputs({ 'runner-name': 'stateless' }), { GITHUB_STATE: '/nonexistent/mint-runner-token/state' })
+    assert.equal(main.exitCode, 1, main.stdout + main.stderr)
+    assert.match(
+      main.stdout,
+      /^::error::Could not save the list of runners for the post step \(GITHUB_STATE\): Missing file at path: \/nonexistent\/mint-runner-token\/state; no runner was registered\.$/m,
+    )
+    assert.deepEqual(github.requests, [])
+    const post = await runPost(inputs({ 'runner-name': 'stateless' }), main)
+    assert.equal(post.exitCode, 0, post.stdout + post.stderr)
+    assert.deepEqual(github.requests, [])
+    assert.deepEqual(github.runners, [])
+    assert.deepEqual(post.lines, [`::add-mask::${TOKEN}`, NOTHING_TO_CLEAN])
+  })
+
+  test('a token mint saves no state: GITHUB_STATE that cannot be written does not fail it', async () => {
+    const main = await runAction(
+      { 'github-token': TOKEN, repository: 'octo-org/octo-repo', 'api-url': apiUrl },
+      { GITHUB_STATE: '/nonexistent/mint-runner-token/state' },
+    )
+    assert.equal(main.exitCode, 0, main.stdout + main.stderr)
+    assert.equal(main.outputs.token, github.minted.at(-1))
   })
 })
 

@@ -58,7 +58,8 @@ const minted: MintedToken = await mintToken({
 })
 const registered: RegisteredRunners = await registerRunners({ enterprise: 'big', auth: { token: 't' }, labels: ['gpu'], count: 2, runnerGroup: 'gpu' })
 const first: { id: number; name: string; encodedJitConfig: string } | undefined = registered.runners[0]
-console.log(minted.expiresAt, first?.name, registered.ownershipLabel)
+const exclusive: RegisteredRunners = await registerRunners({ organization: 'o', auth: { token: 't' }, exclusive: true })
+console.log(minted.expiresAt, first?.name, registered.ownershipLabel, exclusive.ownershipLabel)
 
 const waited: WaitReport = await waitForRunners({ organization: 'o', auth: { token: 't' }, ownershipLabel: registered.ownershipLabel, timeout: '5m' })
 const states: RunnerState[] = waited.runners.map((runner) => runner.state)
@@ -86,6 +87,10 @@ await mintToken({ repository: 'o/r', type: 'jit', auth: { token: 't' } })
 await mintToken({ repository: 'o/r', type: 'registration', auth: { token: 't', appId: 1, privateKey: 'k' } })
 // @ts-expect-error: labels are an array
 await registerRunners({ repository: 'o/r', auth: { token: 't' }, labels: 'a,b' })
+// @ts-expect-error: exclusive runners carry the ownership label alone
+await registerRunners({ repository: 'o/r', auth: { token: 't' }, exclusive: true, labels: ['a'] })
+// @ts-expect-error: labels, or exclusive
+await registerRunners({ repository: 'o/r', auth: { token: 't' } })
 // @ts-expect-error: a wait's timeout is its own option, not retry's
 await waitForRunners({ organization: 'o', auth: { token: 't' }, ownershipLabel: 'mrt-x', timeout: '1m', retry: { timeout: '1m' } })
 // @ts-expect-error: by label or by age, not both

@@ -165,6 +165,29 @@ describe('registerRunners', () => {
     assert.equal(result.attempts, 3)
   })
 
+  test("exclusive: GitHub receives the ownership label alone, as the runners' only label", async () => {
+    const result = await registerRunners({ ...repo(), exclusive: true, count: 2 })
+    const sent = github.requests.filter((r) => r.path.endsWith('/generate-jitconfig'))
+    assert.equal(sent.length, 2)
+    for (const request of sent) assert.deepEqual((JSON.parse(request.body) as { labels: string[] }).labels, [result.ownershipLabel])
+    const registered = github.registry.get('/repos/octo-org/octo-repo') ?? []
+    assert.deepEqual(
+      registered.map((r) => r.labels.map((l) => l.name)),
+      [[result.ownershipLabel], [result.ownershipLabel]],
+    )
+  })
+
+  test('exclusive with labels is refused naming "labels", before any request', async () => {
+    const error = await rejection(registerRunners({ ...repo(), exclusive: true, labels: ['linux'] } as never))
+    assert.equal(error.kind, 'input')
+    assert.equal(error.option, 'labels')
+    assert.match(
+      error.message,
+      /^Option "labels" cannot be given with "exclusive" true: exclusive runners carry this call's ownership label alone/,
+    )
+    assert.deepEqual(github.requests, [])
+  })
+
   test('aborted mid-batch: rolls back what it registered, then rejects with AbortError carrying the report', async () => {
     // Two registrations answered at once, two held (registered on arrival, answered late).
     github.faults.push({ method: 'POST', pass: true }, { method: 'POST', pass: true })

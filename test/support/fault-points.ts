@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GitHubStandIn, type Fault, type RecordedRequest, type StandInRunner } from './github-stand-in.js'
 import { StandInApp, keyLines } from './github-app.js'
-import { ACTION, parseOutputFile } from './run-action.js'
+import { ACTION, POST, parseOutputFile } from './run-action.js'
 import { CLI } from './run-cli.js'
 import { TOKEN } from './jit-scenario.js'
 import { isOwnershipLabel } from '../../src/jit/ownership.js'
@@ -466,7 +466,8 @@ function actionInputs(flow: Flow, world: World, extra: Record<string, string>): 
   }
 }
 
-function startAction(inputs: Record<string, string>, files: StepFiles, extraEnv: Record<string, string> = {}): Started {
+/** The main step (ACTION), or the post step (POST) as action.yml names them. */
+function startAction(inputs: Record<string, string>, files: StepFiles, extraEnv: Record<string, string> = {}, script = ACTION): Started {
   const env = {
     GITHUB_OUTPUT: files.output,
     GITHUB_STATE: files.state,
@@ -475,7 +476,7 @@ function startAction(inputs: Record<string, string>, files: StepFiles, extraEnv:
     ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
     ...extraEnv,
   }
-  return startProcess([ACTION], env, files)
+  return startProcess([script], env, files)
 }
 
 function startCommand(flow: Flow, world: World, extra: string[], closeStdout: boolean): Started {
@@ -594,7 +595,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       if (main.signal !== 'SIGKILL') problems.push(`setup: the main step was not killed (exit ${main.exitCode})`)
       const postFiles = await stepFiles()
       filesList.push(postFiles)
-      const postStep = startAction(inputs, postFiles, stateEnv(main))
+      const postStep = startAction(inputs, postFiles, stateEnv(main), POST)
       inject(postStep)
       post = await postStep.finished
       world.stalled = false
@@ -622,7 +623,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
         const postFiles = await stepFiles()
         filesList.push(postFiles)
         const postInputs = fault === 'sigkill+inputs' ? { ...inputs, organization: `${ORG}-moved` } : inputs
-        post = await startAction(postInputs, postFiles, stateEnv(main)).finished
+        post = await startAction(postInputs, postFiles, stateEnv(main), POST).finished
       }
     }
     world.scan()

@@ -2,15 +2,20 @@
 // the step summary in files, workflow commands on stdout; and the post step with the main step's
 // state read back as STATE_* variables.
 import { type ChildProcess, execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
+import { parse } from 'yaml'
 import { everyMintedValue } from './github-stand-in.js'
 import { everyAppSecret, keyLines } from './github-app.js'
 import { howItEnded } from './run-cli.js'
 
-export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
+/** The files action.yml's `runs` names: the runner starts the main and the post step from them, and so do the tests. */
+const RUNS = (parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { runs: { main: string; post: string } }).runs
+export const ACTION = new URL(`../../${RUNS.main}`, import.meta.url).pathname
+export const POST = new URL(`../../${RUNS.post}`, import.meta.url).pathname
 
 export interface ActionRun {
   exitCode: number
@@ -141,7 +146,7 @@ export async function runPost(
   inputs: Record<string, string>,
   main: Pick<ActionRun, 'state'>,
   env: Record<string, string> = {},
-  script = ACTION,
+  script = POST,
 ): Promise<ActionRun> {
   return (await startPost(inputs, main, env, script)).finished
 }
@@ -151,7 +156,7 @@ export function startPost(
   inputs: Record<string, string>,
   main: Pick<ActionRun, 'state'>,
   env: Record<string, string> = {},
-  script = ACTION,
+  script = POST,
 ): Promise<StartedAction> {
   const stateEnv = Object.fromEntries(Object.entries(main.state).map(([name, value]) => [`STATE_${name}`, value]))
   return startAction(inputs, { ...stateEnv, ...env }, script)

@@ -31,6 +31,7 @@ const LAYERS: [string, string[]][] = [
       'command-options.ts',
       'command-help.ts',
       'index.ts',
+      'post-entry.ts',
       'cli.ts',
       'lib/',
       'redacting-core.ts',

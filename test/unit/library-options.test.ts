@@ -74,6 +74,13 @@ describe('checkOptions builds the Config the action builds from the same inputs'
     assert.equal(config.apiUrl, 'https://api.github.com')
   })
 
+  test('registerRunners exclusive: the ownership label alone, as the action reads its exclusive input; labels not required', () => {
+    const { config } = checkOptions('registerRunners', { organization: 'o', auth: { token: TOKEN }, exclusive: true })
+    assert.deepEqual(config, parseInputs(reader({ 'github-token': TOKEN, organization: 'o', type: 'jit', exclusive: 'true' })))
+    assert.equal(config.jit?.exclusive, true)
+    assert.deepEqual(config.jit?.labels, [])
+  })
+
   test('a GitHub App: appId as a number or a string, installationId', () => {
     const { config } = checkOptions('mintToken', {
       repository: 'o/r',
@@ -243,6 +250,27 @@ describe('a bad option is refused, named as the library names it', () => {
       /^Option "labels" must hold one label per string.*got "a,b"\.$/,
     ],
     ['no label at all', 'registerRunners', { ...runners, labels: [] }, 'labels', /^Option "labels" is required for type "jit"/],
+    [
+      'no labels, exclusive false',
+      'registerRunners',
+      { repository: 'o/r', auth: { token: TOKEN }, exclusive: false },
+      'labels',
+      /^Option "labels" is required: an array of 1 to 99 labels, or "exclusive" true\.$/,
+    ],
+    [
+      'labels with exclusive',
+      'registerRunners',
+      { ...runners, exclusive: true },
+      'labels',
+      /^Option "labels" cannot be given with "exclusive" true: .*got "x"\. Remove "labels", or set "exclusive" to false\.$/,
+    ],
+    [
+      'exclusive as a string',
+      'registerRunners',
+      { ...runners, exclusive: 'true' },
+      'exclusive',
+      /^Option "exclusive" must be true or false; got a string\.$/,
+    ],
     [
       'a count of 0',
       'registerRunners',

@@ -74,10 +74,13 @@ const notMasks = (calls: string[]) => calls.filter((c) => !c.startsWith('setSecr
 const sent = () => github.requests.map((r) => `${r.method} ${r.path}`)
 
 describe('post: what it finds', () => {
-  test('no ledger (a token step, or nothing registered): the token is masked and nothing else happens', async () => {
+  test('no ledger (a token step, or nothing registered): the token is masked, one line says so, nothing is sent', async () => {
     const { core, calls } = recordingCore(inputs())
     await post(core, {}, deps())
-    assert.deepEqual(calls, [`setSecret ${TOKEN}`])
+    assert.deepEqual(calls, [
+      `setSecret ${TOKEN}`,
+      'info Nothing to clean up: the main step saved no list of just-in-time runners, so it registered none.',
+    ])
     assert.deepEqual(github.requests, [])
   })
 
