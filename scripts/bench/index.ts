@@ -176,7 +176,7 @@ inputs: one process registers a just-in-time runner for each of the N hosts, so 
 assemble; its hold ends at its own first request and its times count from there. Its tokens are the
 runners in its \`runners\` output (the run stops unless they are exactly the runners the stand-in
 registered), each timed by the 201 of its \`generate-jitconfig\`; its requests are every request
-it sent: its rate-budget check (one \`GET /rate_limit\`), \`generate-jitconfig\`, and lookups and
+it sent: its count of its runner group's runners and its rate-budget check (one \`GET\` each), \`generate-jitconfig\`, and lookups and
 deletes (only after a 409 or a failed batch); the progress log on stderr counts these others. Its
 runners retry side by side, so it has no retry lag. **Spread** runs the action as the default row
 does, one process per host, with \`spread\` sized to the burst, N × S ÷ C (${spreadExamples()}):

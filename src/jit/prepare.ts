@@ -1,11 +1,13 @@
 // What a JIT step does once, before its first registration, all inside the step's deadline: the
-// start spread, the runner group looked up by name, and for a batch the rate budget. Each of these
-// that fails, fails before any runner is registered, so there is nothing to roll back.
+// start spread, the runner group looked up by name, and for a batch the group's room and the rate
+// budget. Each of these that fails, fails before any runner is registered, so there is nothing
+// to roll back.
 import type { Config } from '../types.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
 import { checkRateBudget } from '../rate-budget.js'
 import { resolveRunnerGroup } from './groups.js'
+import { checkGroupRoom } from './room.js'
 import type { JitDeps } from './session.js'
 
 /** Returns the configuration to register with: `runner-group` resolved to its id. */
@@ -28,6 +30,9 @@ export async function beforeRegistering(config: Config, deadlineMs: number, deps
           },
         }
       : config
+  // A full group is also a mistake to report at once. One runner needs no check: GitHub's own 422
+  // refuses it with nothing registered, while a batch may have registered some before it.
+  if (jit.count > 1 && !signal?.aborted) await checkGroupRoom(resolved, jit.count, deadlineMs, { clock, log, signal })
   if (jit.count > 1 && !signal?.aborted) await checkRateBudget(config, jit.count, deadlineMs, { clock, log, signal })
   return resolved
 }

@@ -14,6 +14,7 @@ import type { Deadline } from '../step.js'
 import { jitBody } from './names.js'
 import { type JitRunner, parseJitBody, parseJitLabels, whySpared } from './runners.js'
 import { findByName } from './lookup.js'
+import { explainFullGroup } from './room.js'
 import { credentialsIn } from '../redaction.js'
 import { Halted, type LastSeen, type Session, unknownOutcome } from './session.js'
 
@@ -145,6 +146,8 @@ function jitExplanation(outcome: Outcome, config: Config, detail?: string): stri
     return `GitHub answered ${outcome.status} but not with the documented {runner, encoded_jit_config} body.`
   }
   if (outcome.kind === 'response' && outcome.status === 422) {
+    const full = explainFullGroup(outcome.message, config)
+    if (full) return full
     const group = config.jit!.runnerGroup
       ? `"runner-group" (${config.jit!.runnerGroup})`
       : `"runner-group-id" (${config.jit!.runnerGroupId})`

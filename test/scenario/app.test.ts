@@ -220,10 +220,11 @@ describe('the action with GitHub App credentials', () => {
     const main = await runAction(inputs)
     assert.equal(main.exitCode, 0, main.stdout + main.stderr)
     const jit = 'POST /orgs/octo-org/actions/runners/generate-jitconfig'
-    // The batch's rate budget (GET /rate_limit) and every registration carry the installation token.
-    assert.deepEqual(calls(), [LOOKUP_ORG, ACCESS_TOKEN, 'GET /rate_limit', jit, jit, jit, REVOKE])
+    // The count of the group's runners, the rate budget and every registration carry the installation token.
+    const room = 'GET /orgs/octo-org/actions/runner-groups/1/runners?per_page=1'
+    assert.deepEqual(calls(), [LOOKUP_ORG, ACCESS_TOKEN, room, 'GET /rate_limit', jit, jit, jit, REVOKE])
     const mainToken = app.tokens[0].token
-    for (const request of github.requests.filter((r) => r.path.endsWith('/generate-jitconfig') || r.path === '/rate_limit')) {
+    for (const request of github.requests.slice(2, -1)) {
       assert.equal(request.headers.authorization, `Bearer ${mainToken}`)
     }
     assert.equal(JSON.parse(main.outputs.runners).length, 3)

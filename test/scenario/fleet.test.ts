@@ -10,6 +10,8 @@ import { assertNoLeakOnStderr, runCli } from '../support/run-cli.js'
 const TOKEN = 'ghp_StandInCallerToken0123456789abcdef'
 const ORG = '/orgs/octo-org'
 const JITCONFIG = `${ORG}/actions/runners/generate-jitconfig`
+/** A batch's count of its runner group's runners (src/jit/room.ts), before the rate budget. */
+const ROOM = (group = 1) => `${ORG}/actions/runner-groups/${group}/runners?per_page=1`
 const FAST = { 'initial-delay': '10ms', 'max-delay': '50ms' }
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
@@ -36,13 +38,14 @@ describe('runner-group: a runner group by name', () => {
     github.setRunnerGroups(ORG, [...groupNames(100), 'GPU Fleet'])
     const run = await runAction(jit({ 'runner-group': 'gpu fleet', count: '2', 'runner-name': 'gpu' }))
     assert.equal(run.exitCode, 0, run.stdout)
-    assert.deepEqual(calls().slice(0, 3), [
+    assert.deepEqual(calls().slice(0, 4), [
       `GET ${ORG}/actions/runner-groups?per_page=100&page=1`,
       `GET ${ORG}/actions/runner-groups?per_page=100&page=2`,
+      `GET ${ROOM(101)}`,
       'GET /rate_limit',
     ])
-    assert.deepEqual(calls().slice(3), [`POST ${JITCONFIG}`, `POST ${JITCONFIG}`])
-    for (const request of github.requests.slice(3)) assert.equal(JSON.parse(request.body).runner_group_id, 101)
+    assert.deepEqual(calls().slice(4), [`POST ${JITCONFIG}`, `POST ${JITCONFIG}`])
+    for (const request of github.requests.slice(4)) assert.equal(JSON.parse(request.body).runner_group_id, 101)
     assert.deepEqual(
       github.runners.map((r) => r.runner_group_id),
       [101, 101],
@@ -172,10 +175,11 @@ describe('the rate budget before a batch', () => {
   const soon = (seconds: number) => Math.floor(Date.now() / 1000) + seconds
 
   test('too small, the reset after the timeout: fails at once with remaining, needed and the reset; no POST sent', async () => {
-    github.rateLimit = { limit: 5000, remaining: 20, reset: soon(1800) }
+    // One more than the figures below: counting the group's runners spends one.
+    github.rateLimit = { limit: 5000, remaining: 21, reset: soon(1800) }
     const run = await runAction(jit({ count: '20', 'runner-name': 'b' }))
     assert.equal(run.exitCode, 1)
-    assert.deepEqual(calls(), ['GET /rate_limit'])
+    assert.deepEqual(calls(), [`GET ${ROOM()}`, 'GET /rate_limit'])
     assert.match(
       errorLine(run),
       /GitHub's rate limit for this token has 20 of 5000 requests left, and a batch of 20 runners needs about 28 \(20, and 8 for retries and recovery\); the limit resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z \(in (29m\d+s|30m)\), after this step's "timeout" \(5m\) runs out\. No runner was registered\./,
@@ -185,10 +189,10 @@ describe('the rate budget before a batch', () => {
   })
 
   test('large enough: one GET /rate_limit, then the batch', async () => {
-    github.rateLimit = { limit: 5000, remaining: 28, reset: soon(1800) }
+    github.rateLimit = { limit: 5000, remaining: 29, reset: soon(1800) }
     const run = await runAction(jit({ count: '20', 'runner-name': 'b' }))
     assert.equal(run.exitCode, 0, run.stdout)
-    assert.equal(calls()[0], 'GET /rate_limit')
+    assert.deepEqual(calls().slice(0, 2), [`GET ${ROOM()}`, 'GET /rate_limit'])
     assert.equal(calls().filter((call) => call === `POST ${JITCONFIG}`).length, 20)
     assert.match(run.stdout, /rate limit for this token has 28 of 5000 requests left; a batch of 20 runners needs about 28/)
     assert.equal(github.runners.length, 20)
@@ -196,7 +200,7 @@ describe('the rate budget before a batch', () => {
 
   test('too small, the reset soon: it waits for the reset, says so, then registers', async () => {
     const reset = soon(2)
-    github.rateLimit = { limit: 5000, remaining: 3, reset }
+    github.rateLimit = { limit: 5000, remaining: 4, reset }
     const run = await runAction(jit({ count: '4', 'runner-name': 'b', timeout: '1m' }))
     assert.equal(run.exitCode, 0, run.stdout)
     assert.match(
@@ -211,10 +215,10 @@ describe('the rate budget before a batch', () => {
   })
 
   test('a budget check that fails does not block the batch: one line, then the registrations', async () => {
-    github.faults.push({ status: 503, body: { message: 'Service Unavailable' } })
+    github.faults.push({ pass: true }, { status: 503, body: { message: 'Service Unavailable' } }) // the group's count passes
     const run = await runAction(jit({ count: '3', 'runner-name': 'b' }))
     assert.equal(run.exitCode, 0, run.stdout)
-    assert.deepEqual(calls(), ['GET /rate_limit', `POST ${JITCONFIG}`, `POST ${JITCONFIG}`, `POST ${JITCONFIG}`])
+    assert.deepEqual(calls(), [`GET ${ROOM()}`, 'GET /rate_limit', `POST ${JITCONFIG}`, `POST ${JITCONFIG}`, `POST ${JITCONFIG}`])
     assert.match(
       run.stdout,
       /Could not check the rate limit before the batch \(GET \/rate_limit answered 503: "Service Unavailable" \[request id STAND-IN:\w+\]\); registering without the check\./,

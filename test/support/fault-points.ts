@@ -125,19 +125,21 @@ export function describeRequests(requests: RecordedRequest[]): string[] {
             ? 'revoke'
             : path.endsWith('/runner-groups')
               ? 'group page'
-              : path === '/rate_limit'
-                ? 'rate check'
-                : path.endsWith('/generate-jitconfig')
-                  ? 'registration'
-                  : path.endsWith('/registration-token')
-                    ? 'token mint'
-                    : r.method === 'GET' && path.endsWith('/runners')
-                      ? 'look-up'
-                      : r.method === 'GET' && /\/runners\/\d+$/.test(path)
-                        ? 'runner get'
-                        : r.method === 'DELETE'
-                          ? 'delete'
-                          : `${r.method} ${path}`
+              : /\/runner-groups\/\d+\/runners$/.test(path)
+                ? 'room check'
+                : path === '/rate_limit'
+                  ? 'rate check'
+                  : path.endsWith('/generate-jitconfig')
+                    ? 'registration'
+                    : path.endsWith('/registration-token')
+                      ? 'token mint'
+                      : r.method === 'GET' && path.endsWith('/runners')
+                        ? 'look-up'
+                        : r.method === 'GET' && /\/runners\/\d+$/.test(path)
+                          ? 'runner get'
+                          : r.method === 'DELETE'
+                            ? 'delete'
+                            : `${r.method} ${path}`
     const n = (seen.get(kind) ?? 0) + 1
     seen.set(kind, n)
     return `${kind} ${n}`
@@ -155,7 +157,7 @@ export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
   if (!flow.post) add({ name: 'spread', spread: true }, main ? [signal, 'sigkill'] : [signal])
   requests.forEach((request, i) => {
     const index = i + 1
-    const effectful = !/^(lookup|group page|rate check|look-up|runner get) /.test(request)
+    const effectful = !/^(lookup|group page|room check|rate check|look-up|runner get) /.test(request)
     add({ name: `${request} arrival`, index, at: 'arrival' }, [
       signal,
       stall,

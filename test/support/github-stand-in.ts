@@ -155,6 +155,9 @@ export interface StandInOptions {
 const TOKEN_PATH =
   /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners\/(registration-token|remove-token)$/
 const GROUPS_PATH = /^\/(orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runner-groups$/
+const GROUP_RUNNERS_PATH = /^\/(orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runner-groups\/(\d+)\/runners$/
+/** GitHub's limit of runners in one runner group; a registration beyond it gets 422. */
+export const RUNNER_GROUP_LIMIT = 10_000
 const RUNNERS_PATH =
   /^\/(repositories\/\d+|repos\/[^/]+\/[^/]+|orgs\/[^/]+|enterprises\/[^/]+)\/actions\/runners(?:\/(generate-jitconfig|\d+))?$/
 // Labels GitHub marks read-only: the ones the runner itself reports.
@@ -172,6 +175,12 @@ export class GitHubStandIn {
   readonly registry = new Map<string, StandInRunner[]>()
   /** Runner groups per scope path ("/orgs/o", "/enterprises/e"); a scope not here has only "Default" (id 1). */
   readonly runnerGroups = new Map<string, StandInRunnerGroup[]>()
+  /**
+   * Runners a group holds beyond those the registry lists, per "scope path#group id": so that a
+   * test can fill a group toward RUNNER_GROUP_LIMIT without making 10,000 runners. They count in
+   * the group's `total_count` and against the limit, but are never listed. See `fillGroup()`.
+   */
+  readonly unlistedInGroup = new Map<string, number>()
   /**
    * The primary rate limit every request with a token spends (GET /rate_limit aside); at 0 they
    * get GitHub's 403. Undefined: a fresh 5,000 an hour from the next request. 'disabled': GHES with
@@ -492,13 +501,15 @@ export class GitHubStandIn {
     if (req.method === 'POST' && TOKEN_PATH.test(path)) return { status: 201, body: this.mint() }
     const groups = GROUPS_PATH.exec(path)
     if (groups && req.method === 'GET') return this.listRunnerGroups(`/${groups[1]}`, url.searchParams)
+    const inGroup = GROUP_RUNNERS_PATH.exec(path)
+    if (inGroup && req.method === 'GET') return this.listGroupRunners(`/${inGroup[1]}`, Number(inGroup[2]), url.searchParams)
     const runners = RUNNERS_PATH.exec(path)
     if (runners) {
       const [, scope, tail] = runners
       const scopeKey = `/${scope}`
       if (req.method === 'POST' && tail === 'generate-jitconfig') {
         if (this.predatesJit()) return NOT_FOUND
-        return this.generateJitConfig(scopeKey, body)
+        return this.refuseInFullGroup(scopeKey, body) ?? this.generateJitConfig(scopeKey, body)
       }
       if (req.method === 'GET' && tail === undefined) return this.listRunners(scopeKey, url, req.headers.host ?? 'stand-in')
       if (tail !== undefined && /^\d+$/.test(tail)) {
@@ -602,6 +613,52 @@ export class GitHubStandIn {
     const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30))
     const page = Math.max(1, Number(query.get('page') ?? 1) || 1)
     return { status: 200, body: { total_count: groups.length, runner_groups: groups.slice((page - 1) * perPage, page * perPage) } }
+  }
+
+  /** Says that the group `groupId` of `scope` holds `more` runners beyond those the registry lists (see `unlistedInGroup`). */
+  fillGroup(scope: string, groupId: number, more: number): void {
+    this.unlistedInGroup.set(`${scope}#${groupId}`, more)
+  }
+
+  /** How many runners the group holds: those registered into it, and its unlisted ones. */
+  groupRunnerCount(scope: string, groupId: number): number {
+    const listed = this.runnersIn(scope).filter((r) => r.runner_group_id === groupId).length
+    return listed + (this.unlistedInGroup.get(`${scope}#${groupId}`) ?? 0)
+  }
+
+  /**
+   * GET .../actions/runner-groups/{id}/runners?per_page=&page=: the group's registered runners,
+   * paged as GitHub pages (per_page 30 unless given, at most 100; no link header), and a
+   * `total_count` that includes its unlisted runners. A group the scope does not have: 404.
+   */
+  private listGroupRunners(scope: string, groupId: number, query: URLSearchParams): Answer {
+    const groups = this.runnerGroups.get(scope) ?? this.setRunnerGroups(scope, ['Default'])
+    if (!groups.some((g) => g.id === groupId)) return NOT_FOUND
+    const members = this.runnersIn(scope).filter((r) => r.runner_group_id === groupId)
+    const perPage = Math.min(100, Math.max(1, Number(query.get('per_page') ?? 30) || 30))
+    const page = Math.max(1, Number(query.get('page') ?? 1) || 1)
+    return {
+      status: 200,
+      body: { total_count: this.groupRunnerCount(scope, groupId), runners: members.slice((page - 1) * perPage, page * perPage) },
+    }
+  }
+
+  /** GitHub's 422 for a registration into a group that already holds RUNNER_GROUP_LIMIT runners. */
+  private refuseInFullGroup(scope: string, text: string): Answer | undefined {
+    let groupId: unknown
+    try {
+      groupId = (JSON.parse(text) as { runner_group_id?: unknown })?.runner_group_id
+    } catch {
+      return undefined // generateJitConfig refuses the body
+    }
+    if (!Number.isInteger(groupId) || this.groupRunnerCount(scope, groupId as number) < RUNNER_GROUP_LIMIT) return undefined
+    return {
+      status: 422,
+      body: {
+        message: `Runner group ${groupId as number} has reached max limit of ${RUNNER_GROUP_LIMIT} runners`,
+        documentation_url: DOCS,
+      },
+    }
   }
 
   /** GET .../actions/runners: filtered by `name` (exact, any case), paged by `per_page` and `page` as GitHub pages. */

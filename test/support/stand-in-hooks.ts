@@ -15,6 +15,7 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.ignoresNameFilter = false
     github.resetListings()
     github.runnerGroups.clear()
+    github.unlistedInGroup.clear()
     github.rateLimit = undefined
   })
 }

@@ -487,7 +487,7 @@ describe('against the stand-in, with a fake clock', () => {
     assert.equal(github.requests.length, 0)
   })
 
-  test('a JIT batch: one spread for the step, then the group, then the budget, then the registrations', async () => {
+  test('a JIT batch: one spread for the step, then the group, its room, then the budget, then the registrations', async () => {
     github.setRunnerGroups('/orgs/octo-org', ['Default', 'gpu'])
     const clock = new FakeClock(Date.now())
     // The first draw is the spread's (0.5 of 4 s); the names' suffixes need draws that differ.
@@ -497,9 +497,13 @@ describe('against the stand-in, with a fake clock', () => {
     assert.equal(runners.length, 3)
     assert.deepEqual(clock.sleeps.slice(0, 1), [2000])
     const calls = github.requests.map((r) => `${r.method} ${r.path.replace(/\?.*/, '')}`)
-    assert.deepEqual(calls.slice(0, 2), ['GET /orgs/octo-org/actions/runner-groups', 'GET /rate_limit'])
-    assert.deepEqual(calls.slice(2), Array(3).fill('POST /orgs/octo-org/actions/runners/generate-jitconfig'))
-    for (const request of github.requests.slice(2)) assert.equal(JSON.parse(request.body).runner_group_id, 2)
+    assert.deepEqual(calls.slice(0, 3), [
+      'GET /orgs/octo-org/actions/runner-groups',
+      'GET /orgs/octo-org/actions/runner-groups/2/runners',
+      'GET /rate_limit',
+    ])
+    assert.deepEqual(calls.slice(3), Array(3).fill('POST /orgs/octo-org/actions/runners/generate-jitconfig'))
+    for (const request of github.requests.slice(3)) assert.equal(JSON.parse(request.body).runner_group_id, 2)
     assert.equal(d.lines.filter((line) => line.startsWith('Waiting ')).length, 1)
   })
 

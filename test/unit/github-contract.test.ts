@@ -30,6 +30,24 @@ describe('requests', () => {
     assert.deepEqual(contract.checkRequest(request('DELETE', '/orgs/o/actions/runners/42')).violations, [])
   })
 
+  test("a runner group's runners, counted with one request, for organizations and enterprises (added to the shared file)", () => {
+    for (const url of [
+      '/orgs/o/actions/runner-groups/3/runners?per_page=1',
+      '/enterprises/e/actions/runner-groups/1/runners?per_page=1&page=2',
+    ]) {
+      assert.deepEqual(contract.checkRequest(request('GET', url)).violations, [], url)
+    }
+    assert.match(
+      contract.checkRequest(request('GET', '/orgs/o/actions/runner-groups/gpu/runners')).violations[0],
+      /runner_group_id.* must be integer/,
+    )
+    assert.match(contract.checkRequest(request('GET', '/repos/o/r/actions/runner-groups/1/runners')).violations[0], /no documented path/)
+    const group = operation('GET', '/orgs/o/actions/runner-groups/3/runners?per_page=1')
+    const answer = (body: unknown) => contract.checkAnswer(group, { status: 200, headers: json, body: JSON.stringify(body) })
+    assert.deepEqual(answer({ total_count: 9995, runners: [] }), [])
+    assert.match(answer({ runners: [] })[0], /must have required property 'total_count'/)
+  })
+
   test('an undocumented path, method, query parameter or body is caught', () => {
     const violations = (method: string, url: string, body = '', headers = {}) =>
       contract.checkRequest(request(method, url, body, headers)).violations
