@@ -79,7 +79,7 @@ export type RunnerGroupOptions = {
 export type RegisterRunnersOptions = ScopeOptions & CallOptions & RunnerGroupOptions & {
     /** The runners' labels, 1 to 99; each runner also gets the call's ownership label. */
     labels: readonly string[];
-    /** How many runners, 1 to 100; all or none. Default 1. */
+    /** How many runners, 1 to 1000; all or none. Default 1. */
     count?: number;
     /** The runner's name; with `count` above 1 a prefix for unique names. Default: generated. */
     name?: string;

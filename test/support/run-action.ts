@@ -10,6 +10,9 @@ import { everyMintedValue } from './github-stand-in.js'
 import { everyAppSecret, keyLines } from './github-app.js'
 import { howItEnded } from './run-cli.js'
 
+/** The most stdout a run may print before it is killed. */
+const STDOUT_LIMIT = 64 * 1024 * 1024
+
 export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
 
 export interface ActionRun {
@@ -23,6 +26,8 @@ export interface ActionRun {
   state: Record<string, string>
   /** The size of the GITHUB_STATE file the step wrote, in bytes. */
   stateBytes: number
+  /** The size of the GITHUB_OUTPUT file the step wrote, in bytes. */
+  outputBytes: number
   summary: string
   /** Lines of stdout that are workflow commands or logs, in order. */
   lines: string[]
@@ -98,6 +103,8 @@ export async function startAction(
           ...env,
         },
         timeout: options.timeoutMs ?? 120_000,
+        // A batch of 1,000 prints a mask line per config: about 2.5 MB (execFile's default stops at 1 MiB).
+        maxBuffer: STDOUT_LIMIT,
       },
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
@@ -107,7 +114,8 @@ export async function startAction(
   })
   const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
     const endedAt = Date.now()
-    const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
+    const outputText = await readFile(outputFile, 'utf8')
+    const outputs = parseOutputFile(outputText)
     const stateText = await readFile(stateFile, 'utf8')
     const state = parseOutputFile(stateText)
     const summary = await readFile(summaryFile, 'utf8')
@@ -120,6 +128,7 @@ export async function startAction(
       outputs,
       state,
       stateBytes: Buffer.byteLength(stateText),
+      outputBytes: Buffer.byteLength(outputText),
       summary,
       lines: stdout.split('\n').filter(Boolean),
       durationMs: endedAt - started,
