@@ -20,12 +20,11 @@ const ENV_STRING_LIMIT = 128 * 1024
 
 /** Registrations after this many are answered 30 s late (registered on arrival): the batch stalls there. */
 let stallAfter = Infinity
+let registrations = 0
 const github = new GitHubStandIn({
   acceptToken: TOKEN,
   onRequest: (request) => {
-    if (isRegistration(request) && github.requests.filter(isRegistration).length > stallAfter) {
-      github.faults.push({ method: 'POST', lateAnswer: 30_000 })
-    }
+    if (isRegistration(request) && ++registrations > stallAfter) github.faults.push({ method: 'POST', lateAnswer: 30_000 })
   },
 })
 let apiUrl: string
@@ -85,13 +84,15 @@ describe('a batch of 1,000', () => {
 describe('a batch of 1,000 killed part-way', () => {
   test('SIGKILL after 400 registrations: the post step deletes every runner it registered, and its count is the 204s', async (t) => {
     stallAfter = 400
+    registrations = 0
     t.after(() => (stallAfter = Infinity))
     const step = await startAction(inputs({ 'runner-name': 'killed' }))
     await github.whenRequests(stallAfter, isRegistration)
-    // The answers stall: wait until the requests already sent have all arrived.
+    // The answers stall, so no new request is sent: wait until those already sent have all arrived
+    // (none for a second), so that every name in the ledger reached the stand-in.
     for (let seen = -1; seen !== github.requests.length;) {
       seen = github.requests.length
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      await new Promise((resolve) => setTimeout(resolve, 1000))
     }
     step.kill('SIGKILL')
     const main = await step.finished
