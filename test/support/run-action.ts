@@ -8,10 +8,7 @@ import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { everyMintedValue } from './github-stand-in.js'
 import { everyAppSecret, keyLines } from './github-app.js'
-import { howItEnded } from './run-cli.js'
-
-/** The most stdout a run may print before it is killed. */
-const STDOUT_LIMIT = 64 * 1024 * 1024
+import { STDOUT_LIMIT, howItEnded } from './run-cli.js'
 
 export const ACTION = new URL('../../dist/index.js', import.meta.url).pathname
 
