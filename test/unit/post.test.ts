@@ -241,7 +241,7 @@ describe('post: the edges', () => {
     assert.deepEqual(notMasks(calls), ['warning Cleanup of just-in-time runners failed: state unreadable'])
   })
 
-  test('the cleanup has a minute at most, whatever "timeout" says: 502s are retried until the minute, not the 10', async () => {
+  test("one runner's cleanup has a minute, whatever 'timeout' says: 502s are retried until the minute, not the 10", async () => {
     const { state } = registered(['flaky'])
     for (let i = 0; i < 60; i++) github.faults.push({ method: 'DELETE', status: 502, body: { message: 'Server Error' } })
     const { core, calls } = recordingCore(inputs({ timeout: '10m', 'max-attempts': '100', 'max-delay': '30s' }), state)
