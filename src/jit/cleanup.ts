@@ -32,6 +32,7 @@ export function cleanupTimeoutMs(runners: number, budget: WriteBudget | false): 
   const paced = budget ? CLEANUP_TIMEOUT_MS + shortestMs(Math.ceil((runners * DELETE_POINTS) / WRITE_POINTS), budget) : 0
   return Math.max(CLEANUP_TIMEOUT_MS, paced, runners * CLEANUP_MS_PER_RUNNER)
 }
+
 /** A name not listed is looked up again, with backoff, for this long: a listing can lag behind a registration. */
 export const LISTING_PATIENCE_MS = 10_000
 
