@@ -70,7 +70,7 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
     value: 'BOOL',
     help: 'For --type jit: true registers the runners with the ownership label alone (no --labels), so only a job naming it can take them.',
   },
-  { name: 'count', value: 'N', help: 'For --type jit: how many runners to register, 1 to 100; all or none.' },
+  { name: 'count', value: 'N', help: 'For --type jit: how many runners to register, 1 to 1000; all or none.' },
   {
     name: 'cleanup-on-failure',
     value: 'BOOL',

@@ -10,7 +10,8 @@ import { describeScope } from './explain.js'
 import { ConcurrencyLimiter } from './limiter.js'
 import { systemClock } from './retry.js'
 import { stepOf, stopSignal } from './step.js'
-import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './jit/cleanup.js'
+import { type Removal, cleanupTimeoutMs, removeRunners } from './jit/cleanup.js'
+import { budgetOf } from './pacer.js'
 import { Ledger } from './jit/ledger.js'
 import { foldJournal } from './jit/journal.js'
 import type { LedgerEntry } from './jit/ledger.js'
@@ -71,7 +72,7 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
     )
     const keepHandedOver = config.jit?.cleanupOnFailure === false
     const kept = keepHandedOver ? ledger.entries.filter((entry) => entry.handedOver) : []
-    const checked = ledger.entries.filter((entry) => !kept.includes(entry))
+    const checked = keepHandedOver ? ledger.entries.filter((entry) => !entry.handedOver) : ledger.entries
     left = { entries: checked, label: ledger.label }
     if (kept.length) {
       core.info(`"cleanup-on-failure" is false: the ${kept.length} runner(s) handed over as outputs are left as they are: ${names(kept)}.`)
@@ -82,8 +83,10 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
     )
     // With App credentials, an installation token of its own (none is ever saved in state), made
     // within the cleanup's bound and revoked afterwards.
-    // The main step's start spread is not repeated: a cleanup has its minute, and no burst to join.
-    const cleanup = { ...config, spreadMs: undefined, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) }
+    // The main step's start spread is not repeated: a cleanup has its own budget, and no burst to join.
+    // That budget grows with the runners to remove, at the step's write pace (at least a minute, at most `timeout`).
+    const timeoutMs = Math.min(config.timeoutMs, cleanupTimeoutMs(checked.length, budgetOf(config)))
+    const cleanup = { ...config, spreadMs: undefined, timeoutMs }
     await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
       const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
       const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger)

@@ -49,7 +49,7 @@ export class Deadline {
     private at: number,
     private readonly teardownSignal?: AbortSignal,
   ) {
-    // Every runner of a batch waits on these (a sleep, a slot, a request): up to 100 listeners
+    // Every runner of a batch waits on these (a sleep, a slot, a request): up to 1,000 listeners
     // each, which is by design, not the leak Node's warning at 10 is about.
     setMaxListeners(0, this.stopper.signal)
     if (teardownSignal) setMaxListeners(0, teardownSignal)

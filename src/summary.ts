@@ -22,7 +22,7 @@ export interface SummaryRecord {
   made?: { rows: [string, string][]; leftOutNote: (count: number) => string }
 }
 
-/** A batch of 100 runners must not write a page of rows: beyond this many, a count. */
+/** A batch of up to 1,000 runners must not write a page of rows: beyond this many, a count. */
 export const MAX_SUMMARY_ROWS = 50
 
 const RATE_LIMIT_HEADERS = [

@@ -87,7 +87,7 @@ export type RunnerLabelOptions = {
     labels?: never;
 };
 export type RegisterRunnersOptions = ScopeOptions & CallOptions & RunnerGroupOptions & RunnerLabelOptions & {
-    /** How many runners, 1 to 100; all or none. Default 1. */
+    /** How many runners, 1 to 1000; all or none. Default 1. */
     count?: number;
     /** The runner's name; with `count` above 1 a prefix for unique names. Default: generated. */
     name?: string;

@@ -13,7 +13,8 @@ import { runnerNames } from './names.js'
 import type { JitRunner } from './runners.js'
 import { type BatchStats, Halted, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
 import { mintOne } from './register.js'
-import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './cleanup.js'
+import { type Removal, cleanupTimeoutMs, removeRunners } from './cleanup.js'
+import { budgetOf } from '../pacer.js'
 import { beforeRegistering } from './prepare.js'
 
 export interface MintedRunners {
@@ -146,13 +147,15 @@ function asSentence(message: string): string {
 
 /**
  * Rolls back `entries` (what the ledger holds, not handed over), within the cleanup deadline:
- * CLEANUP_TIMEOUT_MS after a failure; after a signal (also one that arrives during the rollback)
+ * after a failure, what their deletes take at the step's write pace (cleanupTimeoutMs), at most
+ * the step's timeout; after a signal (also one that arrives during the rollback)
  * the step's cleanup phase, less what it holds back for a revoke (step.ts), timed from the
  * signal itself (the step's context heard it first). Also the hand-over's (hand-over.ts), when the runners could not be handed over.
  */
 export async function rollBack(entries: LedgerEntry[], session: Session, signal: AbortSignal | undefined): Promise<Removal> {
   const { clock, config } = session
-  const deadline = stepOf(signal, clock).phase(clock.now() + Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS), 'work')
+  const budgetMs = Math.min(config.timeoutMs, cleanupTimeoutMs(entries.length, budgetOf(config)))
+  const deadline = stepOf(signal, clock).phase(clock.now() + budgetMs, 'work')
   try {
     return await removeRunners(entries, 'rollback', session, deadline)
   } finally {

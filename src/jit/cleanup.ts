@@ -8,14 +8,31 @@ import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../r
 import { explainFailure, githubSaid } from '../explain.js'
 import { failureLine, responseOutcome } from '../engine/answer.js'
 import type { Deadline } from '../step.js'
+import { READ_POINTS, WRITE_POINTS, type WriteBudget, shortestMs } from '../pacer.js'
 import type { LedgerEntry } from './ledger.js'
 import { findByName } from './lookup.js'
 import { type ListedRunner, type SpareReason, asRunner, whySpared } from './runners.js'
 import { parseJson } from '../json.js'
 import { Halted, type LastSeen, type Session } from './session.js'
 
-/** How long the rollback of a failed batch and the post step may take at most. */
+/** The least a rollback or the post step's removal gets, however few runners it removes. */
 export const CLEANUP_TIMEOUT_MS = 60_000
+/** Unpaced, time per runner to remove: 1,000 deletes (a look and a delete each, 16 in flight) in 200 s. */
+export const CLEANUP_MS_PER_RUNNER = 200
+/** A delete costs a look (GET) and the DELETE, both counted against the runner's endpoint. */
+const DELETE_POINTS = READ_POINTS + WRITE_POINTS
+
+/**
+ * How long removing `runners` runners may take: the shortest time GitHub's secondary limit allows
+ * their deletes at the step's write pace, plus the minute a small cleanup gets for its answers and
+ * retries; unpaced (budget false), CLEANUP_MS_PER_RUNNER each. Never less than CLEANUP_TIMEOUT_MS.
+ */
+export function cleanupTimeoutMs(runners: number, budget: WriteBudget | false): number {
+  // Each delete is 6 points: as many as 6/5 of a write, in the budget's units.
+  const paced = budget ? CLEANUP_TIMEOUT_MS + shortestMs(Math.ceil((runners * DELETE_POINTS) / WRITE_POINTS), budget) : 0
+  return Math.max(CLEANUP_TIMEOUT_MS, paced, runners * CLEANUP_MS_PER_RUNNER)
+}
+
 /** A name not listed is looked up again, with backoff, for this long: a listing can lag behind a registration. */
 export const LISTING_PATIENCE_MS = 10_000
 

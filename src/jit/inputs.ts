@@ -9,7 +9,7 @@ export type { JitInputs } from '../types.js'
 
 /** GitHub allows 100 labels per runner; the action adds its ownership label to the user's. */
 export const MAX_LABELS = 99
-export const MAX_RUNNERS = 100
+export const MAX_RUNNERS = 1000
 
 /**
  * Labels as a list: comma- or newline-separated, blanks dropped, repeats (in any case) dropped,

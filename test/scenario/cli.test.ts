@@ -196,6 +196,11 @@ describe('the token comes from the environment', () => {
     })
   }
 
+  test('--count 1001 is refused, naming the option and the range, before any request', async () => {
+    const run = await mint(['--type', 'jit', '--labels', 'gpu', '--count', '1001'])
+    assertUsageError(run, /Option --count must be a whole number from 1 to 1000; got "1001"\./)
+  })
+
   test('a stray argument (perhaps a token pasted in the wrong place) is refused without repeating it', async () => {
     const run = await mint([OTHER_TOKEN])
     assertUsageError(run, /this command takes no arguments, only options/)

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { parse } from 'yaml'
 import { everyMintedValue } from './github-stand-in.js'
 import { everyAppSecret, keyLines } from './github-app.js'
-import { howItEnded } from './run-cli.js'
+import { STDOUT_LIMIT, howItEnded } from './run-cli.js'
 
 /** The files action.yml's `runs` names: the runner starts the main and the post step from them, and so do the tests. */
 const RUNS = (parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { runs: { main: string; post: string } }).runs
@@ -28,6 +28,8 @@ export interface ActionRun {
   state: Record<string, string>
   /** The size of the GITHUB_STATE file the step wrote, in bytes. */
   stateBytes: number
+  /** The size of the GITHUB_OUTPUT file the step wrote, in bytes. */
+  outputBytes: number
   summary: string
   /** Lines of stdout that are workflow commands or logs, in order. */
   lines: string[]
@@ -103,6 +105,8 @@ export async function startAction(
           ...env,
         },
         timeout: options.timeoutMs ?? 120_000,
+        // A batch of 1,000 prints a mask line per config: about 2.5 MB (execFile's default stops at 1 MiB).
+        maxBuffer: STDOUT_LIMIT,
       },
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
@@ -112,7 +116,8 @@ export async function startAction(
   })
   const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
     const endedAt = Date.now()
-    const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
+    const outputText = await readFile(outputFile, 'utf8')
+    const outputs = parseOutputFile(outputText)
     const stateText = await readFile(stateFile, 'utf8')
     const state = parseOutputFile(stateText)
     const summary = await readFile(summaryFile, 'utf8')
@@ -125,6 +130,7 @@ export async function startAction(
       outputs,
       state,
       stateBytes: Buffer.byteLength(stateText),
+      outputBytes: Buffer.byteLength(outputText),
       summary,
       lines: stdout.split('\n').filter(Boolean),
       durationMs: endedAt - started,

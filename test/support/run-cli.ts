@@ -6,6 +6,9 @@ import assert from 'node:assert/strict'
 import { everyMintedValue } from './github-stand-in.js'
 import { everyAppSecret, keyLines } from './github-app.js'
 
+/** The most stdout a run of the action or the command may print before it is killed. */
+export const STDOUT_LIMIT = 64 * 1024 * 1024
+
 export const CLI = new URL('../../dist/cli/index.js', import.meta.url).pathname
 
 export interface CliRun {
@@ -40,7 +43,8 @@ export function startCli(args: string[], env: Record<string, string> = {}, optio
     child = execFile(
       process.execPath,
       [CLI, ...args],
-      { env: { PATH: process.env.PATH, ...env }, timeout: options.timeoutMs ?? 120_000 },
+      // A batch of 1,000 prints about 4.4 MB of configs (execFile's default stops at 1 MiB).
+      { env: { PATH: process.env.PATH, ...env }, timeout: options.timeoutMs ?? 120_000, maxBuffer: STDOUT_LIMIT },
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr, endedAt: Date.now(), lastStdoutAt }),
     )
     child.stdout?.on('data', () => (lastStdoutAt = Date.now()))

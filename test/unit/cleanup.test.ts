@@ -5,7 +5,9 @@ import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Config } from '../../src/inputs.js'
 import { ConcurrencyLimiter } from '../../src/limiter.js'
-import { CLEANUP_TIMEOUT_MS, LISTING_PATIENCE_MS, type Removal, removeRunners } from '../../src/jit/cleanup.js'
+import { CLEANUP_TIMEOUT_MS, LISTING_PATIENCE_MS, type Removal, cleanupTimeoutMs, removeRunners } from '../../src/jit/cleanup.js'
+import { GITHUB_WRITE_BUDGET } from '../../src/pacer.js'
+import { rollBack } from '../../src/jit/batch.js'
 import { Deadline } from '../../src/step.js'
 import { Ledger, type LedgerEntry } from '../../src/jit/ledger.js'
 import { describeRemoval, notConfirmedGone } from '../../src/jit/report.js'
@@ -47,6 +49,34 @@ describe('removeRunners against the stand-in', () => {
     github.register(SCOPE, name, { labels: ['self-hosted', LABEL], ...state })
   const sent = () => github.requests.map((r) => `${r.method} ${r.path.replace(/^\/orgs\/octo-org\/actions\/runners/, '')}`)
   const names = (entries: LedgerEntry[]) => entries.map((e) => e.name)
+
+  for (const [count, outcome] of [
+    [150, 'failed'],
+    [301, 'deleted'],
+  ] as const) {
+    test(`rollBack: its budget grows with the runners (${count}: ${count > 150 ? '3 minutes' : 'a minute'}); a delete refused with 502 for over a minute is ${outcome}`, async (t) => {
+      const runners = Array.from({ length: count }, (_, i) => ours(`big-${i}`))
+      const { session, ledger } = cleanup(
+        runners.map((r) => ({ name: r.name, id: r.id })),
+        { timeoutMs: 600_000, maxAttempts: 100, initialDelayMs: 1000, maxDelayMs: 30_000, jitter: 'none' },
+      )
+      // Only the first runner's delete fails, eight times: the fake clock moves by its backoff alone, 2 minutes.
+      const flaky = `${SCOPE}/actions/runners/${runners[0].id}`
+      let refused = 0
+      github.options.onRequest = (request) => {
+        if (request.method !== 'DELETE' || request.path !== flaky || refused >= 8) return
+        refused++
+        github.faults.unshift({ method: 'DELETE', status: 502, body: { message: 'Server Error' } })
+      }
+      t.after(() => (github.options.onRequest = undefined))
+      const removal = await rollBack(ledger.entries, session, undefined)
+      assert.equal(removal.deleted.length, outcome === 'deleted' ? count : count - 1, JSON.stringify(removal.failed))
+      assert.deepEqual(
+        removal.failed.map((f) => f.entry.name),
+        outcome === 'deleted' ? [] : ['big-0'],
+      )
+    })
+  }
 
   test('post: our runner that never connected is looked at by id, deleted, and leaves the ledger', async () => {
     const runner = ours('a')
@@ -806,5 +836,29 @@ describe('removeRunners: each answer, exactly as said', () => {
     assert.deepEqual(notConfirmedGone(removal), ['theirs', 'lagging', 'failing'])
     assert.deepEqual(names(h.ledger.entries), ['theirs', 'lagging', 'failing'])
     assert.deepEqual(names(github.runners), ['theirs', 'failing'])
+  })
+})
+
+describe('cleanupTimeoutMs: the budget of a rollback or a post step grows with the runners to remove', () => {
+  const github = GITHUB_WRITE_BUDGET
+  test('a few runners: the minute it always had', () => {
+    for (const runners of [0, 1, 16, 150]) assert.equal(cleanupTimeoutMs(runners, github), CLEANUP_TIMEOUT_MS, `${runners} runners`)
+    assert.equal(cleanupTimeoutMs(1, false), CLEANUP_TIMEOUT_MS)
+  })
+  test("paced at GitHub's 900 points a minute, a delete (look and DELETE) 6: 150 deletes a window, then one more window each", () => {
+    assert.equal(cleanupTimeoutMs(151, github), 2 * 60_000)
+    assert.equal(cleanupTimeoutMs(300, github), 2 * 60_000)
+    assert.equal(cleanupTimeoutMs(301, github), 3 * 60_000)
+    // 1,000 deletes: 6,000 points, 7 windows: 6 minutes from the first to the last, and the minute.
+    assert.equal(cleanupTimeoutMs(1000, github), 7 * 60_000)
+  })
+  test('a budget of its own (write-budget) paces by that, and never below 200 ms a runner', () => {
+    assert.equal(cleanupTimeoutMs(1000, { writes: 90, windowMs: 60_000 }), 14 * 60_000)
+    assert.equal(cleanupTimeoutMs(1000, { writes: 600, windowMs: 60_000 }), 200_000)
+  })
+  test('unpaced (write-budget: off): 200 ms a runner, 1,000 deletes at 16 in flight in 200 s', () => {
+    assert.equal(cleanupTimeoutMs(300, false), CLEANUP_TIMEOUT_MS)
+    assert.equal(cleanupTimeoutMs(301, false), 60_200)
+    assert.equal(cleanupTimeoutMs(1000, false), 200_000)
   })
 })

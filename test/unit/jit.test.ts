@@ -93,8 +93,8 @@ describe('jit inputs', () => {
   })
 
   test('count, runner-group-id, cleanup-on-failure and work-folder name themselves when wrong', () => {
-    assert.equal(errorFor({ count: '0' }), 'Input "count" must be a whole number from 1 to 100; got "0".')
-    assert.equal(errorFor({ count: '101' }), 'Input "count" must be a whole number from 1 to 100; got "101".')
+    assert.equal(errorFor({ count: '0' }), 'Input "count" must be a whole number from 1 to 1000; got "0".')
+    assert.equal(errorFor({ count: '1001' }), 'Input "count" must be a whole number from 1 to 1000; got "1001".')
     assert.equal(
       errorFor({ 'runner-group-id': 'default' }),
       `Input "runner-group-id" must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}; got "default".`,

@@ -102,4 +102,26 @@ describe('StateJournal and foldJournal', () => {
       ],
     )
   })
+
+  test('1,000 runners with 64-character names: every saved value fits an environment string (128 KiB), and the fold is the ledger', (t) => {
+    const state = new Map<string, string>()
+    const journal = new StateJournal((name, value) => void state.set(name, value), 'ledger')
+    const ledger = new Ledger(LABEL, undefined, undefined, (change) => journal.record(change))
+    journal.start(ledger)
+    const names = Array.from({ length: 1000 }, (_, i) => `${'n'.repeat(57)}-${String(i).padStart(6, '0')}`)
+    for (const name of names) ledger.sending(name)
+    names.forEach((name, i) => ledger.registered(name, 100_000 + i))
+    ledger.handOver(names)
+    ledger.withdraw(names)
+    for (const name of names.slice(0, 500)) ledger.gone(name)
+    // The runner hands the post step each value as STATE_<name>; Linux refuses a string over 128 KiB.
+    const largest = Math.max(...[...state.values()].map((value) => Buffer.byteLength(value)))
+    t.diagnostic(`${state.size} saved values, the largest ${largest} bytes`)
+    assert.ok(largest < 128 * 1024, `a saved value of ${largest} bytes`)
+    const began = performance.now()
+    const folded = foldJournal((name) => state.get(name) ?? '', 'ledger')!
+    t.diagnostic(`folded ${state.size} values in ${(performance.now() - began).toFixed(1)} ms`)
+    assert.equal(folded, ledger.toState())
+    assert.equal(Ledger.fromState(folded)!.notHandedOver.length, 500)
+  })
 })

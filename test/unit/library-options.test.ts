@@ -276,7 +276,7 @@ describe('a bad option is refused, named as the library names it', () => {
       'registerRunners',
       { ...runners, count: 0 },
       'count',
-      /^Option "count" must be a whole number from 1 to 100; got "0"\.$/,
+      /^Option "count" must be a whole number from 1 to 1000; got "0"\.$/,
     ],
     ['a name with a space', 'registerRunners', { ...runners, name: 'a b' }, 'name', /^Option "name" must be 1 to 64 characters/],
     [

@@ -244,7 +244,7 @@ describe('post: the edges', () => {
     assert.deepEqual(notMasks(calls), ['warning Cleanup of just-in-time runners failed: state unreadable'])
   })
 
-  test('the cleanup has a minute at most, whatever "timeout" says: 502s are retried until the minute, not the 10', async () => {
+  test("one runner's cleanup has a minute, whatever 'timeout' says: 502s are retried until the minute, not the 10", async () => {
     const { state } = registered(['flaky'])
     for (let i = 0; i < 60; i++) github.faults.push({ method: 'DELETE', status: 502, body: { message: 'Server Error' } })
     const { core, calls } = recordingCore(inputs({ timeout: '10m', 'max-attempts': '100', 'max-delay': '30s' }), state)
@@ -253,6 +253,27 @@ describe('post: the edges', () => {
     assert.ok(deletes > 2 && deletes < 12, `${deletes} deletes`)
     assert.match(notMasks(calls).at(-1)!, /could not delete 1 \(flaky: the next wait \(.+\) would pass the cleanup deadline/)
   })
+
+  for (const [count, outcome] of [
+    [150, /could not delete 1 \(big-0: the next wait \(.+\) would pass the cleanup deadline/],
+    [301, /deleted all 301 \(big-1, .*, big-0\)\./],
+  ] as const) {
+    test(`the budget grows with the runners to remove: with ${count}, a delete refused with 502 for over a minute ${count > 150 ? 'is still retried until it is confirmed (3 minutes)' : 'is given up (the minute)'}`, async (t) => {
+      const { runners, state } = registered(Array.from({ length: count }, (_, i) => `big-${i}`))
+      // Only the first runner's delete fails, ten times: the fake clock moves by its backoff alone, about 1.5 minutes.
+      const flaky = `${REPO}/actions/runners/${runners[0].id}`
+      let refused = 0
+      github.options.onRequest = (request) => {
+        if (request.method !== 'DELETE' || request.path !== flaky || refused >= 10) return
+        refused++
+        github.faults.unshift({ method: 'DELETE', status: 502, body: { message: 'Server Error' } })
+      }
+      t.after(() => (github.options.onRequest = undefined))
+      const { core, calls } = recordingCore(inputs({ timeout: '10m', 'max-attempts': '100', 'max-delay': '30s' }), state)
+      await post(core, {}, deps())
+      assert.match(notMasks(calls).at(-1)!, outcome)
+    })
+  }
 
   test('App credentials whose installation is not found: a warning naming only the runners it was to remove, and the label', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
