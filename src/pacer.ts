@@ -31,7 +31,7 @@ export function pacerFor(config: { writeBudget?: WriteBudget | false }, clock: C
 export function describeBudget(budget: WriteBudget): string {
   const per = budget.windowMs === 60_000 ? 'a minute' : `per ${formatMs(budget.windowMs)}`
   const github = budget.writes === GITHUB_WRITE_BUDGET.writes && budget.windowMs === GITHUB_WRITE_BUDGET.windowMs
-  return `${budget.writes} writes ${per}${github ? " (GitHub's secondary rate limit)" : ''}`
+  return `${budget.writes} write${budget.writes === 1 ? '' : 's'} ${per}${github ? " (GitHub's secondary rate limit)" : ''}`
 }
 
 /** Points a request costs, as GitHub counts them. */
