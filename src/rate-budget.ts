@@ -74,7 +74,7 @@ export async function checkRateBudget(
   const read = await readCoreLimit(config, Math.min(RATE_CHECK_TIMEOUT_MS, config.attemptTimeoutMs, deadlineMs - clock.now()), deps.signal)
   if ('unlimited' in read) {
     log(
-      `GitHub has no rate limits here (GET /rate_limit answered 404${read.id}, as GitHub Enterprise Server with rate limiting off does): no check, and writes are not paced.`,
+      `GitHub has no rate limits here (${read.unlimited}, as on GitHub Enterprise Server with rate limiting off): no check, and writes are not paced.`,
     )
     return false
   }
@@ -138,17 +138,16 @@ async function readCoreLimit(
   config: Config,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<{ core: CoreLimit; serverNowMs?: number } | { problem: string } | { unlimited: true; id: string }> {
+): Promise<{ core: CoreLimit; serverNowMs?: number } | { problem: string } | { unlimited: string }> {
   if (timeoutMs <= 0) return { problem: 'no time left before the deadline' }
   const last: { requestId?: string; detail?: string } = {}
   const answer = await exchange({ method: 'GET', url: `${config.apiUrl}/rate_limit`, token: config.githubToken, timeoutMs, signal }, last)
   if ('outcome' in answer) return { problem: `GET /rate_limit failed: ${last.detail}` }
   const id = last.requestId ? ` [request id ${last.requestId}]` : ''
-  if (answer.status === 404) return { unlimited: true, id }
-  if (answer.status !== 200) {
-    const said = githubMessage(answer.body)
-    return { problem: `GET /rate_limit answered ${answer.status}${said ? `: "${said}"` : ''}${id}` }
-  }
+  const said = githubMessage(answer.body)
+  const status = `GET /rate_limit answered ${answer.status}${said ? `: "${said}"` : ''}${id}`
+  if (answer.status === 404) return { unlimited: status }
+  if (answer.status !== 200) return { problem: status }
   const core = parseCoreLimit(answer.body)
   return core
     ? { core, serverNowMs: parseHttpDate(answer.headers.date) }

@@ -440,7 +440,7 @@ describe('against the stand-in, with a fake clock', () => {
     assert.equal(await checkRateBudget(config({ count: 4 }), 4, d.clock.now() + 60_000, d), false)
     assert.match(
       d.lines[0],
-      /^GitHub has no rate limits here \(GET \/rate_limit answered 404 \[request id STAND-IN:\w+\], .*writes are not paced\.$/,
+      /^GitHub has no rate limits here \(GET \/rate_limit answered 404: "Rate limiting is not enabled\." \[request id STAND-IN:\w+\], .*writes are not paced\.$/,
     )
   })
 
