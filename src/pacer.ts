@@ -77,6 +77,8 @@ export class WritePacer {
   private readonly settled = new Set<() => void>()
   /** Per endpoint, the turn of the last waiter in line: each waits for the one before it. */
   private readonly queues = new Map<string, Promise<void>>()
+  /** Per endpoint, how many times the head of the line had to wait for the window: who waited behind it, waited too. */
+  private readonly holds = new Map<string, number>()
   /** Requests that had to wait for the budget, and the longest such wait: for the log and the benchmark. */
   waited = 0
   longestWaitMs = 0
@@ -100,6 +102,7 @@ export class WritePacer {
   async take(endpoint: string, points: number, bounds: WaitBounds = {}): Promise<Held> {
     const { latestStartMs = Infinity, signal } = bounds
     const began = this.clock.now()
+    const holdsBefore = this.holds.get(endpoint) ?? 0
     // First come, first served per endpoint: only the head of the queue watches the window, so a
     // batch of a thousand waiters does not all wake at every answer.
     const ahead = this.queues.get(endpoint) ?? Promise.resolve()
@@ -116,6 +119,7 @@ export class WritePacer {
         const now = this.clock.now()
         const at = this.fitsAt(endpoint, Math.min(points, this.capacity), now)
         if (at <= now) break
+        this.holds.set(endpoint, (this.holds.get(endpoint) ?? 0) + 1)
         // Held by requests in flight: when it frees is not known until one is answered.
         if (at === Infinity) await this.nextSettle(signal)
         else if (at > latestStartMs) throw new WaitRefused('deadline')
@@ -125,7 +129,8 @@ export class WritePacer {
       leave()
     }
     const waitedMs = this.clock.now() - began
-    if (waitedMs > 0) {
+    // Held back by the window, itself or in line behind one who was.
+    if ((this.holds.get(endpoint) ?? 0) > holdsBefore) {
       this.waited++
       this.longestWaitMs = Math.max(this.longestWaitMs, waitedMs)
     }

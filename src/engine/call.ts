@@ -133,7 +133,7 @@ async function paced(pacer: WritePacer, request: SlotRequest, latestStartMs: num
   } catch (error) {
     if (!(error instanceof WaitRefused)) throw error
     if (error.reason === 'aborted') throw new Halted()
-    throw new NetworkError('EDEADLINE', `the write budget (${describeBudget(pacer.budget)}) had no room before the deadline`)
+    throw new NetworkError('EDEADLINE', `the write budget of ${describeBudget(pacer.budget)} had no room before the deadline`)
   }
 }
 

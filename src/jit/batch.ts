@@ -15,7 +15,8 @@ import { type BatchStats, Halted, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT
 import { mintOne } from './register.js'
 import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './cleanup.js'
 import { beforeRegistering } from './prepare.js'
-import { type WritePacer, pacerFor } from '../pacer.js'
+import { type WritePacer, describeBudget, pacerFor } from '../pacer.js'
+import { formatMs } from '../duration.js'
 
 export interface MintedRunners {
   runners: JitRunner[]
@@ -102,6 +103,12 @@ export async function mintRunners(given: Config, env: Record<string, string | un
     ),
   )
   deps.signal?.removeEventListener('abort', onCancel)
+  // Why a batch took the time it took: the pace, when it held requests back.
+  if (pacer?.waited) {
+    session.log(
+      `${pacer.waited} request(s) waited for room in the write budget of ${describeBudget(pacer.budget)}, the longest ${formatMs(pacer.longestWaitMs)}.`,
+    )
+  }
   if (!firstError && cancelledAt === undefined) {
     deps.onStats?.(stats())
     const runners = results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value)

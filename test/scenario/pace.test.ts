@@ -40,6 +40,7 @@ describe('write-budget: registrations paced under the secondary rate limit', () 
       run.stdout,
       /A batch of 60 runners takes at least 2s under the write budget of 20 writes per 1s; registering at that pace\./,
     )
+    assert.match(run.stdout, /\b40 request\(s\) waited for room in the write budget of 20 writes per 1s, the longest (1|2)(\.\d)?s\./)
   })
 
   test('the same batch with write-budget off is refused by the secondary limit (what the pace prevents)', async (t) => {

@@ -272,7 +272,7 @@ describe('the engine at its edges', () => {
     await assert.rejects(
       post(),
       (error: NetworkError) =>
-        error.code === 'EDEADLINE' && error.message === 'the write budget (1 write per 30s) had no room before the deadline',
+        error.code === 'EDEADLINE' && error.message === 'the write budget of 1 write per 30s had no room before the deadline',
     )
     phase.halt()
     await assert.rejects(post(), (error) => error instanceof Halted)
