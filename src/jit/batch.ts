@@ -16,6 +16,8 @@ import { mintOne } from './register.js'
 import { type Removal, cleanupTimeoutMs, removeRunners } from './cleanup.js'
 import { budgetOf } from '../pacer.js'
 import { beforeRegistering } from './prepare.js'
+import { type WritePacer, describeBudget, pacerFor } from '../pacer.js'
+import { formatMs } from '../duration.js'
 
 export interface MintedRunners {
   runners: JitRunner[]
@@ -23,6 +25,8 @@ export interface MintedRunners {
   attempts: number
   /** The GitHub Enterprise Server version its answers named, if any. */
   serverVersion?: string
+  /** The step's write pacer, for a rollback after the hand-over to go on at the same pace; none: not paced. */
+  pacer?: WritePacer
 }
 
 /** A batch that failed or was cancelled, and what its rollback did; each caller words it for its own world. */
@@ -64,7 +68,9 @@ export async function mintRunners(given: Config, env: Record<string, string | un
     clock,
   })
   const ledger = deps.ledger ?? new Ledger(newOwnershipLabel())
-  const session = new Session(config, deps, limiter, ledger)
+  // One pacer for every write of the step: registrations, and the rollback's looks and deletes.
+  const pacer = pacerFor(config, clock)
+  const session = new Session(config, deps, limiter, ledger, pacer)
   const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock, backoff: config })
   // Requests in flight are torn down only by a cancellation (so never, without a signal to
   // cancel by); a failure lets their answers arrive, and the rollback deletes by the ids they give.
@@ -98,10 +104,21 @@ export async function mintRunners(given: Config, env: Record<string, string | un
     ),
   )
   deps.signal?.removeEventListener('abort', onCancel)
+  // Why a batch took the time it took: the pace, when it held requests back.
+  if (pacer?.waited) {
+    session.log(
+      `${pacer.waited} request(s) waited for room in the write budget of ${describeBudget(pacer.budget)}, the longest ${formatMs(pacer.longestWaitMs)}.`,
+    )
+  }
   if (!firstError && cancelledAt === undefined) {
     deps.onStats?.(stats())
     const runners = results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value)
-    return { runners, attempts: session.attempts, ...(session.serverVersion ? { serverVersion: session.serverVersion } : {}) }
+    return {
+      runners,
+      attempts: session.attempts,
+      ...(session.serverVersion ? { serverVersion: session.serverVersion } : {}),
+      ...(pacer ? { pacer } : {}),
+    }
   }
   const entries = ledger.notHandedOver
   let rollback: Removal | undefined

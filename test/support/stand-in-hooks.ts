@@ -17,5 +17,6 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.runnerGroups.clear()
     github.unlistedInGroup.clear()
     github.rateLimit = undefined
+    github.resetSecondaryLimit()
   })
 }

@@ -4,9 +4,10 @@
 // says ECUTOFF when its time was cut to that phase's deadline.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CallFailed, type LastSeen, exchange, recorded, retryCall, sendInSlot } from '../../src/engine/call.js'
+import { CallFailed, Halted, type LastSeen, exchange, recorded, retryCall, sendInSlot } from '../../src/engine/call.js'
 import { failureLine } from '../../src/engine/answer.js'
 import { ConcurrencyLimiter } from '../../src/limiter.js'
+import { WritePacer } from '../../src/pacer.js'
 import { NetworkError } from '../../src/network-error.js'
 import type { ReportedAttempt } from '../../src/retry.js'
 import { Deadline, DeadlineReached } from '../../src/step.js'
@@ -250,6 +251,31 @@ describe('the engine at its edges', () => {
       sendInSlot(limiter, clock, BACKOFF, { method: 'GET', url: `${apiUrl}/rate_limit`, token: TOKEN, timeoutMs: 5000 }, phase),
       (error: NetworkError) => error.code === 'EDEADLINE' && /GitHub asked to wait 2m/.test(error.message),
     )
+    assert.equal(github.requests.length, sent)
+    phase.dispose()
+  })
+
+  test('sendInSlot with a pacer: the points are taken before the slot and leave the window one window after the answer; a wait past the deadline or a halt is refused like a wait for a slot', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 4, max: 4, clock })
+    const pacer = new WritePacer({ writes: 1, windowMs: 30_000 }, clock)
+    const phase = new Deadline(clock, clock.now() + 60_000)
+    const post = (url = `${apiUrl}${PATH}`) =>
+      sendInSlot(limiter, clock, BACKOFF, { method: 'POST', url, token: TOKEN, timeoutMs: 5000 }, phase, pacer)
+    const start = clock.now()
+    assert.equal((await post()).status, 201)
+    assert.equal((await post()).status, 201, 'the second write waits for the window')
+    assert.equal(clock.now() - start, 30_000)
+    assert.equal(limiter.inFlight, 0)
+    // The next would fit at 60 s, past the latest start before the deadline: never sent.
+    const sent = github.requests.length
+    await assert.rejects(
+      post(),
+      (error: NetworkError) =>
+        error.code === 'EDEADLINE' && error.message === 'the write budget of 1 write per 30s had no room before the deadline',
+    )
+    phase.halt()
+    await assert.rejects(post(), (error) => error instanceof Halted)
     assert.equal(github.requests.length, sent)
     phase.dispose()
   })

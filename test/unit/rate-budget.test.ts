@@ -4,7 +4,8 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Config } from '../../src/inputs.js'
-import { checkRateBudget, parseCoreLimit, requestsNeeded } from '../../src/rate-budget.js'
+import { checkRateBudget, checkWriteBudget, parseCoreLimit, requestsNeeded } from '../../src/rate-budget.js'
+import { GITHUB_WRITE_BUDGET } from '../../src/pacer.js'
 import { MintError } from '../../src/mint.js'
 import { systemClock } from '../../src/retry.js'
 import { GitHubStandIn } from '../support/github-stand-in.js'
@@ -21,6 +22,28 @@ test('resources.core: none left is a reading (0 is a count); a negative count is
   const reset = (value: number) => JSON.stringify({ resources: { core: { limit: 5000, remaining: 1, reset: value } } })
   assert.equal(parseCoreLimit(reset(9e12)), undefined, 'past what a date can hold: unreadable, so the check is skipped')
   assert.equal(parseCoreLimit(reset(8_640_000_000_000))?.resetMs, 8_640_000_000_000_000)
+})
+
+test('the write budget: a batch its timeout cannot hold is refused, naming both figures and the budget; one within a window is not', () => {
+  const config = { ...jitConfig('http://127.0.0.1:1'), timeoutMs: 120_000 }
+  const lines: string[] = []
+  const log = (line: string) => void lines.push(line)
+  assert.throws(() => checkWriteBudget(config, 600, GITHUB_WRITE_BUDGET, 120_000, log), {
+    message:
+      "A batch of 600 runners takes at least 3m under the write budget of 180 writes a minute (GitHub's secondary rate limit); " +
+      'this step\'s "timeout" is 2m. No runner was registered. Raise "timeout", lower "count", or split the batch.',
+  })
+  // What the spread and the checks before it used is said too.
+  assert.throws(() => checkWriteBudget(config, 300, { writes: 180, windowMs: 60_000 }, 50_000, log), {
+    message: /takes at least 1m under .*; this step's "timeout" is 2m, of which 50s is left\. No runner/,
+  })
+  checkWriteBudget(config, 180, GITHUB_WRITE_BUDGET, 1000, log)
+  checkWriteBudget(config, 600, false, 1000, log)
+  assert.deepEqual(lines, [])
+  checkWriteBudget(config, 300, GITHUB_WRITE_BUDGET, 120_000, log)
+  assert.deepEqual(lines, [
+    "A batch of 300 runners takes at least 1m under the write budget of 180 writes a minute (GitHub's secondary rate limit); registering at that pace.",
+  ])
 })
 
 describe('checkRateBudget against the stand-in', () => {
