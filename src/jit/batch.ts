@@ -14,9 +14,8 @@ import type { JitRunner } from './runners.js'
 import { type BatchStats, Halted, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from './session.js'
 import { mintOne } from './register.js'
 import { type Removal, cleanupTimeoutMs, removeRunners } from './cleanup.js'
-import { budgetOf } from '../pacer.js'
 import { beforeRegistering } from './prepare.js'
-import { type WritePacer, describeBudget, pacerFor } from '../pacer.js'
+import { type WritePacer, budgetOf, describeBudget, pacerFor } from '../pacer.js'
 import { formatMs } from '../duration.js'
 
 export interface MintedRunners {
