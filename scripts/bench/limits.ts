@@ -90,11 +90,9 @@ function apiMs(requests: RecordedRequest[]): number {
 
 function failure(run: ActionRun): string | undefined {
   if (run.exitCode === 0) return undefined
-  const line = run.lines.find((l) => l.startsWith('::error::')) ?? `exit ${run.exitCode}`
-  return line
-    .replace(/^::error::/, '')
-    .replace(/%0A/g, ' ')
-    .slice(0, 200)
+  const error = run.lines.find((l) => l.startsWith('::error::'))?.replace(/^::error::/, '')
+  const ended = run.signal ? `killed by ${run.signal}` : `exit ${run.exitCode}`
+  return (error ?? `${ended}: ${run.stderr.trim().split('\n').at(-1) ?? ''}`).replace(/%0A/g, ' ').slice(0, 200)
 }
 
 export interface BatchFigure {

@@ -100,6 +100,9 @@ export async function startAction(
           ...env,
         },
         timeout: options.timeoutMs ?? 120_000,
+        // A batch of 1,000 JIT runners masks 1,000 configs of ~4 kB on stdout; execFile's default
+        // 1 MiB would kill the step as if it had failed.
+        maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
