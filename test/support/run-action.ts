@@ -23,8 +23,6 @@ export interface ActionRun {
   state: Record<string, string>
   /** The size of the GITHUB_STATE file the step wrote, in bytes. */
   stateBytes: number
-  /** The size of the GITHUB_OUTPUT file the step wrote, in bytes. */
-  outputBytes: number
   summary: string
   /** Lines of stdout that are workflow commands or logs, in order. */
   lines: string[]
@@ -100,9 +98,6 @@ export async function startAction(
           ...env,
         },
         timeout: options.timeoutMs ?? 120_000,
-        // A batch of 1,000 JIT runners masks 1,000 configs of ~4 kB on stdout; execFile's default
-        // 1 MiB would kill the step as if it had failed.
-        maxBuffer: 64 * 1024 * 1024,
       },
       (error, stdout, stderr) => resolve({ ...howItEnded(error), stdout, stderr }),
     )
@@ -112,8 +107,7 @@ export async function startAction(
   })
   const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
     const endedAt = Date.now()
-    const outputText = await readFile(outputFile, 'utf8')
-    const outputs = parseOutputFile(outputText)
+    const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
     const stateText = await readFile(stateFile, 'utf8')
     const state = parseOutputFile(stateText)
     const summary = await readFile(summaryFile, 'utf8')
@@ -126,7 +120,6 @@ export async function startAction(
       outputs,
       state,
       stateBytes: Buffer.byteLength(stateText),
-      outputBytes: Buffer.byteLength(outputText),
       summary,
       lines: stdout.split('\n').filter(Boolean),
       durationMs: endedAt - started,
