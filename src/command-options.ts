@@ -86,6 +86,11 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
     value: 'DURATION',
     help: 'For prune, instead of --ownership-label: runners whose ownership label is older than this, at least 5m.',
   },
+  {
+    name: 'write-budget',
+    value: 'N/DURATION',
+    help: "For jit and prune: at most N writes (registrations, deletes) per API endpoint in any window of DURATION, or off. 180/1m is GitHub's secondary rate limit, 60/1m one write a second. A jit batch that cannot finish at this pace within --timeout is refused before it starts.",
+  },
 ]
 
 /** The option naming a file that holds a GitHub App's private key: the key itself never goes in argv. */

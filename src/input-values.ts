@@ -1,6 +1,7 @@
 // The checks of one input's value. Each error names the input, what was given and what is
 // accepted, and fits on one line; the value is shown quoted and shortened (`shown`).
 import { DURATION_FORMS, MAX_DURATION, MAX_DURATION_MS, parseDuration } from './duration.js'
+import type { WriteBudget } from './types.js'
 
 export class InputError extends Error {}
 
@@ -74,4 +75,33 @@ function withoutSecretParts(value: string): string {
 
 export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
+}
+
+/** The most writes a `write-budget` window may allow, and its longest window. */
+export const MAX_BUDGET_WRITES = 100_000
+export const MAX_BUDGET_WINDOW = '1h'
+
+/**
+ * `write-budget`: "N/DURATION", at most N writes (POST, DELETE) per endpoint in any window of
+ * DURATION ("180/1m", "60/1m", "20/500ms"), or "off" (false): not paced.
+ */
+export function parseWriteBudget(value: string): WriteBudget | false {
+  if (/^off$/i.test(value)) return false
+  const [, writes, window] = /^(\d+)\s*\/\s*(.+)$/.exec(value) ?? []
+  const windowMs = window === undefined ? undefined : parseDuration(window)
+  const count = Number(writes)
+  if (
+    count >= 1 &&
+    count <= MAX_BUDGET_WRITES &&
+    windowMs !== undefined &&
+    windowMs >= 1 &&
+    windowMs <= parseDuration(MAX_BUDGET_WINDOW)!
+  ) {
+    return { writes: count, windowMs }
+  }
+  throw new InputError(
+    `Input "write-budget" must be "N/DURATION", at most N writes (1 to ${MAX_BUDGET_WRITES}) per endpoint in any window of DURATION ` +
+      `(greater than 0 and at most ${MAX_BUDGET_WINDOW}), such as "180/1m" (GitHub's secondary rate limit, the default) or "60/1m" (one write a second), ` +
+      `or "off" to not pace writes; got ${shown(value)}.`,
+  )
 }

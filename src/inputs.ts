@@ -13,6 +13,7 @@ import {
   parseDurationInput,
   parseId,
   parseWholeNumber,
+  parseWriteBudget,
   shown,
 } from './input-values.js'
 import { parseScope } from './scope.js'
@@ -43,6 +44,8 @@ export const DEFAULTS = {
   'cleanup-on-failure': 'true',
   'dry-run': 'false',
   exclusive: 'false',
+  // As --help and the reference show it: an unset write-budget is GitHub's limit where GitHub has rate limits (pacer.ts).
+  'write-budget': '180/1m',
 } as const
 
 /**
@@ -62,6 +65,8 @@ export const TYPE_SPECIFIC: Readonly<Record<string, readonly TokenType[]>> = {
   'ownership-label': ['wait', 'prune'],
   'older-than': ['prune'],
   'dry-run': ['prune'],
+  // The types that write (the post step of jit reads it too); a token mint is one write, wait writes nothing.
+  'write-budget': ['jit', 'prune'],
 }
 
 const MAX_ATTEMPTS_LIMIT = 100
@@ -92,6 +97,8 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     )
   }
   const spreadMs = parseSpread(orDefault('spread'), timeoutMs, orDefault('timeout'))
+  // Unset: GitHub's budget (pacer.ts). Either is followed only where GitHub has rate limits (jit/prepare.ts).
+  const writeBudget = get('write-budget') ? parseWriteBudget(get('write-budget')) : undefined
   const config: Config = {
     ...credentials,
     scope,
@@ -104,6 +111,7 @@ export function parseInputs(read: InputReader, env: Record<string, string | unde
     attemptTimeoutMs,
     jitter,
     spreadMs,
+    ...(writeBudget === undefined ? {} : { writeBudget }),
   }
   if (type === 'jit') config.jit = parseJitInputs(read, scope)
   if (type === 'wait') config.wait = parseWaitInputs(get('ownership-label'))

@@ -6,6 +6,7 @@
 // a batch within the budget is not slowed at all, and a larger one goes as fast as the limit allows.
 import type { WriteBudget } from './types.js'
 import type { Clock } from './retry.js'
+import { formatMs } from './duration.js'
 import { WaitRefused, type WaitBounds } from './limiter.js'
 
 export type { WriteBudget } from './types.js'
@@ -18,6 +19,19 @@ export const READ_POINTS = 1
 /** The budget a step paces its writes by: the one its config names, GitHub's by default, or none (false). */
 export function budgetOf(config: { writeBudget?: WriteBudget | false }): WriteBudget | false {
   return config.writeBudget === undefined ? GITHUB_WRITE_BUDGET : config.writeBudget
+}
+
+/** The pacer a step's writes share, by its config's budget (budgetOf); none when not paced. */
+export function pacerFor(config: { writeBudget?: WriteBudget | false }, clock: Clock): WritePacer | undefined {
+  const budget = budgetOf(config)
+  return budget ? new WritePacer(budget, clock) : undefined
+}
+
+/** A budget as messages say it: "180 writes a minute (GitHub's secondary rate limit)", "20 writes per 500ms". */
+export function describeBudget(budget: WriteBudget): string {
+  const per = budget.windowMs === 60_000 ? 'a minute' : `per ${formatMs(budget.windowMs)}`
+  const github = budget.writes === GITHUB_WRITE_BUDGET.writes && budget.windowMs === GITHUB_WRITE_BUDGET.windowMs
+  return `${budget.writes} writes ${per}${github ? " (GitHub's secondary rate limit)" : ''}`
 }
 
 /** Points a request costs, as GitHub counts them. */
@@ -61,6 +75,8 @@ export interface Held {
 export class WritePacer {
   private readonly spent = new Map<string, Spend[]>()
   private readonly settled = new Set<() => void>()
+  /** Per endpoint, the turn of the last waiter in line: each waits for the one before it. */
+  private readonly queues = new Map<string, Promise<void>>()
   /** Requests that had to wait for the budget, and the longest such wait: for the log and the benchmark. */
   waited = 0
   longestWaitMs = 0
@@ -84,14 +100,29 @@ export class WritePacer {
   async take(endpoint: string, points: number, bounds: WaitBounds = {}): Promise<Held> {
     const { latestStartMs = Infinity, signal } = bounds
     const began = this.clock.now()
-    for (;;) {
-      if (signal?.aborted) throw new WaitRefused('aborted')
-      const now = this.clock.now()
-      const at = this.fitsAt(endpoint, Math.min(points, this.capacity), now)
-      if (at <= now) break
-      if (at > latestStartMs) throw new WaitRefused('deadline')
-      if (at === Infinity) await this.nextSettle(signal)
-      else await this.clock.sleep(Math.min(at - now, PACE_NAP_MS), signal)
+    // First come, first served per endpoint: only the head of the queue watches the window, so a
+    // batch of a thousand waiters does not all wake at every answer.
+    const ahead = this.queues.get(endpoint) ?? Promise.resolve()
+    let leave!: () => void
+    const turn = new Promise<void>((resolve) => (leave = resolve))
+    this.queues.set(
+      endpoint,
+      ahead.then(() => turn),
+    )
+    try {
+      await untilAborted(ahead, signal)
+      for (;;) {
+        if (signal?.aborted) throw new WaitRefused('aborted')
+        const now = this.clock.now()
+        const at = this.fitsAt(endpoint, Math.min(points, this.capacity), now)
+        if (at <= now) break
+        // Held by requests in flight: when it frees is not known until one is answered.
+        if (at === Infinity) await this.nextSettle(signal)
+        else if (at > latestStartMs) throw new WaitRefused('deadline')
+        else await this.clock.sleep(Math.min(at - now, PACE_NAP_MS), signal)
+      }
+    } finally {
+      leave()
     }
     const waitedMs = this.clock.now() - began
     if (waitedMs > 0) {
@@ -138,4 +169,18 @@ export class WritePacer {
       signal?.addEventListener('abort', wake, { once: true })
     })
   }
+}
+
+/** Resolves when `promise` does, or at once when `signal` is aborted (the caller then refuses). */
+function untilAborted(promise: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done, { once: true })
+    void promise.then(done)
+  })
 }

@@ -8,6 +8,7 @@ import * as actionsCore from '@actions/core'
 import { type Config, parseInputs } from './inputs.js'
 import { describeScope } from './explain.js'
 import { ConcurrencyLimiter } from './limiter.js'
+import { pacerFor } from './pacer.js'
 import { systemClock } from './retry.js'
 import { stepOf, stopSignal } from './step.js'
 import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './jit/cleanup.js'
@@ -84,7 +85,9 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
     const cleanup = { ...config, spreadMs: undefined, timeoutMs: Math.min(config.timeoutMs, CLEANUP_TIMEOUT_MS) }
     await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
       const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
-      const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger)
+      // The post step has no GET /rate_limit of its own to read: it paces (within one window's budget, at no cost).
+      // Paced like the main step (no GET /rate_limit to read here: within one window's budget, pacing costs nothing).
+      const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger, pacerFor(resolved, clock))
       // A signal brings the end forward to the cleanup phase's work (step.ts): the report below
       // and the revoke after it must come before a kill.
       const deadline = step.phase(clock.now() + resolved.timeoutMs, 'work')

@@ -2,6 +2,9 @@
 // rate limit left for them? A batch that runs dry half-way fails and deletes what it registered,
 // having spent the rest of the hour's limit of a token other automation may share. GET /rate_limit
 // costs nothing against that limit. The check is advisory: if it cannot be made, the batch runs.
+// Its answer also says whether GitHub has rate limits at all (a 404: GHES with rate limiting off),
+// and so whether GitHub's secondary limit must be paced (pacer.ts). And the write budget: a batch
+// that cannot be registered at that pace before the step's timeout is refused before it starts.
 import type { Config } from './types.js'
 import { formatMs } from './duration.js'
 import { MintError } from './types.js'
@@ -10,6 +13,7 @@ import { githubMessage } from './engine/answer.js'
 import type { Clock } from './retry.js'
 import { LATEST_EPOCH_S, parseHttpDate } from './policy.js'
 import { parseJson } from './json.js'
+import { type WriteBudget, describeBudget, shortestMs } from './pacer.js'
 
 /** One try, this long at most: the check must never hold up a batch it cannot judge. */
 export const RATE_CHECK_TIMEOUT_MS = 5000
@@ -56,20 +60,27 @@ export function judgeBudget(core: CoreLimit, needed: number, nowMs: number, dead
 /**
  * Checks the token's rate limit before a batch of `count` runners, and waits for the reset or
  * throws a MintError (before any registration) when too little is left. A check that cannot be
- * made (an error, GHES with rate limiting off, an unreadable answer) logs one line and returns.
+ * made (an error, an unreadable answer) logs one line and returns. Returns false when GitHub has
+ * no rate limits here (GET /rate_limit answered 404, as GHES with rate limiting off does).
  */
 export async function checkRateBudget(
   config: Config,
   count: number,
   deadlineMs: number,
   deps: { clock: Clock; log: (line: string) => void; signal?: AbortSignal },
-): Promise<void> {
+): Promise<boolean> {
   const { clock, log } = deps
   const needed = requestsNeeded(count)
   const read = await readCoreLimit(config, Math.min(RATE_CHECK_TIMEOUT_MS, config.attemptTimeoutMs, deadlineMs - clock.now()), deps.signal)
+  if ('unlimited' in read) {
+    log(
+      `GitHub has no rate limits here (GET /rate_limit answered 404${read.id}, as GitHub Enterprise Server with rate limiting off does): no check, and writes are not paced.`,
+    )
+    return false
+  }
   if ('problem' in read) {
     log(`Could not check the rate limit before the batch (${read.problem}); registering without the check.`)
-    return
+    return true
   }
   const { core } = read
   const now = clock.now()
@@ -93,6 +104,33 @@ export async function checkRateBudget(
       'rate-limit',
     )
   }
+  return true
+}
+
+/**
+ * Refuses (a MintError, before any registration) a batch of `count` that cannot be registered
+ * under `budget` in the `leftMs` the step's timeout leaves: waiting would only fail later, with
+ * runners to roll back. A batch that the budget slows is said in one line.
+ */
+export function checkWriteBudget(
+  config: Config,
+  count: number,
+  budget: WriteBudget | false,
+  leftMs: number,
+  log: (line: string) => void,
+): void {
+  if (!budget) return
+  const shortest = shortestMs(count, budget)
+  if (shortest === 0) return
+  const pace = `A batch of ${count} runners takes at least ${formatMs(shortest)} under the write budget of ${describeBudget(budget)}`
+  if (shortest < leftMs) return log(`${pace}; registering at that pace.`)
+  const timeout = config.step?.timeoutMs ?? config.timeoutMs
+  const left = leftMs < timeout - 1000 ? `, of which ${formatMs(Math.max(0, leftMs))} is left` : ''
+  throw new MintError(
+    `${pace}; this step's "timeout" is ${formatMs(timeout)}${left}. No runner was registered. Raise "timeout", lower "count", or split the batch.`,
+    0,
+    'rate-limit',
+  )
 }
 
 /** One GET /rate_limit, never retried. */
@@ -100,12 +138,13 @@ async function readCoreLimit(
   config: Config,
   timeoutMs: number,
   signal?: AbortSignal,
-): Promise<{ core: CoreLimit; serverNowMs?: number } | { problem: string }> {
+): Promise<{ core: CoreLimit; serverNowMs?: number } | { problem: string } | { unlimited: true; id: string }> {
   if (timeoutMs <= 0) return { problem: 'no time left before the deadline' }
   const last: { requestId?: string; detail?: string } = {}
   const answer = await exchange({ method: 'GET', url: `${config.apiUrl}/rate_limit`, token: config.githubToken, timeoutMs, signal }, last)
   if ('outcome' in answer) return { problem: `GET /rate_limit failed: ${last.detail}` }
   const id = last.requestId ? ` [request id ${last.requestId}]` : ''
+  if (answer.status === 404) return { unlimited: true, id }
   if (answer.status !== 200) {
     const said = githubMessage(answer.body)
     return { problem: `GET /rate_limit answered ${answer.status}${said ? `: "${said}"` : ''}${id}` }

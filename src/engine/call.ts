@@ -18,6 +18,7 @@ import {
   systemClock,
 } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
+import { type Held, type WritePacer, describeBudget, endpointOf, pointsOf } from '../pacer.js'
 import { formatMs } from '../duration.js'
 import { DeadlineReached } from '../step.js'
 import { failureLine, responseOutcome } from './answer.js'
@@ -104,9 +105,39 @@ export interface SlotRequest extends Omit<ApiRequest, 'timeoutMs' | 'signal'> {
  * One request in a limiter slot. Not sent once the phase is halted (Halted), nor with less time
  * left than a useful attempt needs, nor after a wait GitHub asked for that would pass the deadline
  * (NetworkError EDEADLINE: never sent). Cut short at the deadline or on teardown. A rate limit in
- * the answer holds every request of the limiter, not only this one.
+ * the answer holds every request of the limiter, not only this one. With a `pacer`, the request
+ * first waits for room in the write budget of its endpoint, within the same bounds.
  */
 export async function sendInSlot(
+  limiter: ConcurrencyLimiter,
+  clock: Clock,
+  limits: AttemptLimits,
+  request: SlotRequest,
+  phase: PhaseBounds,
+  pacer?: WritePacer,
+): Promise<ApiResponse> {
+  // The pace before the slot: a request waiting for room in the budget holds no slot another could use.
+  const held = pacer && (await paced(pacer, request, latestStart(phase.atMs, limits), phase.stop))
+  try {
+    return await inSlot(limiter, clock, limits, request, phase)
+  } finally {
+    // The answer came, or none will: the points leave the window one window from now.
+    held?.settle()
+  }
+}
+
+/** Waits for room in the write budget; refused as a wait for a slot is (Halted, EDEADLINE). */
+async function paced(pacer: WritePacer, request: SlotRequest, latestStartMs: number, stop: AbortSignal): Promise<Held> {
+  try {
+    return await pacer.take(endpointOf(request.url), pointsOf(request.method), { latestStartMs, signal: stop })
+  } catch (error) {
+    if (!(error instanceof WaitRefused)) throw error
+    if (error.reason === 'aborted') throw new Halted()
+    throw new NetworkError('EDEADLINE', `the write budget (${describeBudget(pacer.budget)}) had no room before the deadline`)
+  }
+}
+
+async function inSlot(
   limiter: ConcurrencyLimiter,
   clock: Clock,
   limits: AttemptLimits,

@@ -15,6 +15,7 @@ import { type BatchStats, Halted, INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT
 import { mintOne } from './register.js'
 import { CLEANUP_TIMEOUT_MS, type Removal, removeRunners } from './cleanup.js'
 import { beforeRegistering } from './prepare.js'
+import { type WritePacer, pacerFor } from '../pacer.js'
 
 export interface MintedRunners {
   runners: JitRunner[]
@@ -22,6 +23,8 @@ export interface MintedRunners {
   attempts: number
   /** The GitHub Enterprise Server version its answers named, if any. */
   serverVersion?: string
+  /** The step's write pacer, for a rollback after the hand-over to go on at the same pace; none: not paced. */
+  pacer?: WritePacer
 }
 
 /** A batch that failed or was cancelled, and what its rollback did; each caller words it for its own world. */
@@ -63,7 +66,9 @@ export async function mintRunners(given: Config, env: Record<string, string | un
     clock,
   })
   const ledger = deps.ledger ?? new Ledger(newOwnershipLabel())
-  const session = new Session(config, deps, limiter, ledger)
+  // One pacer for every write of the step: registrations, and the rollback's looks and deletes.
+  const pacer = pacerFor(config, clock)
+  const session = new Session(config, deps, limiter, ledger, pacer)
   const budget = new SharedRetryBudget(config.maxAttempts - 1, { clock, backoff: config })
   // Requests in flight are torn down only by a cancellation (so never, without a signal to
   // cancel by); a failure lets their answers arrive, and the rollback deletes by the ids they give.
@@ -100,7 +105,12 @@ export async function mintRunners(given: Config, env: Record<string, string | un
   if (!firstError && cancelledAt === undefined) {
     deps.onStats?.(stats())
     const runners = results.map((r) => (r as PromiseFulfilledResult<JitRunner>).value)
-    return { runners, attempts: session.attempts, ...(session.serverVersion ? { serverVersion: session.serverVersion } : {}) }
+    return {
+      runners,
+      attempts: session.attempts,
+      ...(session.serverVersion ? { serverVersion: session.serverVersion } : {}),
+      ...(pacer ? { pacer } : {}),
+    }
   }
   const entries = ledger.notHandedOver
   let rollback: Removal | undefined

@@ -64,6 +64,8 @@ export async function handOverOrRollBack(
     deps,
     new ConcurrencyLimiter({ initial: clamp(entries.length, INITIAL_IN_FLIGHT), max: clamp(entries.length, MAX_IN_FLIGHT), clock }),
     ledger,
+    // The batch's pace goes on: its recoveries' deletes count against the same endpoint.
+    minted.pacer,
   )
   session.log(`Rolling back: removing the ${entries.length} runner(s) that were not handed over (label ${ledger.label}).`)
   const rollback = await rollBack(entries, session, signal)

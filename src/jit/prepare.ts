@@ -1,10 +1,12 @@
 // What a JIT step does once, before its first registration, all inside the step's deadline: the
-// start spread, the runner group looked up by name, and for a batch the rate budget. Each of these
-// that fails, fails before any runner is registered, so there is nothing to roll back.
+// start spread, the runner group looked up by name, for a batch the rate budget, and the write
+// budget's verdict on the time the batch needs. Each of these that fails, fails before any runner
+// is registered, so there is nothing to roll back.
 import type { Config } from '../types.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
-import { checkRateBudget } from '../rate-budget.js'
+import { checkRateBudget, checkWriteBudget } from '../rate-budget.js'
+import { budgetOf } from '../pacer.js'
 import { resolveRunnerGroup } from './groups.js'
 import type { JitDeps } from './session.js'
 
@@ -28,6 +30,9 @@ export async function beforeRegistering(config: Config, deadlineMs: number, deps
           },
         }
       : config
-  if (jit.count > 1 && !signal?.aborted) await checkRateBudget(config, jit.count, deadlineMs, { clock, log, signal })
-  return resolved
+  const limited = jit.count > 1 && !signal?.aborted ? await checkRateBudget(config, jit.count, deadlineMs, { clock, log, signal }) : true
+  // Where GitHub has no rate limits, there is no secondary limit to stay under: writes go unpaced.
+  const paced = limited ? resolved : { ...resolved, writeBudget: false as const }
+  if (!signal?.aborted) checkWriteBudget(paced, jit.count, budgetOf(paced), deadlineMs - clock.now(), log)
+  return paced
 }

@@ -1,10 +1,11 @@
 // What the requests of one JIT step share: the API base and token, the limiter (requests in
-// flight, rate-limit pauses), the deadline, and the ledger of runners it may have registered. The
-// call engine sends each request.
+// flight, rate-limit pauses), the write pacer (GitHub's secondary limit), the deadline, and the
+// ledger of runners it may have registered. The call engine sends each request.
 import type { Config } from '../types.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
 import { type Clock, type RetryOptions, systemClock } from '../retry.js'
 import type { ConcurrencyLimiter } from '../limiter.js'
+import type { WritePacer } from '../pacer.js'
 import { type Answer, type ApiResponse, type CallDeps, type LastSeen, recorded, sendInSlot } from '../engine/call.js'
 import { scopePath } from '../scope.js'
 import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
@@ -53,7 +54,7 @@ export interface RequestOptions {
   onSend?: () => void
 }
 
-/** What the runners of one step share: the API, the limiter, the ledger and the counts. */
+/** What the runners of one step share: the API, the limiter, the pacer, the ledger and the counts. */
 export class Session {
   readonly clock: Clock
   readonly random: () => number
@@ -69,6 +70,8 @@ export class Session {
     readonly deps: JitDeps,
     readonly limiter: ConcurrencyLimiter,
     readonly ledger: Ledger,
+    /** The step's one pacer, shared by every session of the step; none: writes are not paced. */
+    readonly pacer?: WritePacer,
   ) {
     this.clock = deps.clock ?? systemClock
     this.random = deps.random ?? Math.random
@@ -76,7 +79,7 @@ export class Session {
     this.base = `${config.apiUrl}${scopePath(config.scope)}/actions/runners`
   }
 
-  /** One request in the step's limiter, within the deadline's phase: see sendInSlot. */
+  /** One request in the step's limiter and pace, within the deadline's phase: see sendInSlot. */
   async request(method: 'GET' | 'POST' | 'DELETE', url: string, options: RequestOptions): Promise<ApiResponse> {
     const { deadline, onSend, body, timeoutMs } = options
     const token = this.config.githubToken
@@ -90,6 +93,7 @@ export class Session {
       this.config,
       { method, url, token, body, timeoutMs, onSend: sent },
       deadline,
+      this.pacer,
     )
     this.serverVersion = response.headers[ENTERPRISE_VERSION_HEADER] ?? this.serverVersion
     return response

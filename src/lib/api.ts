@@ -87,6 +87,14 @@ export type RegisterRunnersOptions = ScopeOptions &
     name?: string
     /** The runner's work folder; default '_work'. */
     workFolder?: string
+    /**
+     * The pace of registrations (and a rollback's deletes), as the action's input `write-budget`:
+     * "N/DURATION", at most N writes per API endpoint in any window of DURATION ("180/1m", "60/1m",
+     * "20/500ms"), or "off". Default: GitHub's documented secondary rate limit, 180 writes a minute,
+     * wherever GitHub has rate limits; "60/1m" is one write a second, GitHub's best-practice pace. A
+     * batch that cannot be registered at this pace within `retry.timeout` is refused before it starts.
+     */
+    writeBudget?: string
   }
 
 export interface JitRunner {
@@ -138,6 +146,8 @@ export type PruneRunnersOptions = ScopeOptions &
   PruneSelection & {
     /** Say what would be deleted; delete nothing. Default false. */
     dryRun?: boolean
+    /** The pace of the listing and the deletes, as registerRunners' `writeBudget` ("180/1m" by default, or "off"). */
+    writeBudget?: string
   }
 
 export interface PruneReport {

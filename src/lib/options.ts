@@ -23,6 +23,7 @@ const SCOPE: Record<string, OptionSpec> = {
 }
 
 const OWNERSHIP_LABEL: OptionSpec = { input: 'ownership-label', kind: 'string' }
+const WRITE_BUDGET: OptionSpec = { input: 'write-budget', kind: 'string' }
 
 /** Top-level options that are action inputs, per operation. */
 const TOP: Record<Operation, Record<string, OptionSpec>> = {
@@ -35,6 +36,7 @@ const TOP: Record<Operation, Record<string, OptionSpec>> = {
     runnerGroup: { input: 'runner-group', kind: 'string' },
     runnerGroupId: { input: 'runner-group-id', kind: 'whole number' },
     workFolder: { input: 'work-folder', kind: 'string' },
+    writeBudget: WRITE_BUDGET,
   },
   // How long to wait is the call's timeout: an option of its own here, not one of `retry`.
   waitForRunners: { ...SCOPE, ownershipLabel: OWNERSHIP_LABEL, timeout: { input: 'timeout', kind: 'duration' } },
@@ -43,6 +45,7 @@ const TOP: Record<Operation, Record<string, OptionSpec>> = {
     ownershipLabel: OWNERSHIP_LABEL,
     olderThan: { input: 'older-than', kind: 'duration' },
     dryRun: { input: 'dry-run', kind: 'boolean' },
+    writeBudget: WRITE_BUDGET,
   },
 }
 

@@ -6,6 +6,7 @@
 // runner too: a host that connects between that look and the delete loses its runner.
 import type { Config } from '../types.js'
 import { ConcurrencyLimiter } from '../limiter.js'
+import { pacerFor } from '../pacer.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
 import { Deadline } from '../step.js'
@@ -53,7 +54,9 @@ export async function prune(config: Config, deps: JitDeps = {}): Promise<PruneRe
     const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
     const selection = selectionOf(config)
     // The ledger only names the label the look before each delete checks; nothing is saved.
-    const sessionFor = (label: string): Session => new Session(config, deps, limiter, new Ledger(label))
+    // One pace for the listing's pages, the looks and the deletes: GitHub counts them per endpoint, whoever sends them.
+    const pacer = pacerFor(config, clock)
+    const sessionFor = (label: string): Session => new Session(config, deps, limiter, new Ledger(label), pacer)
     const lister = sessionFor('label' in selection ? selection.label : '')
     const runners = await listRunners(lister, deadline, 'Listing runners')
     const result: PruneResult = {

@@ -360,6 +360,12 @@ export class GitHubStandIn {
     }, latencyMs)
   }
 
+  /** Forgets the points spent and the refusals counted (the hooks call it before each test). */
+  resetSecondaryLimit(): void {
+    this.pointsSpent.clear()
+    this.secondaryRefusals = 0
+  }
+
   /** Spends the request's points on its endpoint, unless that would pass `secondaryLimit` (then true). */
   private overSecondaryLimit(req: http.IncomingMessage): boolean {
     const limit = this.options.secondaryLimit

@@ -16,5 +16,6 @@ export function useStandIn(github: GitHubStandIn, started: (url: string) => void
     github.resetListings()
     github.runnerGroups.clear()
     github.rateLimit = undefined
+    github.resetSecondaryLimit()
   })
 }

@@ -72,6 +72,35 @@ describe('WritePacer', () => {
     assert.equal(clock.now(), 1000)
   })
 
+  test('points held by requests in flight are waited for even with a latest start (their answers may come in time)', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer({ writes: 1, windowMs: 1000 }, clock)
+    const first = await pacer.take('/e', 5)
+    const waiting = pacer.take('/e', 5, { latestStartMs: 5000 })
+    await settle()
+    first.settle()
+    await waiting
+    assert.equal(clock.now(), 1000)
+  })
+
+  test('first come, first served per endpoint; a waiter called off does not hold up those behind it', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer({ writes: 1, windowMs: 1000 }, clock)
+    const first = await pacer.take('/e', 5)
+    const order: string[] = []
+    const controller = new AbortController()
+    const second = pacer.take('/e', 5, { signal: controller.signal }).catch(() => order.push('second refused'))
+    const third = pacer.take('/e', 5).then((held) => {
+      order.push('third')
+      held.settle()
+    })
+    controller.abort()
+    await second
+    first.settle()
+    await third
+    assert.deepEqual(order, ['second refused', 'third'])
+  })
+
   test('refuses when the points would fit only after the latest start, or once the signal is aborted', async () => {
     const clock = new FakeClock(0)
     const pacer = new WritePacer({ writes: 1, windowMs: 60_000 }, clock)

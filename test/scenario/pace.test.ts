@@ -1,0 +1,142 @@
+// Scenario tests for pacing writes under GitHub's secondary rate limit (`write-budget`): the
+// bundled action and command against a stand-in that enforces that limit, scaled down from 900
+// points a minute per endpoint (5 a write) to seconds.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { GitHubStandIn, type RecordedRequest } from '../support/github-stand-in.js'
+import { useStandIn } from '../support/stand-in-hooks.js'
+import { FAST, SCOPE, TOKEN, errorLine, jitInputs } from '../support/jit-scenario.js'
+import { runAction } from '../support/run-action.js'
+import { runCli } from '../support/run-cli.js'
+
+const github = new GitHubStandIn({ acceptToken: TOKEN })
+let apiUrl: string
+useStandIn(github, (url) => (apiUrl = url))
+
+/** GitHub's limit scaled down: 100 points a second per endpoint, so 20 writes a second. */
+const SECONDARY_LIMIT = { points: 100, windowMs: 1000 }
+
+const isRegistration = (r: RecordedRequest): boolean => r.method === 'POST' && r.path.endsWith('/generate-jitconfig')
+const isDelete = (r: RecordedRequest): boolean => r.method === 'DELETE'
+
+/** The most requests that arrived within any window of `windowMs`, wherever it starts. */
+function mostInAnyWindow(requests: RecordedRequest[], windowMs: number): number {
+  const times = requests.map((r) => r.at).sort((a, b) => a - b)
+  return Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + windowMs).length))
+}
+
+describe('write-budget: registrations paced under the secondary rate limit', () => {
+  test('a batch of 60 at 20 writes a second gets no secondary-limit refusal, and no second holds more than 20', async (t) => {
+    github.options.secondaryLimit = SECONDARY_LIMIT
+    t.after(() => delete github.options.secondaryLimit)
+    const run = await runAction(jitInputs(apiUrl, { count: '60', 'runner-name': 'paced', 'write-budget': '20/1s' }))
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.equal(github.registry.get(SCOPE)?.length, 60)
+    assert.equal(github.secondaryRefusals, 0)
+    const registrations = github.requests.filter(isRegistration)
+    assert.equal(registrations.length, 60, 'one request per runner')
+    assert.ok(mostInAnyWindow(registrations, 1000) <= 20, `${mostInAnyWindow(registrations, 1000)} in one second`)
+    assert.match(
+      run.stdout,
+      /A batch of 60 runners takes at least 2s under the write budget of 20 writes per 1s; registering at that pace\./,
+    )
+  })
+
+  test('the same batch with write-budget off is refused by the secondary limit (what the pace prevents)', async (t) => {
+    github.options.secondaryLimit = SECONDARY_LIMIT
+    t.after(() => delete github.options.secondaryLimit)
+    const run = await runAction(jitInputs(apiUrl, { count: '60', 'runner-name': 'unpaced', 'write-budget': 'off' }))
+    assert.ok(github.secondaryRefusals > 0, 'no refusal: the stand-in did not enforce the limit')
+    // The refusals are answered as today: waited out (retry-after), and the batch completes.
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.equal(github.registry.get(SCOPE)?.length, 60)
+  })
+
+  test('where GET /rate_limit answers 404 (GHES with rate limiting off) nothing is paced, nor refused up front', async () => {
+    github.rateLimit = 'disabled'
+    // Paced, 100 runners at 20 a second would take at least 4 s: longer than this timeout.
+    const run = await runAction(jitInputs(apiUrl, { count: '100', 'runner-name': 'ghes', 'write-budget': '20/1s', timeout: '3s' }))
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.match(run.stdout, /GET \/rate_limit answered 404.*writes are not paced/)
+    assert.ok(mostInAnyWindow(github.requests.filter(isRegistration), 1000) > 20, 'paced all the same')
+  })
+})
+
+describe('write-budget: a batch its timeout cannot hold is refused before its first registration', () => {
+  const refusal =
+    /A batch of 60 runners takes at least 2s under the write budget of 20 writes per 1s; this step's "timeout" is 1s\b.*No runner was registered\. Raise "timeout", lower "count", or split the batch\./
+
+  test('the action: fails naming both figures and the budget; no POST', async () => {
+    const run = await runAction(jitInputs(apiUrl, { count: '60', 'write-budget': '20/1s', timeout: '1s' }))
+    assert.equal(run.exitCode, 1)
+    assert.match(errorLine(run), refusal)
+    assert.deepEqual(
+      github.requests.map((r) => `${r.method} ${r.path}`),
+      ['GET /rate_limit'],
+    )
+    assert.equal(run.state.ledger === undefined || !run.state.ledger.includes('"name"'), true)
+  })
+
+  test('the command: the same refusal in its own words, exit 1, no POST', async () => {
+    const run = await runCli(
+      ['--repository', 'octo-org/octo-repo', '--api-url', apiUrl, '--type', 'jit', '--labels', 'x', '--count', '60'].concat([
+        '--write-budget',
+        '20/1s',
+        '--timeout',
+        '1s',
+      ]),
+      { GITHUB_TOKEN: TOKEN },
+    )
+    assert.equal(run.exitCode, 1, run.stderr)
+    assert.match(
+      run.stderr,
+      /A batch of 60 runners takes at least 2s under the write budget of 20 writes per 1s; this run's --timeout is 1s\b/,
+    )
+    assert.match(run.stderr, /Raise --timeout, lower --count, or split the batch\./)
+    assert.equal(github.requests.filter(isRegistration).length, 0)
+  })
+
+  test("GitHub's budget by default: a batch within one window (180) is neither refused nor slowed", async () => {
+    const run = await runAction(jitInputs(apiUrl, { count: '100', timeout: '2s' }))
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+    assert.doesNotMatch(run.stdout, /takes at least/)
+  })
+})
+
+describe('write-budget: prune paces its looks and deletes', () => {
+  const LABEL = `mrt-${Math.floor((Date.now() - 600_000) / 1000).toString(36)}-abcdefghij`
+  const pruneInputs = (budget: string): Record<string, string> => ({
+    'github-token': TOKEN,
+    repository: 'octo-org/octo-repo',
+    'api-url': apiUrl,
+    type: 'prune',
+    'ownership-label': LABEL,
+    'write-budget': budget,
+    ...FAST,
+  })
+  // 60 points a second on /runners/{id}: a look (1) and a delete (5) per runner, 10 runners a second.
+  const LIMIT = { points: 60, windowMs: 1000 }
+  const twenty = (): void => {
+    for (let i = 0; i < 20; i++) github.register(SCOPE, `old-${i}`, { labels: ['self-hosted', LABEL] })
+  }
+
+  test('20 deletes at 10 writes a second: every one confirmed, no refusal, no second with more than 10', async (t) => {
+    github.options.secondaryLimit = LIMIT
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    const run = await runAction(pruneInputs('10/1s'))
+    assert.equal(run.exitCode, 0, run.stdout)
+    assert.equal(run.outputs.pruned, '20')
+    assert.equal(github.secondaryRefusals, 0)
+    const deletes = github.requests.filter(isDelete)
+    assert.ok(mostInAnyWindow(deletes, 1000) <= 10, `${mostInAnyWindow(deletes, 1000)} deletes in one second`)
+  })
+
+  test('the same prune with write-budget off is refused by the secondary limit', async (t) => {
+    github.options.secondaryLimit = LIMIT
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    await runAction(pruneInputs('off'))
+    assert.ok(github.secondaryRefusals > 0)
+  })
+})
