@@ -274,7 +274,7 @@ function limitsMethod({ points, windowMs: w, capacity: c, latencyMs: s }: LimitM
     `Each row runs the action once, as a runner does, against a stand-in of its own at the capacity above (C = ${c}, S = ${s} ms) that also enforces ` +
     `GitHub's secondary limit: ${points} points per endpoint in any ${w} ms (a minute × ${scale}; a GET costs 1, a write 5), beyond which it answers ` +
     '403 "secondary rate limit" with `retry-after`. ' +
-    `The action gets the JIT row's retry inputs and \`write-budget: ${writes}/${w}ms\` (GitHub's ${writes} writes a minute, scaled). ` +
+    `The action gets the JIT row's retry inputs; the batch and the prune also \`write-budget: ${writes}/${w}ms\` (GitHub's ${writes} writes a minute, scaled). ` +
     "Times run from the step's first request to its last answer; requests are every request the stand-in received, checks and retries included. " +
     `**Batch**: \`timeout\` is 10m × ${scale} (a thousand runners need five windows; the default 5m could not hold them). ` +
     `Its ideal: ${writes} writes go in one window and each further ${writes} one window later, (⌈N/${writes}⌉ − 1) × ${w} ms (\`shortestMs\` in src/pacer.ts), ` +

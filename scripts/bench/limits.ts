@@ -57,16 +57,14 @@ export function idealPruneMs(listed: number, deletes: number, model: LimitModel)
   return pages * model.latencyMs + idealPacedMs(deletes, READ_POINTS + WRITE_POINTS, 2, model)
 }
 
-/** The action's inputs for one of these rows: the bench's scaled retry inputs, and the write budget at the scaled limit. */
-function inputs(model: LimitModel, retry: Record<string, string>, url: string, extra: Record<string, string>): Record<string, string> {
-  return {
-    ...retry,
-    'github-token': TOKEN,
-    organization: ORG,
-    'api-url': url,
-    'write-budget': `${model.points / WRITE_POINTS}/${model.windowMs}ms`,
-    ...extra,
-  }
+/** The action's inputs for one of these rows: the bench's scaled retry inputs, and `extra`. */
+function inputs(retry: Record<string, string>, url: string, extra: Record<string, string>): Record<string, string> {
+  return { ...retry, 'github-token': TOKEN, organization: ORG, 'api-url': url, ...extra }
+}
+
+/** The pace of the steps that write (jit, prune): the limit's writes a window, at the scaled window. */
+function writeBudget(model: LimitModel): Record<string, string> {
+  return { 'write-budget': `${model.points / WRITE_POINTS}/${model.windowMs}ms` }
 }
 
 /** A stand-in of its own, at the bench's capacity, enforcing the secondary limit. */
@@ -117,7 +115,8 @@ export async function runBatch(n: number, model: LimitModel, retry: Record<strin
     // A batch under the limit needs its windows: 1,000 runners take five minutes at GitHub's pace,
     // so the step gets 10 minutes (scaled), as a user's would; the default 5m could not hold it.
     const run = await runAction(
-      inputs(model, retry, url, {
+      inputs(retry, url, {
+        ...writeBudget(model),
         type: 'jit',
         count: String(n),
         labels: 'self-hosted,linux,bench',
@@ -187,7 +186,7 @@ export async function runPrune(listed: number, toDelete: number, model: LimitMod
   }
   try {
     const run = await runAction(
-      inputs(model, retry, url, { type: 'prune', 'ownership-label': label, timeout: scaled(300_000, model.scale) }),
+      inputs(retry, url, { ...writeBudget(model), type: 'prune', 'ownership-label': label, timeout: scaled(300_000, model.scale) }),
     )
     const left = new Set(github.runners.map((r) => r.name))
     const byId = (r: RecordedRequest): boolean => /\/actions\/runners\/\d+$/.test(r.path)
@@ -241,9 +240,7 @@ export async function runWait(n: number, bootMs: number, model: LimitModel, retr
     for (; booted < due; booted++) github.setRunner(names[booted], { status: 'online' })
   }
   try {
-    const run = await runAction(
-      inputs(model, retry, url, { type: 'wait', 'ownership-label': label, timeout: scaled(300_000, model.scale) }),
-    )
+    const run = await runAction(inputs(retry, url, { type: 'wait', 'ownership-label': label, timeout: scaled(300_000, model.scale) }))
     return {
       runners: n,
       connected: Number(run.outputs.online ?? 0) + Number(run.outputs.busy ?? 0),

@@ -23,6 +23,8 @@ export interface ActionRun {
   state: Record<string, string>
   /** The size of the GITHUB_STATE file the step wrote, in bytes. */
   stateBytes: number
+  /** The size of the GITHUB_OUTPUT file the step wrote, in bytes. */
+  outputBytes: number
   summary: string
   /** Lines of stdout that are workflow commands or logs, in order. */
   lines: string[]
@@ -107,7 +109,8 @@ export async function startAction(
   })
   const finished = exited.then(async ({ exitCode, signal, stdout, stderr }) => {
     const endedAt = Date.now()
-    const outputs = parseOutputFile(await readFile(outputFile, 'utf8'))
+    const outputText = await readFile(outputFile, 'utf8')
+    const outputs = parseOutputFile(outputText)
     const stateText = await readFile(stateFile, 'utf8')
     const state = parseOutputFile(stateText)
     const summary = await readFile(summaryFile, 'utf8')
@@ -120,6 +123,7 @@ export async function startAction(
       outputs,
       state,
       stateBytes: Buffer.byteLength(stateText),
+      outputBytes: Buffer.byteLength(outputText),
       summary,
       lines: stdout.split('\n').filter(Boolean),
       durationMs: endedAt - started,
