@@ -6,6 +6,7 @@
 import { GitHubStandIn, type RecordedRequest } from '../../test/support/github-stand-in.js'
 import { type ActionRun, runAction } from '../../test/support/run-action.js'
 import { READ_POINTS, WRITE_POINTS, shortestMs } from '../../src/pacer.js'
+import { JOB_PRIORITY } from './burst.js'
 
 export interface LimitModel {
   /** Requests in flight at once; every other one gets an immediate 502. */
@@ -25,8 +26,8 @@ const SCOPE = `/orgs/${ORG}`
 const GOALS = { requestsPerRunner: 1.05, ofIdeal: 1.3, requestsPerPoll: 1 }
 
 /**
- * The shortest time `items` can take when each spends `points` on one endpoint and is
- * `requests` requests one after another: the window lets ⌊points ÷ item points⌋ items go, and
+ * The shortest time `items` can take when each spends `itemPoints` on one endpoint and is
+ * `requests` requests one after another: the window lets ⌊points ÷ itemPoints⌋ items go, and
  * each further as many one window later (pacer.ts shortestMs); capacity C serves the last
  * window's items C at a time. Capacity alone (every item at C at a time) bounds it too, and where
  * that is longer it is the ideal.
@@ -57,9 +58,13 @@ export function idealPruneMs(listed: number, deletes: number, model: LimitModel)
   return pages * model.latencyMs + idealPacedMs(deletes, READ_POINTS + WRITE_POINTS, 2, model)
 }
 
-/** The action's inputs for one of these rows: the bench's scaled retry inputs, and `extra`. */
-function inputs(retry: Record<string, string>, url: string, extra: Record<string, string>): Record<string, string> {
-  return { ...retry, 'github-token': TOKEN, organization: ORG, 'api-url': url, ...extra }
+/**
+ * Runs the action once with the bench's scaled retry inputs and `extra`, below the stand-in's
+ * priority as the burst rows run their jobs (GitHub does not share a CPU with its clients).
+ */
+function runStep(retry: Record<string, string>, url: string, extra: Record<string, string>): Promise<ActionRun> {
+  const inputs = { ...retry, 'github-token': TOKEN, organization: ORG, 'api-url': url, ...extra }
+  return runAction(inputs, {}, undefined, { priority: JOB_PRIORITY })
 }
 
 /** The pace of the steps that write (jit, prune): the limit's writes a window, at the scaled window. */
@@ -114,15 +119,13 @@ export async function runBatch(n: number, model: LimitModel, retry: Record<strin
   try {
     // A batch under the limit needs its windows: 1,000 runners take five minutes at GitHub's pace,
     // so the step gets 10 minutes (scaled), as a user's would; the default 5m could not hold it.
-    const run = await runAction(
-      inputs(retry, url, {
-        ...writeBudget(model),
-        type: 'jit',
-        count: String(n),
-        labels: 'self-hosted,linux,bench',
-        timeout: scaled(600_000, model.scale),
-      }),
-    )
+    const run = await runStep(retry, url, {
+      ...writeBudget(model),
+      type: 'jit',
+      count: String(n),
+      labels: 'self-hosted,linux,bench',
+      timeout: scaled(600_000, model.scale),
+    })
     const reported = run.exitCode === 0 ? (JSON.parse(run.outputs.runners ?? '[]') as unknown[]).length : 0
     return {
       n,
@@ -185,9 +188,12 @@ export async function runPrune(listed: number, toDelete: number, model: LimitMod
     github.register(SCOPE, name, { labels, status: kind === 0 || kind === 1 ? 'online' : 'offline', busy: kind === 1 })
   }
   try {
-    const run = await runAction(
-      inputs(retry, url, { ...writeBudget(model), type: 'prune', 'ownership-label': label, timeout: scaled(300_000, model.scale) }),
-    )
+    const run = await runStep(retry, url, {
+      ...writeBudget(model),
+      type: 'prune',
+      'ownership-label': label,
+      timeout: scaled(300_000, model.scale),
+    })
     const left = new Set(github.runners.map((r) => r.name))
     const byId = (r: RecordedRequest): boolean => /\/actions\/runners\/\d+$/.test(r.path)
     return {
@@ -240,7 +246,7 @@ export async function runWait(n: number, bootMs: number, model: LimitModel, retr
     for (; booted < due; booted++) github.setRunner(names[booted], { status: 'online' })
   }
   try {
-    const run = await runAction(inputs(retry, url, { type: 'wait', 'ownership-label': label, timeout: scaled(300_000, model.scale) }))
+    const run = await runStep(retry, url, { type: 'wait', 'ownership-label': label, timeout: scaled(300_000, model.scale) })
     return {
       runners: n,
       connected: Number(run.outputs.online ?? 0) + Number(run.outputs.busy ?? 0),
