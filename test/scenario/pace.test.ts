@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { GitHubStandIn, type RecordedRequest } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FAST, SCOPE, TOKEN, errorLine, jitInputs } from '../support/jit-scenario.js'
-import { runAction } from '../support/run-action.js'
+import { runAction, runPost } from '../support/run-action.js'
 import { runCli } from '../support/run-cli.js'
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
@@ -139,4 +139,28 @@ describe('write-budget: prune paces its looks and deletes', () => {
     await runAction(pruneInputs('off'))
     assert.ok(github.secondaryRefusals > 0)
   })
+})
+
+describe("write-budget: the post step's cleanup paces its looks and deletes", () => {
+  for (const [budget, paced] of [
+    ['10/1s', true],
+    ['off', false],
+  ] as const) {
+    test(`20 runners to delete, write-budget ${budget}: ${paced ? 'no refusal, no second with more than 10 deletes' : 'refused by the secondary limit'}`, async (t) => {
+      const inputs = jitInputs(apiUrl, { count: '20', 'runner-name': 'post', 'write-budget': budget })
+      const main = await runAction(inputs)
+      assert.equal(main.exitCode, 0, main.stdout)
+      // A look (1) and a delete (5) per runner on /runners/{id}: 60 points a second is 10 runners a second.
+      github.options.secondaryLimit = { points: 60, windowMs: 1000 }
+      t.after(() => delete github.options.secondaryLimit)
+      github.requests.length = 0
+      const post = await runPost(inputs, main)
+      assert.equal(post.exitCode, 0, post.stdout)
+      if (!paced) return assert.ok(github.secondaryRefusals > 0)
+      assert.equal(github.secondaryRefusals, 0)
+      assert.equal(github.registry.get(SCOPE)?.length ?? 0, 0, post.stdout)
+      const deletes = github.requests.filter(isDelete)
+      assert.ok(mostInAnyWindow(deletes, 1000) <= 10, `${mostInAnyWindow(deletes, 1000)} deletes in one second`)
+    })
+  }
 })

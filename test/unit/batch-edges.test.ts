@@ -71,7 +71,7 @@ describe('mintRunners', () => {
 
   test('three runners: a prefix and distinct suffixes, one request each, in the order named', async () => {
     const b = await batch({ runnerName: 'b', count: 3 })
-    const { runners, attempts, ...rest } = minted(b.result)
+    const { runners, attempts, pacer, ...rest } = minted(b.result)
     assert.deepEqual(
       runners.map((r) => r.name),
       ['b-aaaaaa', 'b-ssssss', 'b-999999'],
@@ -83,6 +83,8 @@ describe('mintRunners', () => {
     }
     assert.equal(attempts, 3)
     assert.deepEqual(rest, {}, 'no server version: the answers named none')
+    // Paced at GitHub's budget (the stand-in has rate limits), the pacer handed on for a rollback after the hand-over.
+    assert.deepEqual(pacer?.budget, { writes: 180, windowMs: 60_000 })
     assert.deepEqual(calls(), [JIT, JIT, JIT])
     for (const arrival of arrivals.filter((a) => a.call === JIT)) {
       assert.deepEqual(JSON.parse(arrival.body).labels, ['self-hosted', 'linux', LABEL])

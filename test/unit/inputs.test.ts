@@ -357,3 +357,41 @@ describe('type-specific inputs', () => {
     assert.deepEqual([jit?.runnerGroupId, jit?.workFolder, jit?.count, jit?.cleanupOnFailure], [1, '_work', 1, true])
   })
 })
+
+describe('write-budget', () => {
+  const jit = { ...base, type: 'jit', labels: 'a' }
+  const budgetOf = (value: string) => parseInputs(reader({ ...jit, 'write-budget': value })).writeBudget
+
+  test("N/DURATION or off; unset leaves GitHub's budget to the pacer", () => {
+    assert.equal(parseInputs(reader(jit)).writeBudget, undefined)
+    assert.deepEqual(budgetOf('180/1m'), { writes: 180, windowMs: 60_000 })
+    assert.deepEqual(budgetOf(' 60 / 1m '), { writes: 60, windowMs: 60_000 })
+    assert.deepEqual(budgetOf('20/500ms'), { writes: 20, windowMs: 500 })
+    assert.deepEqual(budgetOf('100000/1h'), { writes: 100_000, windowMs: 3_600_000 })
+    assert.equal(budgetOf('off'), false)
+    assert.equal(budgetOf('OFF'), false)
+    const prune = parseInputs(reader({ ...base, type: 'prune', 'older-than': '2h', 'write-budget': '30/2s' }))
+    assert.deepEqual(prune.writeBudget, { writes: 30, windowMs: 2000 })
+  })
+
+  test('anything else names the input, what was given and what is accepted, before any request', () => {
+    for (const value of ['180', '0/1m', '100001/1m', '180/0', '180/2h', '180/minute', 'none', '1m/180', '-1/1m']) {
+      assert.throws(() => budgetOf(value), {
+        message: new RegExp(
+          `^Input "write-budget" must be "N/DURATION", at most N writes \\(1 to 100000\\) per endpoint in any window of DURATION .*"180/1m" .*"60/1m" .*or "off" to not pace writes; got ${shown(value).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\.$`,
+        ),
+      })
+    }
+  })
+
+  test('applies to the types that write: refused with registration, remove and wait', () => {
+    for (const type of ['registration', 'remove', 'wait']) {
+      assert.throws(
+        () => parseInputs(reader({ ...base, type, 'ownership-label': type === 'wait' ? 'mrt-abc-abcdefgh' : '', 'write-budget': '60/1m' })),
+        {
+          message: `Input "write-budget" applies only to type "jit" or "prune", but "type" is "${type}"; remove it, or set "type" to "jit" or "prune".`,
+        },
+      )
+    }
+  })
+})

@@ -108,6 +108,30 @@ describe('checkOptions builds the Config the action builds from the same inputs'
     assert.deepEqual(prune.config.prune, { olderThanMs: 7_200_000, dryRun: true })
   })
 
+  test("writeBudget: the action's write-budget, for registerRunners and pruneRunners; a bad one named as the option", () => {
+    const { config } = checkOptions('registerRunners', { repository: 'o/r', auth: { token: TOKEN }, labels: ['x'], writeBudget: '60/1m' })
+    assert.deepEqual(config.writeBudget, { writes: 60, windowMs: 60_000 })
+    const prune = checkOptions('pruneRunners', { repository: 'o/r', auth: { token: TOKEN }, olderThan: '2h', writeBudget: 'off' })
+    assert.equal(prune.config.writeBudget, false)
+    assert.throws(() => checkOptions('registerRunners', { repository: 'o/r', auth: { token: TOKEN }, labels: ['x'], writeBudget: '60' }), {
+      option: 'writeBudget',
+      message: /^Option "writeBudget" must be "N\/DURATION".* got "60"\.$/,
+    })
+    assert.throws(
+      () =>
+        checkOptions('waitForRunners', {
+          repository: 'o/r',
+          auth: { token: TOKEN },
+          ownershipLabel: 'mrt-abc-abcdefgh',
+          timeout: '1m',
+          writeBudget: '60/1m',
+        }),
+      {
+        option: 'writeBudget',
+      },
+    )
+  })
+
   test('the library reads no environment: no GITHUB_REPOSITORY fallback, no GITHUB_API_URL', () => {
     process.env.GITHUB_API_URL = 'https://elsewhere.example'
     try {
