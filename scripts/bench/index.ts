@@ -3,8 +3,9 @@
 // by side; then the same under a brownout. Prints markdown tables on stdout (progress on stderr);
 // with --out writes DIR/bench.md and DIR/bench.svg; with --page updates the summary table of docs/why-jitter.md.
 // Then one step with GitHub App credentials side by side with one with a token, idle and under a
-// burst of 502s (scripts/bench/app.ts). It measures and asserts nothing about speed. Needs a built
-// dist/ (npm run bench builds first).
+// burst of 502s (scripts/bench/app.ts). Then, under GitHub's secondary limit, a batch of JIT
+// runners in one step, a prune and a wait (scripts/bench/limits.ts). It measures and asserts
+// nothing about speed. Needs a built dist/ (npm run bench builds first).
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +17,7 @@ import { markdownTable, spreadSentence, summarize, type RowSummary } from './rep
 import { clientStartupMs, startupFigure, type StartupFigure } from './startup.js'
 import { strategies, type Strategy } from './strategies.js'
 import { appTable, compareAppAndToken } from './app.js'
+import { batchTable, pruneTable, runBatch, runPrune, runWait, waitTable, type LimitModel } from './limits.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +33,14 @@ const { values: args } = parseArgs({
     'startup-runs': { type: 'string', default: '5' },
     // Runs of each GitHub App scenario under a burst (0: no App comparison).
     'app-runs': { type: 'string', default: '3' },
+    // Under GitHub's secondary limit (0 leaves a row out): one step registering this many JIT
+    // runners; a prune of a listing this long with this many to delete; a wait on this many runners
+    // whose hosts come online evenly over --boot-ms (a real-world figure, scaled).
+    'batch-size': { type: 'string', default: '1000' },
+    'prune-listed': { type: 'string', default: '1000' },
+    'prune-delete': { type: 'string', default: '300' },
+    'wait-runners': { type: 'string', default: '100' },
+    'boot-ms': { type: 'string', default: '120000' },
     out: { type: 'string' },
     page: { type: 'boolean', default: false },
   },
@@ -98,6 +108,7 @@ const appSection = appScenarios.length
     `A burst answers every request 502 for ${brownoutMs} ms, from the step's first request or from its first installation-token request. ` +
     '`attempts` is the output (lookup, token and mint attempts; the revoke is not one). Spawn to token includes the process start-up.'
   : ''
+const limits = await underSecondaryLimit()
 const tookS = (Date.now() - began) / 1000
 const ownCpu = process.cpuUsage()
 const ownCpuS = (ownCpu.user + ownCpu.system) / 1e6
@@ -113,7 +124,7 @@ const startupText = startupLine(figure, startups)
 const machine = `${os.availableParallelism()} cores (${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}), node ${process.version}, ${os.platform()} ${os.release()}, load average ${loadBefore.toFixed(2)} at the start`
 
 process.stdout.write(
-  `${parameters}\n${ideal}\n\n${tables}\n\n${appSection ? `${appSection}\n\n` : ''}${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${cpuText}) on ${machine}.\n`,
+  `${parameters}\n${ideal}\n\n${tables}\n\n${appSection ? `${appSection}\n\n` : ''}${limits ? `${limits}\n\n` : ''}${startupText}\n\nThe whole run took ${tookS.toFixed(0)} s (${cpuText}) on ${machine}.\n`,
 )
 
 if (args.out) {
@@ -211,8 +222,74 @@ ${tables}
 
 ${appSection}
 
+${limits}
+
 ${startupText}
 `
+}
+
+/**
+ * The rows under GitHub's secondary limit, each with a stand-in of its own that enforces it, at
+ * capacity C and with its window scaled; the section's markdown, or '' when every row is left out.
+ */
+async function underSecondaryLimit(): Promise<string> {
+  const model: LimitModel = { capacity, latencyMs, points: 900, windowMs: Math.round(60_000 * scale), scale }
+  // The JIT row's retry inputs: the defaults, waits scaled (see strategies.ts).
+  const jit = strategies(scale).find((s) => s.id === 'jit')?.client
+  const retry = Object.fromEntries(
+    Object.entries(jit?.kind === 'action' ? jit.inputs : {}).filter(([name]) => name !== 'type' && name !== 'labels'),
+  )
+  const sections: string[] = []
+  const batchSize = number('batch-size')
+  if (batchSize > 0) {
+    const figure = await runBatch(batchSize, model, retry)
+    log(
+      `secondary limit: batch of ${batchSize}: ${figure.reported} runners, ${figure.requests} requests, ${figure.refusals} refusals (${(figure.stepMs / 1000).toFixed(1)} s)`,
+    )
+    sections.push(`#### A batch of ${batchSize} JIT runners in one step\n\n${batchTable([figure])}`)
+  }
+  const [listed, toDelete] = [number('prune-listed'), number('prune-delete')]
+  if (listed > 0) {
+    const figure = await runPrune(listed, Math.min(toDelete, listed), model, retry)
+    log(
+      `secondary limit: prune of ${listed} listed: ${figure.deleted} deleted, ${figure.requests} requests, ${figure.refusals} refusals (${(figure.ms / 1000).toFixed(1)} s)`,
+    )
+    sections.push(`#### Prune of ${listed} listed runners, ${figure.toDelete} to delete\n\n${pruneTable([figure])}`)
+  }
+  const waitRunners = number('wait-runners')
+  if (waitRunners > 0) {
+    const figure = await runWait(waitRunners, Math.round(number('boot-ms') * scale), model, retry)
+    log(
+      `secondary limit: wait on ${waitRunners}: ${figure.connected} connected, ${figure.polls} polls, ${figure.requests} requests (${(figure.ms / 1000).toFixed(1)} s)`,
+    )
+    sections.push(`#### Wait on ${waitRunners} runners\n\n${waitTable([figure])}`)
+  }
+  if (!sections.length) return ''
+  return `### Under GitHub's secondary limit\n\n${limitsMethod(model)}\n\n${sections.join('\n\n')}`
+}
+
+function limitsMethod({ points, windowMs: w, capacity: c, latencyMs: s }: LimitModel): string {
+  const writes = points / 5
+  return (
+    `Each row runs the action once, as a runner does, against a stand-in of its own at the capacity above (C = ${c}, S = ${s} ms) that also enforces ` +
+    `GitHub's secondary limit: ${points} points per endpoint in any ${w} ms (a minute × ${scale}; a GET costs 1, a write 5), beyond which it answers ` +
+    '403 "secondary rate limit" with `retry-after`. ' +
+    `The action gets the JIT row's retry inputs; the batch and the prune also \`write-budget: ${writes}/${w}ms\` (GitHub's ${writes} writes a minute, scaled). ` +
+    "Times run from the step's first request to its last answer; requests are every request the stand-in received, checks and retries included. " +
+    `**Batch**: \`timeout\` is 10m × ${scale} (a thousand runners need five windows; the default 5m could not hold them). ` +
+    `Its ideal: ${writes} writes go in one window and each further ${writes} one window later, (⌈N/${writes}⌉ − 1) × ${w} ms (\`shortestMs\` in src/pacer.ts), ` +
+    `then C at a time serve the last window's writes, ⌈rest/C⌉ × S; or ⌈N/C⌉ × S where capacity alone takes longer. ` +
+    'GITHUB_STATE and GITHUB_OUTPUT are the sizes of those files after the step. ' +
+    `**Prune** by \`ownership-label\` (timeout 5m × ${scale}): the registry holds the runners to delete (offline, idle, of the label) and, in turn, ` +
+    "runners of the label online, of the label busy, of another batch's label, and without an ownership label. " +
+    `Its ideal: the listing's pages one after another (each names the next), P × S; then each delete is a look by id and a DELETE on one endpoint, ` +
+    `2 requests and 6 points, so ${Math.floor(points / 6)} a window: (⌈D/${Math.floor(points / 6)}⌉ − 1) × ${w} ms + ⌈rest/C⌉ × 2S, ` +
+    'or ⌈D/C⌉ × 2S where capacity alone takes longer. ' +
+    `**Wait** (timeout 5m × ${scale}): the runners are registered offline, and from the step's first listing the stand-in brings them online one by one, ` +
+    `evenly over the time in the table (2 minutes × ${scale}). The wait's poll interval is the product's own, not an input, so it is not scaled ` +
+    '(about 1 s, growing by half each poll to 10 s, less up to a quarter at random): requests/minute is that of the first seconds of a wait, ' +
+    'when it polls most often; from about 20 s on a wait lists every 7.5 to 10 s.'
+  )
 }
 
 /** The summary table on docs/why-jitter.md (beside bench.md and bench.svg, so the links are relative). */

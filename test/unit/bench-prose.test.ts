@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { spreadSentence, type RowSummary } from '../../scripts/bench/report.js'
 import { strategies } from '../../scripts/bench/strategies.js'
+import { idealBatchMs, idealPruneMs, type LimitModel } from '../../scripts/bench/limits.js'
 
 const page = (name: string) => readFile(new URL(`../../docs/${name}`, import.meta.url), 'utf8')
 
@@ -103,5 +104,40 @@ describe('spreadSentence', () => {
 
   test('without the spread rows (a run with --strategies) there is no sentence', () => {
     assert.equal(spreadSentence([{ n: 10, rows: [row('action-equal', 10, 20, 300)] }]), undefined)
+  })
+})
+
+describe('the ideals under the secondary limit (the bench tables quote them)', () => {
+  // npm run bench's model: C = 5, S = 50 ms, 900 points in a window of 60 s × 0.05.
+  const model: LimitModel = { capacity: 5, latencyMs: 50, points: 900, windowMs: 3000, scale: 0.05 }
+
+  test('a batch of 1,000: five windows of 180 writes, then the last 100 at capacity, 20 × 50 ms', () => {
+    assert.equal(idealBatchMs(1000, model), 5 * 3000 + 20 * 50)
+  })
+
+  test('a batch within one window is bound by capacity alone', () => {
+    assert.equal(idealBatchMs(100, model), 20 * 50)
+    assert.equal(idealBatchMs(180, model), 36 * 50)
+  })
+
+  test('a batch one past a window waits a window for its last write', () => {
+    assert.equal(idealBatchMs(181, model), 3000 + 50)
+  })
+
+  test('where capacity is slower than the limit allows, capacity is the ideal', () => {
+    const slow = { ...model, latencyMs: 200 }
+    // 180 writes at 5 in flight take 36 × 200 ms = 7.2 s, longer than the 3 s window.
+    assert.equal(idealBatchMs(1000, slow), 200 * 200)
+  })
+
+  test('a prune of 1,000 listed with 300 to delete: 10 pages, then 150 look-and-delete pairs a window (6 points each)', () => {
+    // The limit alone: one window, then the last 150 pairs at capacity (30 × 100 ms) = 6 s; capacity
+    // alone: 60 rounds of 100 ms = 6 s. Both bind at this scale, as at every scale.
+    assert.equal(idealPruneMs(1000, 300, model), 10 * 50 + 6000)
+  })
+
+  test('a prune with nothing to delete is its listing', () => {
+    assert.equal(idealPruneMs(30, 0, model), 50)
+    assert.equal(idealPruneMs(0, 0, model), 50)
   })
 })
