@@ -50,7 +50,7 @@ export const INPUT_OPTIONS: readonly InputOption[] = [
   {
     name: 'labels',
     value: 'LIST',
-    help: "For --type jit: the runners' labels, comma- or newline-separated, 1 to 99 (required for jit); each runner also gets the run's ownership label.",
+    help: "For --type jit: the runners' labels, comma- or newline-separated, 1 to 99 (required for jit, unless --exclusive true); each runner also gets the run's ownership label.",
   },
   {
     name: 'runner-name',

@@ -15,6 +15,8 @@ import { LATEST_EPOCH_S, parseHttpDate } from './policy.js'
 import { parseJson } from './json.js'
 import { type WriteBudget, describeBudget, shortestMs } from './pacer.js'
 
+/** Less than this (or one window of the budget, if shorter) left of the timeout beyond a batch's pace: the log says it may run out of time. */
+export const PACE_MARGIN_MS = 60_000
 /** One try, this long at most: the check must never hold up a batch it cannot judge. */
 export const RATE_CHECK_TIMEOUT_MS = 5000
 /** One recovery after a lost answer: a lookup by name, a delete, and the registration again. */
@@ -123,7 +125,16 @@ export function checkWriteBudget(
   const shortest = shortestMs(count, budget)
   if (shortest === 0) return
   const pace = `A batch of ${count} runners takes at least ${formatMs(shortest)} under the write budget of ${describeBudget(budget)}`
-  if (shortest < leftMs) return log(`${pace}; registering at that pace.`)
+  if (shortest < leftMs) {
+    // The pace is a floor: the requests take their own time on top of it, the last window's most.
+    const spare = leftMs - shortest
+    const margin = Math.min(PACE_MARGIN_MS, budget.windowMs)
+    const tight =
+      spare < margin
+        ? ` Only ${formatMs(spare)} of "timeout" is left beyond that for the requests themselves; if they take longer, the batch fails and is rolled back. Give "timeout" ${formatMs(margin)} or more beyond the pace.`
+        : ''
+    return log(`${pace}; registering at that pace.${tight}`)
+  }
   const timeout = config.step?.timeoutMs ?? config.timeoutMs
   const left = leftMs < timeout - 1000 ? `, of which ${formatMs(Math.max(0, leftMs))} is left` : ''
   throw new MintError(

@@ -20,7 +20,13 @@ import {
   runJob,
   runnersOf,
   which,
+  type Job,
 } from '../support/recipes.js'
+import { DEFAULTS } from '../../src/inputs.js'
+import { parseDuration } from '../../src/duration.js'
+import { parseWriteBudget } from '../../src/input-values.js'
+import { shortestMs } from '../../src/pacer.js'
+import { cleanupTimeoutMs } from '../../src/jit/cleanup.js'
 
 const ADMIN = 'ghp_RecipesAdminToken0123456789abcdef'
 const SSH_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nStandInSshPrivateKey0123456789\n-----END OPENSSH PRIVATE KEY-----'
@@ -146,5 +152,44 @@ describe('a scheduled sweeper', () => {
     assert.deepEqual(github.runners.map((r) => r.name).sort(), ['booting', 'busy-old', 'someone-elses'])
     assert.equal(steps[0].action!.outputs.pruned, '1')
     assert.equal(steps[0].action!.outputs.kept, '2')
+  })
+})
+
+describe('the recipes hold a batch of 1,000 (docs/jit.md, "How long to give a batch")', () => {
+  const LARGEST = 1000
+  /** The mint-runner-token steps of a job, with their type, timeout and write budget as the action reads them. */
+  function actionSteps(job: Job): { type: string; timeoutMs: number; budget: ReturnType<typeof parseWriteBudget> }[] {
+    return job.steps
+      .filter((step) => step.uses?.startsWith('OWNER/mint-runner-token@'))
+      .map((step) => {
+        const input = (name: keyof typeof DEFAULTS): string => String(step.with?.[name] ?? DEFAULTS[name])
+        return { type: input('type'), timeoutMs: parseDuration(input('timeout'))!, budget: parseWriteBudget(input('write-budget')) }
+      })
+  }
+
+  test("each writing step's timeout holds 1,000 runners at its write budget, and each job's timeout-minutes its steps", () => {
+    const lifecycle = recipeJobs(recipeNamed(recipes, 'lifecycle').code)
+    const jobs = { ...lifecycle, sweep: recipeJob(recipeNamed(recipes, 'sweeper').code) }
+    const checked: string[] = []
+    for (const [id, job] of Object.entries(jobs)) {
+      const steps = actionSteps(job)
+      for (const step of steps) {
+        if (step.type === 'jit') {
+          // The pace, and a minute more for the requests themselves: a batch that fits by seconds fails near its end.
+          assert.ok((step.budget ? shortestMs(LARGEST, step.budget) : 0) + 60_000 <= step.timeoutMs, `${id}: the jit step's timeout`)
+        }
+        // The rollback and the post step of a jit step, and a prune, delete at the cleanup's pace, within timeout.
+        if (step.type === 'jit' || step.type === 'prune') {
+          assert.ok(
+            cleanupTimeoutMs(LARGEST, step.budget) <= step.timeoutMs,
+            `${id}: the ${step.type} step's timeout holds deleting ${LARGEST}`,
+          )
+          checked.push(`${id}/${step.type}`)
+        }
+      }
+      const stepsMs = steps.reduce((sum, step) => sum + step.timeoutMs, 0)
+      if (steps.length) assert.ok(stepsMs < (job['timeout-minutes'] ?? 360) * 60_000, `${id}: timeout-minutes holds its steps' timeouts`)
+    }
+    assert.deepEqual(checked.sort(), ['provision/jit', 'stop/prune', 'sweep/prune'])
   })
 })

@@ -56,6 +56,12 @@ describe('runCommand: help, version, usage', () => {
     assert.deepEqual(await command(['--help']), { status: 0, stdout: helpText(), stderr: '' })
   })
 
+  test('--help says --labels is required for jit unless --exclusive true, as the command checks', async () => {
+    assert.match(helpText(), /\(required for jit, unless --exclusive true\)/)
+    const exclusive = await command(['--repository', 'o/r', '--type', 'jit', '--exclusive', 'true', '--labels', 'gpu'])
+    assert.equal(exclusive.status, 2)
+  })
+
   test('--version prints the version', async () => {
     assert.deepEqual(await command(['--version']), { status: 0, stdout: `${packageJson.version}\n`, stderr: '' })
   })

@@ -46,6 +46,24 @@ test('the write budget: a batch its timeout cannot hold is refused, naming both 
   ])
 })
 
+test('the write budget: a batch that fits its pace by less than a minute goes, and the log says it may run out of time', () => {
+  const config = { ...jitConfig('http://127.0.0.1:1'), timeoutMs: 330_000 }
+  const lines: string[] = []
+  checkWriteBudget(config, 1000, GITHUB_WRITE_BUDGET, 329_500, (line) => void lines.push(line))
+  // A budget of a shorter window asks for a margin of one window.
+  checkWriteBudget(config, 60, { writes: 20, windowMs: 1000 }, 2500, (line) => void lines.push(line))
+  checkWriteBudget(config, 60, { writes: 20, windowMs: 1000 }, 3000, (line) => void lines.push(line))
+  assert.deepEqual(lines, [
+    "A batch of 1000 runners takes at least 5m under the write budget of 180 writes a minute (GitHub's secondary rate limit); registering at that pace. " +
+      'Only 29.5s of "timeout" is left beyond that for the requests themselves; if they take longer, the batch fails and is rolled back. ' +
+      'Give "timeout" 1m or more beyond the pace.',
+    'A batch of 60 runners takes at least 2s under the write budget of 20 writes per 1s; registering at that pace. ' +
+      'Only 500ms of "timeout" is left beyond that for the requests themselves; if they take longer, the batch fails and is rolled back. ' +
+      'Give "timeout" 1s or more beyond the pace.',
+    'A batch of 60 runners takes at least 2s under the write budget of 20 writes per 1s; registering at that pace.',
+  ])
+})
+
 describe('checkRateBudget against the stand-in', () => {
   const github = new GitHubStandIn({ acceptToken: TOKEN })
   let apiUrl: string
