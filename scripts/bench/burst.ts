@@ -7,9 +7,8 @@
 // process minting all N: its hold ends at its own first request, and its tokens are its runners.
 // Clients with a start spread are held earlier, at a gate before their spread begins (StartGate).
 import { execFile, execFileSync } from 'node:child_process'
-import { constants, openSync } from 'node:fs'
+import { closeSync, constants, openSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import net from 'node:net'
 import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +23,7 @@ import type { Client, Strategy } from './strategies.js'
 export const JOB_PRIORITY = 10
 
 export const FIXED_SCHEDULE = fileURLToPath(new URL('./fixed-schedule.sh', import.meta.url))
+const GATE_PRELOAD = new URL('./gate-preload.mjs', import.meta.url).href
 
 export interface FaultModel {
   /** Requests admitted at once; every other request gets an immediate 502. */
@@ -111,12 +111,11 @@ export function spreadFor(hosts: number, model: FaultModel): number {
 /**
  * Holds each action process just before its start spread begins. Holding its first request, as the
  * other rows do, would undo the spread; starting N processes at once would spread them by this
- * machine's CPU contention instead. So each job's GITHUB_STATE is a FIFO that nobody reads yet:
- * the action's first state write (right after it masks its token, before it parses its inputs,
- * draws its spread and starts its deadline) blocks in open() until `open()` here opens them all.
+ * machine's CPU contention instead. So each job is started with gate-preload.mjs, which blocks it
+ * at its first ::add-mask:: line (it masks its token before it parses its inputs, draws its spread
+ * and starts its deadline) reading a FIFO that nobody writes until `open()` here opens them all.
  */
 class StartGate {
-  private readonly drains: net.Socket[] = []
   private constructor(private readonly dir: string) {}
 
   static async create(jobs: number): Promise<StartGate> {
@@ -129,17 +128,13 @@ class StartGate {
     return join(this.dir, `state-${job}`)
   }
 
-  /** Lets every job through: each FIFO gets a reader (drained, so later state writes never block). */
+  /** Lets every job through: each job's FIFO gets a writer that closes at once, so its read ends. */
   open(jobs: number): void {
-    for (let j = 0; j < jobs; j++) {
-      // Read-write, so it has a writer too and never reports the end of its input.
-      const fd = openSync(this.fifo(j), constants.O_RDWR | constants.O_NONBLOCK)
-      this.drains.push(new net.Socket({ fd, readable: true, writable: false }).resume())
-    }
+    // Blocking opens: a job that printed its mask line may not have opened its FIFO yet.
+    for (let j = 0; j < jobs; j++) closeSync(openSync(this.fifo(j), constants.O_WRONLY))
   }
 
   async close(): Promise<void> {
-    for (const drain of this.drains) drain.destroy()
     await rm(this.dir, { recursive: true, force: true })
   }
 }
@@ -189,9 +184,9 @@ export async function runBurst(strategy: Strategy, hosts: number, model: FaultMo
           resolve()
         }),
       )
-      // A gated job has arrived once it masks its token: its next step is the blocked state write.
+      // A gated job has arrived once it masks its token: gate-preload.mjs then blocks it.
       const atGate = gate && {
-        env: { GITHUB_STATE: gate.fifo(j) },
+        env: { NODE_OPTIONS: `--import=${GATE_PRELOAD}`, BENCH_GATE_FIFO: gate.fifo(j) },
         onStdout: (text: string) => void (text.includes('::add-mask::') && arrived.get(id)?.()),
       }
       const run = runClient(client, url, id, JOB_PRIORITY, atGate || {})

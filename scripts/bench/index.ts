@@ -199,9 +199,9 @@ ${spawnLimit} jobs are starting at a time (a job is starting until its first req
 stand-in holds each job's first request until all N have sent one, then releases them together.
 Times count from that release plus the client's start-up measured in this run, as if N machines had
 started the jobs in parallel. Holding a spread row's first request would undo its spread, so those
-jobs are held earlier, at a gate just before the spread begins: each job's \`GITHUB_STATE\` is a FIFO
-that nobody reads until the release, so the action's first state write (after it masks its token,
-before it parses its inputs, draws its spread and starts its deadline) blocks until then; such a job
+jobs are held earlier, at a gate just before the spread begins: a preloaded module stops each job
+at its first \`::add-mask::\` line (it masks its token before it parses its inputs, draws its spread
+and starts its deadline), reading a FIFO that nobody writes until the release; such a job
 is starting until it masks its token. What it still does after the release (read its inputs, and
 send its first request when its spread ends) is CPU work the other rows did before their release, so
 the spread rows pay a little more of this machine's contention. The jobs run at niceness ${JOB_PRIORITY}, below the bench process and its stand-in:
