@@ -89,7 +89,6 @@ export async function post(toolkit: Core = actionsCore, env: NodeJS.ProcessEnv =
     const cleanup = { ...config, spreadMs: undefined, timeoutMs }
     await withInstallationToken(cleanup, appDeps(core, deps), async (resolved) => {
       const limiter = new ConcurrencyLimiter({ initial: INITIAL_IN_FLIGHT, max: MAX_IN_FLIGHT, clock })
-      // The post step has no GET /rate_limit of its own to read: it paces (within one window's budget, at no cost).
       // Paced like the main step (no GET /rate_limit to read here: within one window's budget, pacing costs nothing).
       const session = new Session(resolved, { log: (line) => core.info(line), ...deps }, limiter, ledger, pacerFor(resolved, clock))
       // A signal brings the end forward to the cleanup phase's work (step.ts): the report below
