@@ -1,6 +1,7 @@
 // Politeness for batches: how many requests may be in flight at once (AIMD: grows by about one
-// per round of successes, halves when GitHub shows strain), and a pool of retries that every
-// runner of the batch draws from, so a batch behaves like one client, not like fifty.
+// per round of successes, halves when GitHub shows strain, and climbs back to the level of the
+// last strain slowly), and a pool of retries that every runner of the batch draws from, so a
+// batch behaves like one client, not like fifty.
 import type { Clock, RetryBudget } from './retry.js'
 import { type Backoff, backoffCeiling } from './policy.js'
 
@@ -8,6 +9,13 @@ export type Signal = 'success' | 'overload' | 'neutral'
 
 /** How long a paused request sleeps before it looks again. */
 export const PAUSE_NAP_MS = 1000
+
+/**
+ * Rounds of successes the step back up to the limit at which GitHub last showed strain takes,
+ * instead of one: a long batch at a steady capacity then probes past it once in about this many
+ * rounds, not at every round trip of the sawtooth (see ConcurrencyLimiter.release).
+ */
+export const PROBE_ROUNDS = 8
 
 export interface LimiterOptions {
   /** The limit at the start. */
@@ -55,6 +63,8 @@ export class ConcurrencyLimiter {
   private epoch = 0
   // GitHub asked the client to wait (retry-after, a rate-limit reset): no request starts before.
   private pausedUntil = 0
+  // The limit in force when GitHub last showed strain (0: never): the step back up to it is slow.
+  private strainedAt = 0
   /** The smallest and largest limit reached, for reports. */
   lowest: number
   highest: number
@@ -123,13 +133,22 @@ export class ConcurrencyLimiter {
     this.pausedUntil = Math.max(this.pausedUntil, atMs)
   }
 
-  /** Gives a slot back with what its request showed: success grows the limit, overload cuts it. */
+  /**
+   * Gives a slot back with what its request showed: success grows the limit, overload cuts it.
+   * Additive increase: about +1 once a whole limit's worth of requests succeeded; but the step up
+   * to the limit at which GitHub last showed strain takes PROBE_ROUNDS times as many, as TCP's
+   * CUBIC lingers near the window where it last lost a packet. Against a steady capacity (5 in
+   * flight, strain at 6) plain AIMD cuts to 3 and is back at 6 after 14 successes: one failed
+   * request in 15 for as long as the batch lasts; this way one in 51. Past that level growth is
+   * quick again, and a strain at a lower limit (an outage that cut it to 1) leaves no slow step.
+   */
   release(slot: Slot, signal: Signal): void {
     this.active--
     if (signal === 'success') {
-      // Additive increase: about +1 once a whole limit's worth of requests succeeded.
-      this.current = Math.min(this.options.max, this.current + 1 / this.current)
+      const probing = this.limit + 1 === this.strainedAt
+      this.current = Math.min(this.options.max, this.current + 1 / (this.current * (probing ? PROBE_ROUNDS : 1)))
     } else if (signal === 'overload' && slot.epoch === this.epoch) {
+      this.strainedAt = this.limit
       this.current = Math.max(1, this.current / 2)
       this.epoch++
     }

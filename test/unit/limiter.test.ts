@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ConcurrencyLimiter, SharedRetryBudget, type WaitRefused } from '../../src/limiter.js'
+import { ConcurrencyLimiter, PROBE_ROUNDS, SharedRetryBudget, type Signal, type WaitRefused } from '../../src/limiter.js'
 import { systemClock } from '../../src/retry.js'
 import { FakeClock } from '../support/fake-clock.js'
 
@@ -49,6 +49,72 @@ describe('ConcurrencyLimiter', () => {
     limiter.release(await limiter.acquire(), 'overload')
     assert.equal(limiter.limit, 1, 'never below one')
     assert.equal(limiter.lowest, 1)
+  })
+
+  test('the step back up to the limit of the last strain takes PROBE_ROUNDS rounds; the steps below it one each', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 6, max: 16 })
+    const succeed = async (times: number) => {
+      for (let i = 0; i < times; i++) limiter.release(await limiter.acquire(), 'success')
+    }
+    /** Successes until the limit reaches `target`. */
+    const successesTo = async (target: number) => {
+      let n = 0
+      for (; limiter.limit < target; n++) await succeed(1)
+      return n
+    }
+    limiter.release(await limiter.acquire(), 'overload') // strain at 6: cut to 3
+    assert.equal(limiter.limit, 3)
+    // 3 to 5 at the usual pace: about one round (a limit's worth of successes) a step.
+    assert.equal(await successesTo(5), 8)
+    // 5 to 6, the level GitHub strained at: PROBE_ROUNDS rounds of 5.
+    const probe = await successesTo(6)
+    assert.ok(probe >= 5 * PROBE_ROUNDS && probe <= 5 * PROBE_ROUNDS + 5, `${probe} successes from 5 to 6`)
+    // Past it, the usual pace again: 6 to 7 in about 6.
+    assert.ok((await successesTo(7)) <= 7)
+  })
+
+  test('after an outage cut the limit to 1 there is no slow step: back to 4 at the usual pace', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 6, max: 16 })
+    // Every request fails: 6, 3, 1, 1 (each sent after the cut before it).
+    for (let i = 0; i < 4; i++) limiter.release(await limiter.acquire(), 'overload')
+    assert.equal(limiter.limit, 1)
+    const successesTo4 = async (from: ConcurrencyLimiter) => {
+      let n = 0
+      for (; from.limit < 4; n++) from.release(await from.acquire(), 'success')
+      return n
+    }
+    // As fast as a limiter that never saw strain.
+    assert.equal(await successesTo4(limiter), await successesTo4(new ConcurrencyLimiter({ initial: 1, max: 16 })))
+  })
+
+  test('against a steady capacity of 5 in flight, 1,000 requests meet at most 25 refusals (plain AIMD: about 70)', async () => {
+    // A server that answers the requests it holds a turn later and refuses at once every one
+    // beyond `capacity` in flight, as the stand-in's gateway does; each caller retries until it
+    // succeeds. Plain AIMD cuts to 3 at 6 in flight and is back at 6 after 14 successes.
+    const capacity = 5
+    const limiter = new ConcurrencyLimiter({ initial: 4, max: 16 })
+    let inFlight = 0
+    let refused = 0
+    const request = async (): Promise<Signal> => {
+      if (inFlight >= capacity) return 'overload'
+      inFlight++
+      await settle()
+      inFlight--
+      return 'success'
+    }
+    const runner = async () => {
+      for (;;) {
+        const slot = await limiter.acquire()
+        const signal = await request()
+        limiter.release(slot, signal)
+        if (signal === 'success') return
+        refused++
+      }
+    }
+    await Promise.all(Array.from({ length: 1000 }, runner))
+    assert.ok(refused <= 25, `${refused} refusals`)
+    assert.ok(refused >= 10, `${refused} refusals: it still probes past the capacity now and then`)
+    assert.equal(limiter.highest, 6)
   })
 
   test('a cut wakes no more waiters than the new limit allows', async () => {
