@@ -3,6 +3,7 @@
 import { DEFAULTS } from '../../src/inputs.js'
 import { parseDuration } from '../../src/duration.js'
 import { JITTER_MODES, type Jitter } from '../../src/policy.js'
+import { GITHUB_WRITE_BUDGET } from '../../src/pacer.js'
 
 export type Client =
   /** The bundled action, run as a runner does, with these inputs (durations already scaled). */
@@ -71,7 +72,17 @@ export function strategies(scale: number): Strategy[] {
     {
       id: 'jit',
       label: 'JIT, one step with count: N (this action, defaults)',
-      client: { kind: 'action', inputs: { ...actionInputs(DEFAULTS.jitter), type: 'jit', labels: 'self-hosted,linux,bench' } },
+      client: {
+        kind: 'action',
+        inputs: {
+          ...actionInputs(DEFAULTS.jitter),
+          type: 'jit',
+          labels: 'self-hosted,linux,bench',
+          // GitHub's write budget, its minute scaled like every wait: unscaled, a brownout's retries
+          // past 180 registrations would wait a real minute for the pace.
+          'write-budget': `${GITHUB_WRITE_BUDGET.writes}/${scaled(GITHUB_WRITE_BUDGET.windowMs)}ms`,
+        },
+      },
       batch: true,
     },
   ]
