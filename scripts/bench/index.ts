@@ -234,10 +234,11 @@ ${startupText}
  */
 async function underSecondaryLimit(): Promise<string> {
   const model: LimitModel = { capacity, latencyMs, points: 900, windowMs: Math.round(60_000 * scale), scale }
-  // The JIT row's retry inputs: the defaults, waits scaled (see strategies.ts).
+  // The JIT row's retry inputs: the defaults, waits scaled (see strategies.ts). Each row sets its
+  // own write budget (a wait writes nothing, and refuses the input).
   const jit = strategies(scale).find((s) => s.id === 'jit')?.client
   const retry = Object.fromEntries(
-    Object.entries(jit?.kind === 'action' ? jit.inputs : {}).filter(([name]) => name !== 'type' && name !== 'labels'),
+    Object.entries(jit?.kind === 'action' ? jit.inputs : {}).filter(([name]) => !['type', 'labels', 'write-budget'].includes(name)),
   )
   const sections: string[] = []
   const batchSize = number('batch-size')
