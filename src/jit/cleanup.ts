@@ -8,7 +8,7 @@ import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../r
 import { explainFailure, githubSaid } from '../explain.js'
 import { failureLine, responseOutcome } from '../engine/answer.js'
 import type { Deadline } from '../step.js'
-import { READ_POINTS, WRITE_POINTS, type WriteBudget, shortestMs } from '../pacer.js'
+import { READ_POINTS, type Reservation, WRITE_POINTS, type WriteBudget, shortestMs } from '../pacer.js'
 import type { LedgerEntry } from './ledger.js'
 import { findByName } from './lookup.js'
 import { type ListedRunner, type SpareReason, asRunner, whySpared } from './runners.js'
@@ -87,8 +87,12 @@ async function removeOne(
   let notListed = false
   let notListedSince: number | undefined
   const done = (verdict: Verdict): AttemptResult<Verdict> => ({ value: verdict, outcome: { kind: 'response', status: 200, headers: {} } })
-  const call = (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> =>
-    session.exchange(method, `${session.base}/${id}`, { timeoutMs, deadline }, last)
+  // The points of this attempt's look and delete, held before the look (see the attempt).
+  let pair: Reservation | undefined
+  const call = (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> => {
+    const options = { timeoutMs, deadline, reserved: pair, followUp: method === 'DELETE' && pair !== undefined }
+    return session.exchange(method, `${session.base}/${id}`, options, last)
+  }
   /** GET by id: the runner, or a verdict (404: gone), or an outcome to retry. */
   const look = async (id: number, timeoutMs: number): Promise<ListedRunner | AttemptResult<Verdict>> => {
     const looked = await call('GET', id, timeoutMs)
@@ -119,10 +123,7 @@ async function removeOne(
     return { outcome: refused }
   }
 
-  const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
-    last = {}
-    notListed = false
-    if (mode === 'rollback' && entry.id !== undefined) return remove(entry.id, timeoutMs)
+  const lookThenDelete = async (timeoutMs: number): Promise<AttemptResult<Verdict>> => {
     if (entry.id !== undefined) {
       const runner = await look(entry.id, timeoutMs)
       return 'id' in runner ? spareOrDelete(runner, timeoutMs) : runner
@@ -135,6 +136,28 @@ async function removeOne(
     // Only now: while it is set, every outcome is retried, and the verdict above must end the loop.
     notListed = true
     return { outcome: NOT_LISTED }
+  }
+  const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
+    last = {}
+    notListed = false
+    if (mode === 'rollback' && entry.id !== undefined) return remove(entry.id, timeoutMs)
+    // The look is the proof the delete relies on, so nothing may wait between them: the delete's
+    // points (and the look's, by id: the same endpoint) are held before the look is sent, and the
+    // delete goes first in line for a slot. Every id counts against one endpoint.
+    const held = await session.reserve(
+      `${session.base}/${entry.id ?? 0}`,
+      entry.id === undefined ? ['DELETE'] : ['GET', 'DELETE'],
+      deadline,
+      last,
+    )
+    if (held && 'outcome' in held) return held
+    pair = held
+    try {
+      return await lookThenDelete(timeoutMs)
+    } finally {
+      pair?.release()
+      pair = undefined
+    }
   }
 
   const options = session.retryOptions(deadline)

@@ -25,6 +25,14 @@ function mostInAnyWindow(requests: RecordedRequest[], windowMs: number): number 
   return Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + windowMs).length))
 }
 
+/** For each DELETE of a runner, the time since the latest GET of that runner by id before it. */
+function lookToDeleteGaps(requests: RecordedRequest[]): number[] {
+  return requests.filter(isDelete).map((deleted) => {
+    const looks = requests.filter((r) => r.method === 'GET' && r.path === deleted.path && r.at <= deleted.at)
+    return looks.length ? deleted.at - looks.at(-1)!.at : Infinity
+  })
+}
+
 describe('write-budget: registrations paced under the secondary rate limit', () => {
   test('a batch of 60 at 20 writes a second gets no secondary-limit refusal, and no second holds more than 20', async (t) => {
     github.options.secondaryLimit = SECONDARY_LIMIT
@@ -133,6 +141,32 @@ describe('write-budget: prune paces its looks and deletes', () => {
     assert.ok(mostInAnyWindow(deletes, 1000) <= 10, `${mostInAnyWindow(deletes, 1000)} deletes in one second`)
   })
 
+  test("each runner's delete follows its own look with no wait for the budget between; one that connects before its look is kept", async (t) => {
+    // 10 runners a window of 2 s: the 20 deletes take two windows, and the second ten wait for it.
+    github.options.secondaryLimit = { points: 60, windowMs: 2000 }
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    // The last one listed connects half a window after the first delete: in the first window, when
+    // the deletes of the second wait for the budget. Its look must come after, right before its delete.
+    let connecting: NodeJS.Timeout | undefined
+    github.options.onRequest = (request) => {
+      if (request.method === 'DELETE') connecting ??= setTimeout(() => github.setRunner('old-19', { status: 'online' }), 1000)
+    }
+    t.after(() => delete github.options.onRequest)
+    const run = await runAction(pruneInputs('10/2s'))
+    assert.equal(run.exitCode, 0, run.stdout)
+    assert.equal(github.secondaryRefusals, 0)
+    assert.equal(run.outputs.pruned, '19')
+    assert.match(run.stdout, /spared 1 \(old-19: online\)/)
+    assert.deepEqual(
+      github.runners.map((r) => r.name),
+      ['old-19'],
+    )
+    const gaps = lookToDeleteGaps(github.requests)
+    assert.equal(gaps.length, 19, 'a look before every delete')
+    assert.ok(Math.max(...gaps) < 500, `a delete came ${Math.max(...gaps)} ms after its look (the window is 2000 ms)`)
+  })
+
   test('the same prune with write-budget off is refused by the secondary limit', async (t) => {
     github.options.secondaryLimit = LIMIT
     t.after(() => delete github.options.secondaryLimit)
@@ -162,6 +196,9 @@ describe("write-budget: the post step's cleanup paces its looks and deletes", ()
       assert.equal(github.registry.get(SCOPE)?.length ?? 0, 0, post.stdout)
       const deletes = github.requests.filter(isDelete)
       assert.ok(mostInAnyWindow(deletes, 1000) <= 10, `${mostInAnyWindow(deletes, 1000)} deletes in one second`)
+      // Each delete right after its own look, though the second ten wait a window for the budget.
+      const gaps = lookToDeleteGaps(github.requests)
+      assert.ok(Math.max(...gaps) < 250, `a delete came ${Math.max(...gaps)} ms after its look (the window is 1000 ms)`)
     })
   }
 })
