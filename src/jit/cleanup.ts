@@ -28,9 +28,20 @@ const DELETE_POINTS = READ_POINTS + WRITE_POINTS
  * retries; unpaced (budget false), CLEANUP_MS_PER_RUNNER each. Never less than CLEANUP_TIMEOUT_MS.
  */
 export function cleanupTimeoutMs(runners: number, budget: WriteBudget | false): number {
-  // Each delete is 6 points: as many as 6/5 of a write, in the budget's units.
-  const paced = budget ? CLEANUP_TIMEOUT_MS + shortestMs(Math.ceil((runners * DELETE_POINTS) / WRITE_POINTS), budget) : 0
+  const paced = budget ? CLEANUP_TIMEOUT_MS + removalPaceMs(runners, budget) : 0
   return Math.max(CLEANUP_TIMEOUT_MS, paced, runners * CLEANUP_MS_PER_RUNNER)
+}
+
+/** The shortest time the deletes of `runners` runners take under `budget`, from an empty window (shortestMs). */
+export function removalPaceMs(runners: number, budget: WriteBudget): number {
+  // Each delete is 6 points: as many as 6/5 of a write, in the budget's units.
+  return shortestMs(Math.ceil((runners * DELETE_POINTS) / WRITE_POINTS), budget)
+}
+
+/** How many deletes (a look and a delete each) `budget` lets start within `ms`, from an empty window. */
+export function removalsWithinMs(ms: number, budget: WriteBudget): number {
+  if (ms < 0) return 0
+  return Math.floor((budget.writes * WRITE_POINTS) / DELETE_POINTS) * (Math.floor(ms / budget.windowMs) + 1)
 }
 
 /** A name not listed is looked up again, with backoff, for this long: a listing can lag behind a registration. */

@@ -6,12 +6,13 @@
 // runner too: a host that connects between that look and the delete loses its runner.
 import type { Config } from '../types.js'
 import { ConcurrencyLimiter } from '../limiter.js'
-import { pacerFor } from '../pacer.js'
+import { type WriteBudget, describeBudget, pacerFor } from '../pacer.js'
+import { formatMs } from '../duration.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
 import { Deadline } from '../step.js'
 import { Ledger } from '../jit/ledger.js'
-import { type Removal, removeRunners } from '../jit/cleanup.js'
+import { type Removal, removalPaceMs, removalsWithinMs, removeRunners } from '../jit/cleanup.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from '../jit/session.js'
 import { listRunners } from './listing.js'
 import { type Selection, choose } from './select.js'
@@ -38,6 +39,22 @@ export interface PruneResult {
 export function selectionOf(config: Config): Selection {
   const prune = config.prune!
   return prune.ownershipLabel !== undefined ? { label: prune.ownershipLabel } : { olderThanMs: prune.olderThanMs! }
+}
+
+/**
+ * Said before the first delete when the deletes cannot all fit the time left at the write pace:
+ * those the pace does not reach in time are never looked at nor deleted, and are reported as not
+ * deleted by name. Undefined when they fit.
+ */
+export function beyondTimeout(runners: number, budget: WriteBudget, leftMs: number): string | undefined {
+  const paceMs = removalPaceMs(runners, budget)
+  if (paceMs <= leftMs) return undefined
+  const reach = Math.min(runners, removalsWithinMs(leftMs, budget))
+  return (
+    `Deleting ${runners} runner(s) takes at least ${formatMs(paceMs)} under the write budget of ${describeBudget(budget)} ` +
+    `(a look and a delete each), and ${formatMs(Math.max(0, leftMs))} of the timeout is left: at most about ${reach} can be deleted in time, ` +
+    'in the order listed. The others will be reported as not deleted, by name; raise the timeout, or run the prune again.'
+  )
 }
 
 export async function prune(config: Config, deps: JitDeps = {}): Promise<PruneResult> {
@@ -82,6 +99,8 @@ export async function prune(config: Config, deps: JitDeps = {}): Promise<PruneRe
       return result
     }
     log(`Deleting ${chosen.length} runner(s), each looked at by id right before its delete.`)
+    const late = pacer && beyondTimeout(chosen.length, pacer.budget, deadline.atMs - clock.now())
+    if (late) log(late)
     const removals = await Promise.all(
       [...byLabel].map(([label, named]) =>
         removeRunners(

@@ -167,6 +167,29 @@ describe('write-budget: prune paces its looks and deletes', () => {
     assert.ok(Math.max(...gaps) < 500, `a delete came ${Math.max(...gaps)} ms after its look (the window is 2000 ms)`)
   })
 
+  test('deletes the timeout cannot hold at the pace: said before the first delete; those not reached are never sent, and named as not deleted', async (t) => {
+    github.options.secondaryLimit = { points: 60, windowMs: 2000 }
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    // 8 runners a window of 2 s (50 points, 6 each): the first eight fit the 1.5 s timeout, the others would start at 2 s or later.
+    const run = await runAction({ ...pruneInputs('10/2s'), timeout: '1500ms' })
+    assert.equal(run.exitCode, 1, run.stdout)
+    assert.match(
+      run.stdout,
+      /Deleting 20 runner\(s\) takes at least 4s under the write budget of 10 writes per 2s \(a look and a delete each\), and 1\.\d+s of the timeout is left: at most about 8 can be deleted in time, in the order listed\./,
+    )
+    assert.equal(run.outputs.pruned, '8')
+    const left = github.runners.map((r) => r.name)
+    assert.equal(left.length, 12)
+    // Neither looked at nor deleted: not one request by id for them.
+    const ids = new Set(github.runners.map((r) => `/${r.id}`))
+    assert.equal(github.requests.filter((r) => [...ids].some((id) => r.path.endsWith(id))).length, 0)
+    const error = errorLine(run)
+    assert.match(error, /Could not delete 12 runner\(s\) with the ownership label .*Deleted 8; run the prune again to retry\./)
+    for (const name of left)
+      assert.match(error, new RegExp(`${name}: [^;]*write budget of 10 writes per 2s had no room before the deadline`))
+  })
+
   test('the same prune with write-budget off is refused by the secondary limit', async (t) => {
     github.options.secondaryLimit = LIMIT
     t.after(() => delete github.options.secondaryLimit)
