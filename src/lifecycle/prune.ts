@@ -51,8 +51,8 @@ export function beyondTimeout(runners: number, budget: WriteBudget, leftMs: numb
   if (paceMs <= leftMs) return undefined
   const reach = Math.min(runners, removalsWithinMs(leftMs, budget))
   return (
-    `Deleting ${runners} runner(s) takes at least ${formatMs(paceMs)} under the write budget of ${describeBudget(budget)} ` +
-    `(a look and a delete each), and ${formatMs(Math.max(0, leftMs))} of the timeout is left: at most about ${reach} can be deleted in time, ` +
+    `Deleting ${runners} runner(s), a look and a delete each, takes at least ${formatMs(paceMs)} under the write budget of ` +
+    `${describeBudget(budget)}; ${formatMs(Math.max(0, leftMs))} of the timeout is left: at most about ${reach} can be deleted in time, ` +
     'in the order listed. The others will be reported as not deleted, by name; raise the timeout, or run the prune again.'
   )
 }

@@ -176,7 +176,7 @@ describe('write-budget: prune paces its looks and deletes', () => {
     assert.equal(run.exitCode, 1, run.stdout)
     assert.match(
       run.stdout,
-      /Deleting 20 runner\(s\) takes at least 4s under the write budget of 10 writes per 2s \(a look and a delete each\), and 1\.\d+s of the timeout is left: at most about 8 can be deleted in time, in the order listed\./,
+      /Deleting 20 runner\(s\), a look and a delete each, takes at least 4s under the write budget of 10 writes per 2s; 1\.\d+s of the timeout is left: at most about 8 can be deleted in time, in the order listed\./,
     )
     assert.equal(run.outputs.pruned, '8')
     const left = github.runners.map((r) => r.name)
