@@ -7,7 +7,7 @@ import type { Outcome } from '../policy.js'
 import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../retry.js'
 import { explainFailure, githubSaid } from '../explain.js'
 import { failureLine, responseOutcome } from '../engine/answer.js'
-import type { Deadline } from '../step.js'
+import { Cancelled, type Deadline } from '../step.js'
 import { READ_POINTS, type Reservation, WRITE_POINTS, type WriteBudget, shortestMs } from '../pacer.js'
 import type { LedgerEntry } from './ledger.js'
 import { findByName } from './lookup.js'
@@ -184,6 +184,8 @@ async function removeOne(
     // The latest look found no such name: not proof that it is gone, so not a failure either.
     if (notListed) return { kind: 'unknown' }
     const failure = error instanceof RetryError ? error.failure : undefined
+    // Halted by the step's cancellation (prune's), not by the cleanup phase's end: say which.
+    if (!failure && deadline.stop.reason instanceof Cancelled) return { error: 'the step was cancelled before its next request' }
     return { error: removalError(failure, session, last) }
   }
 }

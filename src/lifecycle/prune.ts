@@ -10,7 +10,7 @@ import { type WriteBudget, describeBudget, pacerFor } from '../pacer.js'
 import { formatMs } from '../duration.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
-import { Deadline } from '../step.js'
+import { Cancelled, Deadline } from '../step.js'
 import { Ledger } from '../jit/ledger.js'
 import { type Removal, removalPaceMs, removalsWithinMs, removeRunners } from '../jit/cleanup.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from '../jit/session.js'
@@ -63,7 +63,7 @@ export async function prune(config: Config, deps: JitDeps = {}): Promise<PruneRe
   const log = deps.log ?? (() => {})
   const deadline = new Deadline(clock, clock.now() + config.timeoutMs)
   // A cancellation starts no new request and ends every wait; what was confirmed is still reported.
-  const onCancel = (): void => deadline.halt()
+  const onCancel = (): void => deadline.halt(new Cancelled())
   if (deps.signal?.aborted) onCancel()
   deps.signal?.addEventListener('abort', onCancel, { once: true })
   try {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { GitHubStandIn, type RecordedRequest } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FAST, SCOPE, TOKEN, errorLine, jitInputs } from '../support/jit-scenario.js'
-import { runAction, runPost } from '../support/run-action.js'
+import { runAction, runPost, startAction } from '../support/run-action.js'
 import { runCli } from '../support/run-cli.js'
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
@@ -188,6 +188,34 @@ describe('write-budget: prune paces its looks and deletes', () => {
     assert.match(error, /Could not delete 12 runner\(s\) with the ownership label .*Deleted 8; run the prune again to retry\./)
     for (const name of left)
       assert.match(error, new RegExp(`${name}: [^;]*write budget of 10 writes per 2s had no room before the deadline`))
+  })
+
+  test('cancelled while waiting for the pace: ends at once; the runners not reached are named as not deleted, never as deleted', async (t) => {
+    github.options.secondaryLimit = { points: 60, windowMs: 2000 }
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    let deletes = 0
+    let cancel: () => void = () => {}
+    const cancelled = new Promise<void>((resolve) => (cancel = resolve))
+    github.options.onRequest = (request) => {
+      // The first window's eight deletes have arrived: the rest wait for the budget's next window.
+      if (request.method === 'DELETE' && ++deletes === 8) setTimeout(cancel, 300)
+    }
+    t.after(() => delete github.options.onRequest)
+    const started = await startAction(pruneInputs('10/2s'))
+    await cancelled
+    const signalledAt = Date.now()
+    started.kill('SIGINT')
+    const run = await started.finished
+    assert.ok(Date.now() - signalledAt < 1500, `${Date.now() - signalledAt} ms after SIGINT`)
+    assert.equal(run.exitCode, 1, run.stdout)
+    assert.equal(github.requests.filter(isDelete).length, 8, 'no look or delete after the signal')
+    const left = github.runners.map((r) => r.name)
+    assert.equal(left.length, 12)
+    const error = errorLine(run)
+    assert.match(error, /Could not delete 12 runner\(s\) with the ownership label mrt-.*Deleted 8; run the prune again to retry\./)
+    for (const name of left) assert.ok(error.includes(`${name}: the step was cancelled before its next request`), name)
+    assert.doesNotMatch(run.stdout, /Deletes: deleted all/)
   })
 
   test('the same prune with write-budget off is refused by the secondary limit', async (t) => {
