@@ -30,6 +30,8 @@ export interface LimiterOptions {
 export interface WaitBounds {
   latestStartMs?: number
   signal?: AbortSignal
+  /** Ahead of every waiter not first in line: a request that must follow an answer at once (a delete after its look). */
+  first?: boolean
 }
 
 /** A wait for a slot given up: the caller was called off, or the wait would pass its deadline. */
@@ -58,6 +60,8 @@ export class ConcurrencyLimiter {
   private current: number
   private active = 0
   private readonly waiting: (() => void)[] = []
+  /** Waiters first in line (WaitBounds.first), woken before any in `waiting`. */
+  private readonly waitingFirst: (() => void)[] = []
   // Bumped at every cut: the failures of requests sent before a cut are one congestion event,
   // not one each, so they cut the limit once.
   private epoch = 0
@@ -104,7 +108,7 @@ export class ConcurrencyLimiter {
       if (pause > 0 && this.pausedUntil > latestStartMs) refuse(new WaitRefused('paused', this.pausedUntil))
       // In short naps, so that a longer pause set meanwhile or the signal takes effect soon.
       if (pause > 0) await clock!.sleep(Math.min(pause, PAUSE_NAP_MS), signal)
-      else if (this.active >= this.limit) await this.waitForSlot(signal)
+      else if (this.active >= this.limit) await this.waitForSlot(signal, bounds.first ? this.waitingFirst : this.waiting)
       else break
     }
     this.active++
@@ -112,18 +116,18 @@ export class ConcurrencyLimiter {
   }
 
   /** Resolves when a slot may be free; rejects at once when `signal` is aborted. */
-  private waitForSlot(signal?: AbortSignal): Promise<void> {
+  private waitForSlot(signal: AbortSignal | undefined, line: (() => void)[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
-        const index = this.waiting.indexOf(wake)
-        if (index >= 0) this.waiting.splice(index, 1)
+        const index = line.indexOf(wake)
+        if (index >= 0) line.splice(index, 1)
         reject(new WaitRefused('aborted'))
       }
       const wake = (): void => {
         signal?.removeEventListener('abort', onAbort)
         resolve()
       }
-      this.waiting.push(wake)
+      line.push(wake)
       signal?.addEventListener('abort', onAbort, { once: true })
     })
   }
@@ -159,7 +163,11 @@ export class ConcurrencyLimiter {
 
   /** Wakes as many waiters as there are free slots; each re-checks the limit and its own bounds. */
   private wakeWaiters(): void {
-    for (let free = this.limit - this.active; free > 0 && this.waiting.length; free--) this.waiting.shift()!()
+    for (let free = this.limit - this.active; free > 0; free--) {
+      const wake = this.waitingFirst.shift() ?? this.waiting.shift()
+      if (!wake) return
+      wake()
+    }
   }
 
   /** Runs `task` in a slot; `judge` turns its result or error into a signal. */

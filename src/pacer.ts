@@ -72,6 +72,14 @@ export interface Held {
   settle(): void
 }
 
+/** Points held ahead on one endpoint (WritePacer.reserve) for the requests that follow. */
+export interface Reservation {
+  /** `points` of it for one request to `endpoint`, settled as a take's are; undefined when another endpoint or too few are left. */
+  draw(endpoint: string, points: number): Held | undefined
+  /** Gives back what no request drew. */
+  release(): void
+}
+
 export class WritePacer {
   private readonly spent = new Map<string, Spend[]>()
   private readonly settled = new Set<() => void>()
@@ -100,6 +108,30 @@ export class WritePacer {
    * Refuses (WaitRefused) when the signal is aborted or the points would fit only after `latestStartMs`.
    */
   async take(endpoint: string, points: number, bounds: WaitBounds = {}): Promise<Held> {
+    return this.settler(await this.wait(endpoint, points, bounds))
+  }
+
+  /**
+   * Waits as take() does, then holds `points` for requests to come, each drawing its own: a look
+   * is sent only once its delete's points are held too, so the delete follows it without waiting.
+   */
+  async reserve(endpoint: string, points: number, bounds: WaitBounds = {}): Promise<Reservation> {
+    const pool = await this.wait(endpoint, points, bounds)
+    return {
+      draw: (at, drawn) => {
+        if (at !== endpoint || drawn > pool.points) return undefined
+        pool.points -= drawn
+        return this.settler(this.spend(endpoint, drawn))
+      },
+      // What no request drew was never sent, so never counted by GitHub: it is free at once.
+      release: () => {
+        pool.points = 0
+        this.settler(pool).settle()
+      },
+    }
+  }
+
+  private async wait(endpoint: string, points: number, bounds: WaitBounds): Promise<Spend> {
     const { latestStartMs = Infinity, signal } = bounds
     const began = this.clock.now()
     const holdsBefore = this.holds.get(endpoint) ?? 0
@@ -134,10 +166,20 @@ export class WritePacer {
       this.waited++
       this.longestWaitMs = Math.max(this.longestWaitMs, waitedMs)
     }
+    return this.spend(endpoint, points)
+  }
+
+  /** Points spent on `endpoint` from now, in flight (held) until settled. */
+  private spend(endpoint: string, points: number): Spend {
     const spend: Spend = { points, untilMs: Infinity }
     const list = this.spent.get(endpoint) ?? []
     list.push(spend)
     this.spent.set(endpoint, list)
+    return spend
+  }
+
+  /** Settles a spend once: it leaves the window one window from now, and the head of each line looks again. */
+  private settler(spend: Spend): Held {
     let done = false
     return {
       settle: () => {

@@ -24,6 +24,13 @@ export class DeadlineReached extends Error {
   }
 }
 
+/** Why a phase was halted by the step's cancellation (a prune's deletes), not by its deadline. */
+export class Cancelled extends Error {
+  constructor() {
+    super('the step was cancelled')
+  }
+}
+
 /** The signal that stopped a step, if one did: an abort reason of 'SIGTERM' is SIGTERM, any other SIGINT. */
 export function stopSignal(signal: AbortSignal | undefined): StopSignal | undefined {
   if (!signal?.aborted) return undefined

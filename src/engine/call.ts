@@ -18,7 +18,7 @@ import {
   systemClock,
 } from '../retry.js'
 import { type ConcurrencyLimiter, type Signal, WaitRefused } from '../limiter.js'
-import { type Held, type WritePacer, describeBudget, endpointOf, pointsOf } from '../pacer.js'
+import { type Held, type Reservation, type WritePacer, describeBudget, endpointOf, pointsOf } from '../pacer.js'
 import { formatMs } from '../duration.js'
 import { DeadlineReached } from '../step.js'
 import { failureLine, responseOutcome } from './answer.js'
@@ -99,6 +99,10 @@ export interface SlotRequest extends Omit<ApiRequest, 'timeoutMs' | 'signal'> {
   timeoutMs: number
   /** Called in the request's slot just before it is sent (the ledger records the name here). */
   onSend?: () => void
+  /** Points held ahead for it (reservePace): drawn instead of waiting for the pace, when of its endpoint and enough. */
+  reserved?: Reservation
+  /** It follows an answer at once (a delete after its look): first in line for a slot. */
+  followUp?: boolean
 }
 
 /**
@@ -117,19 +121,42 @@ export async function sendInSlot(
   pacer?: WritePacer,
 ): Promise<ApiResponse> {
   // The pace before the slot: a request waiting for room in the budget holds no slot another could use.
-  const held = pacer && (await paced(pacer, request, latestStart(phase.atMs, limits), phase.stop))
+  const { reserved, followUp = false, ...sending } = request
+  const drawn = reserved?.draw(endpointOf(request.url), pointsOf(request.method))
+  const held = drawn ?? (pacer && (await paced(pacer, request, latestStart(phase.atMs, limits), phase.stop)))
   try {
-    return await inSlot(limiter, clock, limits, request, phase)
+    return await inSlot(limiter, clock, limits, sending, phase, followUp)
   } finally {
     // The answer came, or none will: the points leave the window one window from now.
     held?.settle()
   }
 }
 
+/**
+ * Holds the points of `methods` to `url`'s endpoint ahead, in one wait for the pace (WritePacer.reserve):
+ * the requests that follow (SlotRequest.reserved) draw them and do not wait for the pace again.
+ * Refused as a wait for a slot is (Halted, EDEADLINE); undefined when not paced.
+ */
+export function reservePace(
+  pacer: WritePacer | undefined,
+  url: string,
+  methods: string[],
+  phase: PhaseBounds,
+  limits: AttemptLimits,
+): Promise<Reservation> | undefined {
+  const points = methods.reduce((sum, method) => sum + pointsOf(method), 0)
+  const bounds = { latestStartMs: latestStart(phase.atMs, limits), signal: phase.stop }
+  return pacer && refusedAs(pacer, pacer.reserve(endpointOf(url), points, bounds))
+}
+
 /** Waits for room in the write budget; refused as a wait for a slot is (Halted, EDEADLINE). */
-async function paced(pacer: WritePacer, request: SlotRequest, latestStartMs: number, stop: AbortSignal): Promise<Held> {
+function paced(pacer: WritePacer, request: SlotRequest, latestStartMs: number, stop: AbortSignal): Promise<Held> {
+  return refusedAs(pacer, pacer.take(endpointOf(request.url), pointsOf(request.method), { latestStartMs, signal: stop }))
+}
+
+async function refusedAs<T>(pacer: WritePacer, waiting: Promise<T>): Promise<T> {
   try {
-    return await pacer.take(endpointOf(request.url), pointsOf(request.method), { latestStartMs, signal: stop })
+    return await waiting
   } catch (error) {
     if (!(error instanceof WaitRefused)) throw error
     if (error.reason === 'aborted') throw new Halted()
@@ -141,8 +168,9 @@ async function inSlot(
   limiter: ConcurrencyLimiter,
   clock: Clock,
   limits: AttemptLimits,
-  request: SlotRequest,
+  request: Omit<SlotRequest, 'reserved' | 'followUp'>,
   phase: PhaseBounds,
+  first: boolean,
 ): Promise<ApiResponse> {
   const { onSend, ...rest } = request
   try {
@@ -160,7 +188,7 @@ async function inSlot(
         return cutOffAt(send({ ...rest, timeoutMs: left, signal: phase.teardown }), cutToDeadline)
       },
       (result) => signalOf(result, notePause(limiter, clock, result.value)),
-      { latestStartMs: latestStart(phase.atMs, limits), signal: phase.stop },
+      { latestStartMs: latestStart(phase.atMs, limits), signal: phase.stop, first },
     )
   } catch (error) {
     if (!(error instanceof WaitRefused)) throw error

@@ -7,8 +7,8 @@ import type { Outcome } from '../policy.js'
 import { type AttemptFailure, type AttemptResult, RetryError, retry } from '../retry.js'
 import { explainFailure, githubSaid } from '../explain.js'
 import { failureLine, responseOutcome } from '../engine/answer.js'
-import type { Deadline } from '../step.js'
-import { READ_POINTS, WRITE_POINTS, type WriteBudget, shortestMs } from '../pacer.js'
+import { Cancelled, type Deadline } from '../step.js'
+import { READ_POINTS, type Reservation, WRITE_POINTS, type WriteBudget, shortestMs } from '../pacer.js'
 import type { LedgerEntry } from './ledger.js'
 import { findByName } from './lookup.js'
 import { type ListedRunner, type SpareReason, asRunner, whySpared } from './runners.js'
@@ -28,9 +28,20 @@ const DELETE_POINTS = READ_POINTS + WRITE_POINTS
  * retries; unpaced (budget false), CLEANUP_MS_PER_RUNNER each. Never less than CLEANUP_TIMEOUT_MS.
  */
 export function cleanupTimeoutMs(runners: number, budget: WriteBudget | false): number {
-  // Each delete is 6 points: as many as 6/5 of a write, in the budget's units.
-  const paced = budget ? CLEANUP_TIMEOUT_MS + shortestMs(Math.ceil((runners * DELETE_POINTS) / WRITE_POINTS), budget) : 0
+  const paced = budget ? CLEANUP_TIMEOUT_MS + removalPaceMs(runners, budget) : 0
   return Math.max(CLEANUP_TIMEOUT_MS, paced, runners * CLEANUP_MS_PER_RUNNER)
+}
+
+/** The shortest time the deletes of `runners` runners take under `budget`, from an empty window (shortestMs). */
+export function removalPaceMs(runners: number, budget: WriteBudget): number {
+  // Each delete is 6 points: as many as 6/5 of a write, in the budget's units.
+  return shortestMs(Math.ceil((runners * DELETE_POINTS) / WRITE_POINTS), budget)
+}
+
+/** How many deletes (a look and a delete each) `budget` lets start within `ms`, from an empty window. */
+export function removalsWithinMs(ms: number, budget: WriteBudget): number {
+  if (ms < 0) return 0
+  return Math.floor((budget.writes * WRITE_POINTS) / DELETE_POINTS) * (Math.floor(ms / budget.windowMs) + 1)
 }
 
 /** A name not listed is looked up again, with backoff, for this long: a listing can lag behind a registration. */
@@ -87,8 +98,12 @@ async function removeOne(
   let notListed = false
   let notListedSince: number | undefined
   const done = (verdict: Verdict): AttemptResult<Verdict> => ({ value: verdict, outcome: { kind: 'response', status: 200, headers: {} } })
-  const call = (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> =>
-    session.exchange(method, `${session.base}/${id}`, { timeoutMs, deadline }, last)
+  // The points of this attempt's look and delete, held before the look (see the attempt).
+  let pair: Reservation | undefined
+  const call = (method: 'GET' | 'DELETE', id: number, timeoutMs: number): Promise<ApiResponse | { outcome: Outcome }> => {
+    const options = { timeoutMs, deadline, reserved: pair, followUp: method === 'DELETE' && pair !== undefined }
+    return session.exchange(method, `${session.base}/${id}`, options, last)
+  }
   /** GET by id: the runner, or a verdict (404: gone), or an outcome to retry. */
   const look = async (id: number, timeoutMs: number): Promise<ListedRunner | AttemptResult<Verdict>> => {
     const looked = await call('GET', id, timeoutMs)
@@ -119,10 +134,7 @@ async function removeOne(
     return { outcome: refused }
   }
 
-  const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
-    last = {}
-    notListed = false
-    if (mode === 'rollback' && entry.id !== undefined) return remove(entry.id, timeoutMs)
+  const lookThenDelete = async (timeoutMs: number): Promise<AttemptResult<Verdict>> => {
     if (entry.id !== undefined) {
       const runner = await look(entry.id, timeoutMs)
       return 'id' in runner ? spareOrDelete(runner, timeoutMs) : runner
@@ -135,6 +147,28 @@ async function removeOne(
     // Only now: while it is set, every outcome is retried, and the verdict above must end the loop.
     notListed = true
     return { outcome: NOT_LISTED }
+  }
+  const attempt = async (_n: number, timeoutMs: number): Promise<AttemptResult<Verdict>> => {
+    last = {}
+    notListed = false
+    if (mode === 'rollback' && entry.id !== undefined) return remove(entry.id, timeoutMs)
+    // The look is the proof the delete relies on, so nothing may wait between them: the delete's
+    // points (and the look's, by id: the same endpoint) are held before the look is sent, and the
+    // delete goes first in line for a slot. Every id counts against one endpoint.
+    const held = await session.reserve(
+      `${session.base}/${entry.id ?? 0}`,
+      entry.id === undefined ? ['DELETE'] : ['GET', 'DELETE'],
+      deadline,
+      last,
+    )
+    if (held && 'outcome' in held) return held
+    pair = held
+    try {
+      return await lookThenDelete(timeoutMs)
+    } finally {
+      pair?.release()
+      pair = undefined
+    }
   }
 
   const options = session.retryOptions(deadline)
@@ -150,6 +184,8 @@ async function removeOne(
     // The latest look found no such name: not proof that it is gone, so not a failure either.
     if (notListed) return { kind: 'unknown' }
     const failure = error instanceof RetryError ? error.failure : undefined
+    // Halted by the step's cancellation (prune's), not by the cleanup phase's end: say which.
+    if (!failure && deadline.stop.reason instanceof Cancelled) return { error: 'the step was cancelled before its next request' }
     return { error: removalError(failure, session, last) }
   }
 }

@@ -5,8 +5,9 @@ import type { Config } from '../types.js'
 import { type Outcome, PERMANENT_NETWORK_CODES, decide } from '../policy.js'
 import { type Clock, type RetryOptions, systemClock } from '../retry.js'
 import type { ConcurrencyLimiter } from '../limiter.js'
-import type { WritePacer } from '../pacer.js'
-import { type Answer, type ApiResponse, type CallDeps, type LastSeen, recorded, sendInSlot } from '../engine/call.js'
+import type { Reservation, WritePacer } from '../pacer.js'
+import { type Answer, type ApiResponse, type CallDeps, type LastSeen, recorded, reservePace, sendInSlot } from '../engine/call.js'
+import { NetworkError } from '../network-error.js'
 import { scopePath } from '../scope.js'
 import { ENTERPRISE_VERSION_HEADER } from '../ghes.js'
 import type { Deadline } from '../step.js'
@@ -52,6 +53,9 @@ export interface RequestOptions {
   body?: unknown
   /** Called in the request's slot just before it is sent (the ledger records the name here). */
   onSend?: () => void
+  /** Its points, held ahead by reserve(); and whether it follows an answer at once (first in line for a slot). */
+  reserved?: Reservation
+  followUp?: boolean
 }
 
 /** What the runners of one step share: the API, the limiter, the pacer, the ledger and the counts. */
@@ -81,7 +85,7 @@ export class Session {
 
   /** One request in the step's limiter and pace, within the deadline's phase: see sendInSlot. */
   async request(method: 'GET' | 'POST' | 'DELETE', url: string, options: RequestOptions): Promise<ApiResponse> {
-    const { deadline, onSend, body, timeoutMs } = options
+    const { deadline, onSend, body, timeoutMs, reserved, followUp } = options
     const token = this.config.githubToken
     const sent = (): void => {
       onSend?.()
@@ -91,7 +95,7 @@ export class Session {
       this.limiter,
       this.clock,
       this.config,
-      { method, url, token, body, timeoutMs, onSend: sent },
+      { method, url, token, body, timeoutMs, onSend: sent, reserved, followUp },
       deadline,
       this.pacer,
     )
@@ -105,6 +109,27 @@ export class Session {
    */
   exchange(method: 'GET' | 'POST' | 'DELETE', url: string, options: RequestOptions, last: LastSeen): Promise<Answer> {
     return recorded(this.request(method, url, options), last)
+  }
+
+  /**
+   * Holds ahead, in one wait for the pace, the points of the requests `methods` that will go to
+   * `url`'s endpoint one right after the other (reservePace); they draw them (RequestOptions.reserved).
+   * Undefined when writes are not paced; the outcome EDEADLINE, its words in `last`, when the
+   * budget had no room before the deadline. Release what is left once they are done.
+   */
+  async reserve(
+    url: string,
+    methods: string[],
+    deadline: Deadline,
+    last: LastSeen,
+  ): Promise<Reservation | undefined | { outcome: Outcome }> {
+    try {
+      return await reservePace(this.pacer, url, methods, deadline, this.config)
+    } catch (error) {
+      if (!(error instanceof NetworkError)) throw error
+      last.detail = error.message
+      return { outcome: { kind: 'network', code: error.code } }
+    }
   }
 
   /** The retry loop's options for a phase: its deadline, its stop signal, and JIT's own stops. */

@@ -6,12 +6,13 @@
 // runner too: a host that connects between that look and the delete loses its runner.
 import type { Config } from '../types.js'
 import { ConcurrencyLimiter } from '../limiter.js'
-import { pacerFor } from '../pacer.js'
+import { type WriteBudget, describeBudget, pacerFor } from '../pacer.js'
+import { formatMs } from '../duration.js'
 import { systemClock } from '../retry.js'
 import { waitSpread } from '../spread.js'
-import { Deadline } from '../step.js'
+import { Cancelled, Deadline } from '../step.js'
 import { Ledger } from '../jit/ledger.js'
-import { type Removal, removeRunners } from '../jit/cleanup.js'
+import { type Removal, removalPaceMs, removalsWithinMs, removeRunners } from '../jit/cleanup.js'
 import { INITIAL_IN_FLIGHT, type JitDeps, MAX_IN_FLIGHT, Session } from '../jit/session.js'
 import { listRunners } from './listing.js'
 import { type Selection, choose } from './select.js'
@@ -40,13 +41,29 @@ export function selectionOf(config: Config): Selection {
   return prune.ownershipLabel !== undefined ? { label: prune.ownershipLabel } : { olderThanMs: prune.olderThanMs! }
 }
 
+/**
+ * Said before the first delete when the deletes cannot all fit the time left at the write pace:
+ * those the pace does not reach in time are never looked at nor deleted, and are reported as not
+ * deleted by name. Undefined when they fit.
+ */
+export function beyondTimeout(runners: number, budget: WriteBudget, leftMs: number): string | undefined {
+  const paceMs = removalPaceMs(runners, budget)
+  if (paceMs <= leftMs) return undefined
+  const reach = Math.min(runners, removalsWithinMs(leftMs, budget))
+  return (
+    `Deleting ${runners} runner(s), a look and a delete each, takes at least ${formatMs(paceMs)} under the write budget of ` +
+    `${describeBudget(budget)}; ${formatMs(Math.max(0, leftMs))} of the timeout is left: at most about ${reach} can be deleted in time, ` +
+    'in the order listed. The others will be reported as not deleted, by name; raise the timeout, or run the prune again.'
+  )
+}
+
 export async function prune(config: Config, deps: JitDeps = {}): Promise<PruneResult> {
   const clock = deps.clock ?? systemClock
   const random = deps.random ?? Math.random
   const log = deps.log ?? (() => {})
   const deadline = new Deadline(clock, clock.now() + config.timeoutMs)
   // A cancellation starts no new request and ends every wait; what was confirmed is still reported.
-  const onCancel = (): void => deadline.halt()
+  const onCancel = (): void => deadline.halt(new Cancelled())
   if (deps.signal?.aborted) onCancel()
   deps.signal?.addEventListener('abort', onCancel, { once: true })
   try {
@@ -82,6 +99,8 @@ export async function prune(config: Config, deps: JitDeps = {}): Promise<PruneRe
       return result
     }
     log(`Deleting ${chosen.length} runner(s), each looked at by id right before its delete.`)
+    const late = pacer && beyondTimeout(chosen.length, pacer.budget, deadline.atMs - clock.now())
+    if (late) log(late)
     const removals = await Promise.all(
       [...byLabel].map(([label, named]) =>
         removeRunners(

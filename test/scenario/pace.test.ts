@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { GitHubStandIn, type RecordedRequest } from '../support/github-stand-in.js'
 import { useStandIn } from '../support/stand-in-hooks.js'
 import { FAST, SCOPE, TOKEN, errorLine, jitInputs } from '../support/jit-scenario.js'
-import { runAction, runPost } from '../support/run-action.js'
+import { runAction, runPost, startAction } from '../support/run-action.js'
 import { runCli } from '../support/run-cli.js'
 
 const github = new GitHubStandIn({ acceptToken: TOKEN })
@@ -23,6 +23,14 @@ const isDelete = (r: RecordedRequest): boolean => r.method === 'DELETE'
 function mostInAnyWindow(requests: RecordedRequest[], windowMs: number): number {
   const times = requests.map((r) => r.at).sort((a, b) => a - b)
   return Math.max(0, ...times.map((start) => times.filter((t) => t >= start && t < start + windowMs).length))
+}
+
+/** For each DELETE of a runner, the time since the latest GET of that runner by id before it. */
+function lookToDeleteGaps(requests: RecordedRequest[]): number[] {
+  return requests.filter(isDelete).map((deleted) => {
+    const looks = requests.filter((r) => r.method === 'GET' && r.path === deleted.path && r.at <= deleted.at)
+    return looks.length ? deleted.at - looks.at(-1)!.at : Infinity
+  })
 }
 
 describe('write-budget: registrations paced under the secondary rate limit', () => {
@@ -133,6 +141,83 @@ describe('write-budget: prune paces its looks and deletes', () => {
     assert.ok(mostInAnyWindow(deletes, 1000) <= 10, `${mostInAnyWindow(deletes, 1000)} deletes in one second`)
   })
 
+  test("each runner's delete follows its own look with no wait for the budget between; one that connects before its look is kept", async (t) => {
+    // 10 runners a window of 2 s: the 20 deletes take two windows, and the second ten wait for it.
+    github.options.secondaryLimit = { points: 60, windowMs: 2000 }
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    // The last one listed connects half a window after the first delete: in the first window, when
+    // the deletes of the second wait for the budget. Its look must come after, right before its delete.
+    let connecting: NodeJS.Timeout | undefined
+    github.options.onRequest = (request) => {
+      if (request.method === 'DELETE') connecting ??= setTimeout(() => github.setRunner('old-19', { status: 'online' }), 1000)
+    }
+    t.after(() => delete github.options.onRequest)
+    const run = await runAction(pruneInputs('10/2s'))
+    assert.equal(run.exitCode, 0, run.stdout)
+    assert.equal(github.secondaryRefusals, 0)
+    assert.equal(run.outputs.pruned, '19')
+    assert.match(run.stdout, /spared 1 \(old-19: online\)/)
+    assert.deepEqual(
+      github.runners.map((r) => r.name),
+      ['old-19'],
+    )
+    const gaps = lookToDeleteGaps(github.requests)
+    assert.equal(gaps.length, 19, 'a look before every delete')
+    assert.ok(Math.max(...gaps) < 500, `a delete came ${Math.max(...gaps)} ms after its look (the window is 2000 ms)`)
+  })
+
+  test('deletes the timeout cannot hold at the pace: said before the first delete; those not reached are never sent, and named as not deleted', async (t) => {
+    github.options.secondaryLimit = { points: 60, windowMs: 2000 }
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    // 8 runners a window of 2 s (50 points, 6 each): the first eight fit the 1.5 s timeout, the others would start at 2 s or later.
+    const run = await runAction({ ...pruneInputs('10/2s'), timeout: '1500ms' })
+    assert.equal(run.exitCode, 1, run.stdout)
+    assert.match(
+      run.stdout,
+      /Deleting 20 runner\(s\), a look and a delete each, takes at least 4s under the write budget of 10 writes per 2s; 1\.\d+s of the timeout is left: at most about 8 can be deleted in time, in the order listed\./,
+    )
+    assert.equal(run.outputs.pruned, '8')
+    const left = github.runners.map((r) => r.name)
+    assert.equal(left.length, 12)
+    // Neither looked at nor deleted: not one request by id for them.
+    const ids = new Set(github.runners.map((r) => `/${r.id}`))
+    assert.equal(github.requests.filter((r) => [...ids].some((id) => r.path.endsWith(id))).length, 0)
+    const error = errorLine(run)
+    assert.match(error, /Could not delete 12 runner\(s\) with the ownership label .*Deleted 8; run the prune again to retry\./)
+    for (const name of left)
+      assert.match(error, new RegExp(`${name}: [^;]*write budget of 10 writes per 2s had no room before the deadline`))
+  })
+
+  test('cancelled while waiting for the pace: ends at once; the runners not reached are named as not deleted, never as deleted', async (t) => {
+    github.options.secondaryLimit = { points: 60, windowMs: 2000 }
+    t.after(() => delete github.options.secondaryLimit)
+    twenty()
+    let deletes = 0
+    let cancel: () => void = () => {}
+    const cancelled = new Promise<void>((resolve) => (cancel = resolve))
+    github.options.onRequest = (request) => {
+      // The first window's eight deletes have arrived: the rest wait for the budget's next window.
+      if (request.method === 'DELETE' && ++deletes === 8) setTimeout(cancel, 300)
+    }
+    t.after(() => delete github.options.onRequest)
+    const started = await startAction(pruneInputs('10/2s'))
+    await cancelled
+    const signalledAt = Date.now()
+    started.kill('SIGINT')
+    const run = await started.finished
+    assert.ok(Date.now() - signalledAt < 1500, `${Date.now() - signalledAt} ms after SIGINT`)
+    assert.equal(run.exitCode, 1, run.stdout)
+    assert.equal(github.requests.filter(isDelete).length, 8, 'no look or delete after the signal')
+    const left = github.runners.map((r) => r.name)
+    assert.equal(left.length, 12)
+    const error = errorLine(run)
+    assert.match(error, /Could not delete 12 runner\(s\) with the ownership label mrt-.*Deleted 8; run the prune again to retry\./)
+    for (const name of left) assert.ok(error.includes(`${name}: the step was cancelled before its next request`), name)
+    assert.doesNotMatch(run.stdout, /Deletes: deleted all/)
+  })
+
   test('the same prune with write-budget off is refused by the secondary limit', async (t) => {
     github.options.secondaryLimit = LIMIT
     t.after(() => delete github.options.secondaryLimit)
@@ -162,6 +247,9 @@ describe("write-budget: the post step's cleanup paces its looks and deletes", ()
       assert.equal(github.registry.get(SCOPE)?.length ?? 0, 0, post.stdout)
       const deletes = github.requests.filter(isDelete)
       assert.ok(mostInAnyWindow(deletes, 1000) <= 10, `${mostInAnyWindow(deletes, 1000)} deletes in one second`)
+      // Each delete right after its own look, though the second ten wait a window for the budget.
+      const gaps = lookToDeleteGaps(github.requests)
+      assert.ok(Math.max(...gaps) < 250, `a delete came ${Math.max(...gaps)} ms after its look (the window is 1000 ms)`)
     })
   }
 })

@@ -4,7 +4,7 @@
 // says ECUTOFF when its time was cut to that phase's deadline.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CallFailed, Halted, type LastSeen, exchange, recorded, retryCall, sendInSlot } from '../../src/engine/call.js'
+import { CallFailed, Halted, type LastSeen, exchange, recorded, reservePace, retryCall, sendInSlot } from '../../src/engine/call.js'
 import { failureLine } from '../../src/engine/answer.js'
 import { ConcurrencyLimiter } from '../../src/limiter.js'
 import { WritePacer } from '../../src/pacer.js'
@@ -277,6 +277,49 @@ describe('the engine at its edges', () => {
     phase.halt()
     await assert.rejects(post(), (error) => error instanceof Halted)
     assert.equal(github.requests.length, sent)
+    phase.dispose()
+  })
+
+  test('reservePace: a look and its delete draw points held ahead and do not wait for the pace between; the delete is first in line for a slot', async () => {
+    const clock = new FakeClock()
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })
+    // 6 points a window: one look (1) and one delete (5) on /runners/{id}.
+    const pacer = new WritePacer({ writes: 1.2, windowMs: 30_000 }, clock)
+    const phase = new Deadline(clock, clock.now() + 120_000)
+    const runner = github.register('/orgs/acme', 'paired', { labels: ['self-hosted'] })
+    const url = `${apiUrl}/orgs/acme/actions/runners/${runner.id}`
+    const pair = (await reservePace(pacer, url, ['GET', 'DELETE'], phase, BACKOFF))!
+    const request = (method: 'GET' | 'DELETE', followUp: boolean) =>
+      sendInSlot(limiter, clock, BACKOFF, { method, url, token: TOKEN, timeoutMs: 5000, reserved: pair, followUp }, phase, pacer)
+    const start = clock.now()
+    assert.equal((await request('GET', false)).status, 200)
+    // Another request waits for the same slot meanwhile: the delete goes before it.
+    const slot = await limiter.acquire()
+    const order: string[] = []
+    const other = sendInSlot(
+      limiter,
+      clock,
+      BACKOFF,
+      { method: 'GET', url: `${apiUrl}/orgs/acme/actions/runners?per_page=100`, token: TOKEN, timeoutMs: 5000 },
+      phase,
+    )
+    void other.then(() => order.push('other'))
+    const deleting = request('DELETE', true).then((answer) => (order.push('delete'), answer))
+    await new Promise((resolve) => setImmediate(resolve))
+    limiter.release(slot, 'neutral')
+    assert.equal((await deleting).status, 204)
+    await other
+    assert.deepEqual(order, ['delete', 'other'])
+    assert.equal(clock.now(), start, 'neither waited for the pace')
+    pair.release()
+    // Not paced: nothing to hold.
+    assert.equal(reservePace(undefined, url, ['GET', 'DELETE'], phase, BACKOFF), undefined)
+    // Held ahead like a take: a halt while waiting for room refuses it as Halted.
+    const full = (await reservePace(pacer, url, ['GET', 'DELETE'], phase, BACKOFF))!
+    const waiting = reservePace(pacer, url, ['GET', 'DELETE'], phase, BACKOFF)!
+    phase.halt()
+    await assert.rejects(waiting, (error) => error instanceof Halted)
+    full.release()
     phase.dispose()
   })
 })

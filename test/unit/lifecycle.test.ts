@@ -7,6 +7,8 @@ import { parseInputs } from '../../src/inputs.js'
 import type { ListedRunner } from '../../src/jit/runners.js'
 import { addedLabels } from '../../src/jit/register.js'
 import { jitBody } from '../../src/jit/names.js'
+import { beyondTimeout } from '../../src/lifecycle/prune.js'
+import { GITHUB_WRITE_BUDGET } from '../../src/pacer.js'
 
 const NOW = 1_796_000_000_000
 const HOUR = 3600_000
@@ -124,5 +126,19 @@ describe('exclusive: true (type: jit)', () => {
   test('labels GitHub added beyond those asked for are named (compared ignoring case)', () => {
     assert.deepEqual(addedLabels(['mrt-x', 'self-hosted', 'Linux'], ['MRT-X']), ['self-hosted', 'Linux'])
     assert.deepEqual(addedLabels(['a', 'mrt-x'], ['A', 'mrt-x']), [])
+  })
+})
+
+describe('beyondTimeout (type: prune under the write budget)', () => {
+  test("1,000 deletes at GitHub's budget in the default 5m: said up front, with how many the pace reaches", () => {
+    assert.equal(
+      beyondTimeout(1000, GITHUB_WRITE_BUDGET, 299_000),
+      "Deleting 1000 runner(s), a look and a delete each, takes at least 6m under the write budget of 180 writes a minute (GitHub's secondary rate limit); 4m59s of the timeout is left: at most about 750 can be deleted in time, in the order listed. The others will be reported as not deleted, by name; raise the timeout, or run the prune again.",
+    )
+    assert.match(beyondTimeout(1000, GITHUB_WRITE_BUDGET, 300_000)!, /at most about 900 can be deleted/)
+  })
+  test('deletes that fit the time left: nothing to say', () => {
+    assert.equal(beyondTimeout(150, GITHUB_WRITE_BUDGET, 1000), undefined)
+    assert.equal(beyondTimeout(900, GITHUB_WRITE_BUDGET, 300_000), undefined)
   })
 })

@@ -229,6 +229,30 @@ describe("ConcurrencyLimiter within the caller's deadline and signal", () => {
     assert.equal(limiter.inFlight, 0)
   })
 
+  test('a waiter first in line (a delete after its look) gets the next free slot before those who waited longer; among themselves, in turn', async () => {
+    const limiter = new ConcurrencyLimiter({ initial: 1, max: 1 })
+    const slots = [await limiter.acquire()]
+    const order: string[] = []
+    const waiter = (name: string, first: boolean, signal?: AbortSignal) =>
+      limiter.acquire({ first, signal }).then((slot) => {
+        order.push(name)
+        slots.push(slot)
+      })
+    const waiting = [waiter('look 2', false), waiter('look 3', false), waiter('delete 0', true)]
+    // One first in line called off leaves the line as it was.
+    const stop = new AbortController()
+    const calledOff = assert.rejects(waiter('called off', true, stop.signal), { reason: 'aborted' })
+    waiting.push(waiter('delete 1', true))
+    stop.abort()
+    await calledOff
+    for (let i = 0; i < 4; i++) {
+      limiter.release(slots.shift()!, 'neutral')
+      await settle()
+    }
+    await Promise.all(waiting)
+    assert.deepEqual(order, ['delete 0', 'delete 1', 'look 2', 'look 3'])
+  })
+
   test('a waiter woken after its latest start is refused and passes the slot on', async () => {
     const clock = new FakeClock()
     const limiter = new ConcurrencyLimiter({ initial: 1, max: 1, clock })

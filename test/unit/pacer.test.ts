@@ -130,6 +130,66 @@ describe('WritePacer', () => {
   })
 })
 
+describe('WritePacer.reserve: a look and its delete back to back', () => {
+  test('the points of both are held in one wait; the look and the delete draw them and never wait between', async () => {
+    const clock = new FakeClock(0)
+    // 12 points a window: two look-and-delete pairs of 6.
+    const pacer = new WritePacer({ writes: 2.4, windowMs: 1000 }, clock)
+    const pairs = [await pacer.reserve('/e', 6), await pacer.reserve('/e', 6)]
+    let third: number | undefined
+    const waiting = pacer.reserve('/e', 6).then((pair) => ((third = clock.now()), pair))
+    await settle()
+    assert.equal(third, undefined, 'the third pair waits for room for both its requests')
+    clock.time = 100
+    for (const pair of pairs) {
+      const look = pair.draw('/e', 1)!
+      look.settle()
+      clock.time += 50 // the look's answer came: the delete follows at once, without a wait
+      const deleted = pair.draw('/e', 5)!
+      deleted.settle()
+      pair.release()
+    }
+    await waiting
+    // The first pair's delete was answered at 150: its points left at 1,150, and only then 6 fit.
+    assert.equal(third, 1150)
+  })
+
+  test('what no request drew is free at once: a look that spares its runner gives the delete back', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer({ writes: 1.2, windowMs: 60_000 }, clock)
+    const pair = await pacer.reserve('/e', 6)
+    pair.draw('/e', 1)!.settle()
+    let next = false
+    const waiting = pacer.take('/e', 5).then(() => (next = true))
+    await settle()
+    assert.equal(next, false)
+    pair.release()
+    await waiting
+    assert.equal(clock.now(), 0, 'the delete never sent cost nothing')
+    assert.equal(pair.draw('/e', 5), undefined, 'nothing is left to draw once released')
+  })
+
+  test('a draw of another endpoint or beyond what is left is refused (the caller then waits for the pace)', async () => {
+    const pacer = new WritePacer(budget, new FakeClock(0))
+    const pair = await pacer.reserve('/e', 6)
+    assert.equal(pair.draw('/other', 1), undefined)
+    assert.ok(pair.draw('/e', 5))
+    assert.equal(pair.draw('/e', 5), undefined)
+    assert.ok(pair.draw('/e', 1))
+  })
+
+  test('a reservation waits, and is refused, as a take is: past the latest start, or called off', async () => {
+    const clock = new FakeClock(0)
+    const pacer = new WritePacer({ writes: 1, windowMs: 60_000 }, clock)
+    ;(await pacer.take('/e', 5)).settle()
+    await assert.rejects(pacer.reserve('/e', 6, { latestStartMs: 30_000 }), (e: WaitRefused) => e.reason === 'deadline')
+    const controller = new AbortController()
+    const waiting = pacer.reserve('/e', 6, { signal: controller.signal })
+    controller.abort()
+    await assert.rejects(waiting, (e: WaitRefused) => e.reason === 'aborted')
+  })
+})
+
 describe('budgetOf', () => {
   test("GitHub's budget unless the config names one, or none", async () => {
     const { budgetOf } = await import('../../src/pacer.js')
