@@ -37,9 +37,11 @@ test('fault-point simulation: at every point, under every fault, no runner is le
   const clean = await pool(FLOWS, CONCURRENCY, (flow) => runScenario({ flow, clean: true }))
   for (const run of clean) {
     assert.deepEqual(run.problems, [], `the clean run of ${run.scenario.flow.name} broke the invariant`)
-    t.diagnostic(`${run.scenario.flow.name}: ${run.requests.join(', ')}`)
+    const paced = run.paced.map((index) => run.requests[index - 1])
+    t.diagnostic(`${run.scenario.flow.name}: ${run.requests.join(', ')}${paced.length ? `; waited for the pace: ${paced.join(', ')}` : ''}`)
+    if (run.scenario.flow.pace) assert.ok(paced.length, `the clean run of ${run.scenario.flow.name} never waited for the pace`)
   }
-  const all: Scenario[] = clean.flatMap((run) => pointsAndFaults(run.scenario.flow, run.requests))
+  const all: Scenario[] = clean.flatMap((run) => pointsAndFaults(run.scenario.flow, run.requests, run.paced))
   const match = process.env.FAULT_MATCH ? new RegExp(process.env.FAULT_MATCH) : undefined
   const eligible = match ? all.filter((s) => match.test(scenarioName(s))) : all
   const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31))
