@@ -345,6 +345,25 @@ class World {
     return world
   }
 
+  /** Requests the secondary limit refused in steps before the current one (see `nextStep`). */
+  refusedBefore = 0
+
+  /** Requests the secondary limit refused, in every step so far. */
+  get refusals(): number {
+    return this.refusedBefore + this.github.secondaryRefusals
+  }
+
+  /**
+   * A new step starts with the secondary limit's window empty. Its pacer cannot know what the
+   * step before it spent; at GitHub's 900 points a minute the reads a rollback spends (each
+   * look-up costs 1) are a sliver of the budget, at the flows' scaled budget (10 points) they
+   * would fill it and a refusal would say nothing about pacing.
+   */
+  nextStep(): void {
+    this.refusedBefore += this.github.secondaryRefusals
+    this.github.resetSecondaryLimit()
+  }
+
   /** Notes every runner now registered (a runner lives at least until the DELETE that removes it arrives). */
   scan(): void {
     for (const runner of this.github.runners) this.everRegistered.set(runner.id, runner)
@@ -675,6 +694,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       world.hook = undefined
       world.arrivals = 0
       if (main.signal !== 'SIGKILL') problems.push(`setup: the main step was not killed (exit ${main.exitCode})`)
+      world.nextStep()
       const postFiles = await stepFiles()
       filesList.push(postFiles)
       const postStep = startAction(inputs, postFiles, stateEnv(main), POST)
@@ -704,6 +724,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
         checkAfter('main', flow, world, main, undefined, problems, fault)
         const postFiles = await stepFiles()
         filesList.push(postFiles)
+        world.nextStep()
         const postInputs = fault === 'sigkill+inputs' ? { ...inputs, organization: `${ORG}-moved` } : inputs
         post = await startAction(postInputs, postFiles, stateEnv(main), POST).finished
       }
@@ -745,10 +766,8 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
   const own = flow.post ? all.slice(all.length - world.arrivals) : all.slice(0, mainRequests ?? all.length)
   const requests = describeRequests(own)
   // Paced below GitHub's secondary limit: the stand-in never refused a request.
-  if (flow.pace && world.github.secondaryRefusals) {
-    problems.push(
-      `${world.github.secondaryRefusals} request(s) refused by the secondary rate limit under a write budget of ${flow.pace.budget}`,
-    )
+  if (flow.pace && world.refusals) {
+    problems.push(`${world.refusals} request(s) refused by the secondary rate limit under a write budget of ${flow.pace.budget}`)
   }
   const signalled = [main, post].filter((run) => run?.signalledAt !== undefined && run.signal !== 'SIGKILL')
   const afterSignalMs = signalled.length ? Math.max(...signalled.map((run) => run!.endedAt - run!.signalledAt!)) : undefined
