@@ -82,6 +82,7 @@ export const FLOWS: Flow[] = [
   { name: 'action token jit×3 rollback paced', entry: 'action', app: false, count: 3, rollback: true, pace: SHORT_PACE },
   { name: 'command token jit×3 rollback paced', entry: 'command', app: false, count: 3, rollback: true, pace: SHORT_PACE },
   { name: 'post token jit×3 paced', entry: 'action', app: false, count: 3, post: true, pace: SHORT_PACE },
+  { name: 'post app jit×3 paced long', entry: 'action', app: true, count: 3, post: true, pace: LONG_PACE },
 ]
 
 export type FaultName =
