@@ -858,6 +858,12 @@ function checkAfter(
       )
     }
   }
+  if (problems.some((p) => p.includes('not handed over'))) {
+    // Why not handed over: the exit, and the signal against the first result on stdout.
+    const stdoutAt = main.firstStdoutAt === undefined ? 'no stdout' : `first stdout at ${main.firstStdoutAt - main.startedAt} ms`
+    const signalAt = main.signalledAt === undefined ? 'no signal' : `signal at ${main.signalledAt - main.startedAt} ms`
+    problems.push(`the main step: exit ${main.exitCode}${main.signal ? ` (${main.signal})` : ''}, ${signalAt}, ${stdoutAt}`)
+  }
   // "deleted" only for a confirmed delete.
   const deletedNames = new Set([...world.everRegistered.values()].filter((r) => deleted.has(r.id)).map((r) => r.name))
   for (const run of steps) {
