@@ -22,7 +22,7 @@ import {
 } from '../support/fault-points.js'
 
 const CONCURRENCY = 2
-/** About 65 s on two cores: most of it is the stalled rollbacks waiting out their grace. */
+/** About 65 s on two cores: most of it is the stalled rollbacks waiting out their grace, and the paced flow's waits. */
 const SAMPLE_SIZE = Number(process.env.FAULT_SAMPLE ?? 60)
 
 /**

@@ -4,7 +4,9 @@
 // interrupted is read off that record (before and after the effect of each request, after its
 // answer, the spread, the writes, stdout), and each fault that can happen there is injected at that exact point: the
 // stand-in's request hook sends the signal or breaks the file when request N arrives, or once
-// GitHub did its work, so there is no timing race. After the step, and after the post step
+// GitHub did its work, so there is no timing race. Paced flows (a small write budget, the
+// stand-in enforcing it) add each wait for the pace as a point, read off the clean run's times
+// and played by a timer while the next request has not arrived. After the step, and after the post step
 // where a runner would run it, the invariant is checked: every runner registered was handed over
 // to a consumer that will run, or deleted, or is named in a warning with its ownership label;
 // every "deleted" was a confirmed DELETE; no secret shows; every process ended within the grace.
