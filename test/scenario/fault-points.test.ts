@@ -22,7 +22,7 @@ import {
 } from '../support/fault-points.js'
 
 const CONCURRENCY = 2
-/** About 65 s on two cores: most of it is the stalled rollbacks waiting out their grace. */
+/** About 65 s on two cores: most of it is the stalled rollbacks waiting out their grace, and the paced flow's waits. */
 const SAMPLE_SIZE = Number(process.env.FAULT_SAMPLE ?? 60)
 
 /**
@@ -31,22 +31,47 @@ const SAMPLE_SIZE = Number(process.env.FAULT_SAMPLE ?? 60)
  */
 const KNOWN_HOLES: { scenario: RegExp; why: string }[] = []
 
+/**
+ * Of a sample, the scenarios at a paced flow's waits for the pace: each takes seconds (its waits
+ * are the point), so a sample runs one paced flow, chosen by the seed, and this many of its waits.
+ */
+const PACED_IN_SAMPLE = 4
+
 test('fault-point simulation: at every point, under every fault, no runner is left unnamed, no false "deleted", no secret, no overrun', async (t) => {
   const began = Date.now()
+  const full = process.env.FAULT_ALL === '1'
+  const match = process.env.FAULT_MATCH ? new RegExp(process.env.FAULT_MATCH) : undefined
+  const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31))
+  const random = seededRandom(seed)
+  const pacedFlows = FLOWS.filter((flow) => flow.pace)
+  const pacedFlow = pacedFlows[Math.floor(random() * pacedFlows.length)]
+  const flows = full || match ? FLOWS : FLOWS.filter((flow) => !flow.pace || flow === pacedFlow)
   // One clean run of each flow: its requests are the points.
-  const clean = await pool(FLOWS, CONCURRENCY, (flow) => runScenario({ flow, clean: true }))
+  const clean = await pool(flows, CONCURRENCY, (flow) => runScenario({ flow, clean: true }))
   for (const run of clean) {
     assert.deepEqual(run.problems, [], `the clean run of ${run.scenario.flow.name} broke the invariant`)
-    t.diagnostic(`${run.scenario.flow.name}: ${run.requests.join(', ')}`)
+    const paced = run.paced.map((index) => run.requests[index - 1])
+    t.diagnostic(`${run.scenario.flow.name}: ${run.requests.join(', ')}${paced.length ? `; waited for the pace: ${paced.join(', ')}` : ''}`)
+    if (run.scenario.flow.pace) assert.ok(paced.length, `the clean run of ${run.scenario.flow.name} never waited for the pace`)
   }
-  const all: Scenario[] = clean.flatMap((run) => pointsAndFaults(run.scenario.flow, run.requests))
-  const match = process.env.FAULT_MATCH ? new RegExp(process.env.FAULT_MATCH) : undefined
+  const all: Scenario[] = clean.flatMap((run) => pointsAndFaults(run.scenario.flow, run.requests, run.paced))
   const eligible = match ? all.filter((s) => match.test(scenarioName(s))) : all
-  const seed = Number(process.env.FAULT_SEED ?? Math.floor(Math.random() * 2 ** 31))
-  const chosen = process.env.FAULT_ALL === '1' ? eligible : sample(eligible, SAMPLE_SIZE, seededRandom(seed))
+  const waits = eligible.filter((s) => s.flow.pace && s.point.at === 'pace')
+  const chosen = full
+    ? eligible
+    : match
+      ? sample(eligible, SAMPLE_SIZE, random)
+      : [
+          ...sample(waits, Math.min(PACED_IN_SAMPLE, SAMPLE_SIZE), random),
+          ...sample(
+            eligible.filter((s) => !s.flow.pace),
+            Math.max(0, SAMPLE_SIZE - PACED_IN_SAMPLE),
+            random,
+          ),
+        ]
   const faults = new Set(all.map((s) => s.fault)).size
   const points = new Set(all.map((s) => `${s.flow.name} | ${s.point.name}`)).size
-  const header = `fault points: ${points} points × their faults = ${all.length} scenarios in ${FLOWS.length} flows and ${faults} faults; running ${chosen.length} (FAULT_SEED=${seed}${process.env.FAULT_ALL === '1' ? ', FAULT_ALL=1' : ''})`
+  const header = `fault points: ${points} points × their faults = ${all.length} scenarios in ${flows.length} flows (of ${FLOWS.length}) and ${faults} faults; running ${chosen.length} (FAULT_SEED=${seed}${full ? ', FAULT_ALL=1' : ''})`
   t.diagnostic(header)
   console.log(header)
 

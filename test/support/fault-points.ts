@@ -4,7 +4,9 @@
 // interrupted is read off that record (before and after the effect of each request, after its
 // answer, the spread, the writes, stdout), and each fault that can happen there is injected at that exact point: the
 // stand-in's request hook sends the signal or breaks the file when request N arrives, or once
-// GitHub did its work, so there is no timing race. After the step, and after the post step
+// GitHub did its work, so there is no timing race. Paced flows (a small write budget, the
+// stand-in enforcing it) add each wait for the pace as a point, read off the clean run's times
+// and played by a timer while the next request has not arrived. After the step, and after the post step
 // where a runner would run it, the invariant is checked: every runner registered was handed over
 // to a consumer that will run, or deleted, or is named in a warning with its ownership label;
 // every "deleted" was a confirmed DELETE; no secret shows; every process ended within the grace.
@@ -25,6 +27,8 @@ export const GRACE_MS = 7500
 const KILL_AFTER_SIGTERM_MS = 2500
 /** How long a request held at a point waits before it is answered (if its client still waits). */
 const HOLD_MS = 200
+/** How far into a wait for the pace its point is: after the last answer, before the next request. */
+const PACE_INTO_MS = 400
 /** A process still running this long after it started is killed and reported. */
 const SAFETY_MS = 60_000
 const ORG = 'octo-org'
@@ -40,7 +44,24 @@ export interface Flow {
   post?: boolean
   /** GitHub refuses the last registration (422) in every run: the step rolls the others back. */
   rollback?: boolean
+  /**
+   * Writes paced by a small `write-budget` (the stand-in enforces the same `secondaryLimit`, so a
+   * refusal would be seen): registrations and deletes wait for the pace, and those waits are points.
+   */
+  pace?: Pace
 }
+
+export interface Pace {
+  /** The input, "2/8s". */
+  budget: string
+  writes: number
+  windowMs: number
+}
+
+/** Two writes per 8 s: the third registration of a batch waits longer than the grace after SIGINT. */
+const LONG_PACE: Pace = { budget: '2/8s', writes: 2, windowMs: 8000 }
+/** One write per 2 s: each registration and each delete after the first waits for the pace. */
+const SHORT_PACE: Pace = { budget: '1/2s', writes: 1, windowMs: 2000 }
 
 /**
  * Every flow: action and command, token and App, a token, one runner and three; three batches
@@ -57,6 +78,13 @@ export const FLOWS: Flow[] = [
   { name: 'command app jit×3 rollback', entry: 'command', app: true, count: 3, rollback: true },
   { name: 'post token jit×3', entry: 'action', app: false, count: 3, post: true },
   { name: 'post app jit×3', entry: 'action', app: true, count: 3, post: true },
+  // Paced: only their writes and their waits for the pace are points (the reads are the flows' above).
+  { name: 'action token jit×3 paced', entry: 'action', app: false, count: 3, pace: LONG_PACE },
+  { name: 'command app jit×3 paced', entry: 'command', app: true, count: 3, pace: LONG_PACE },
+  { name: 'action token jit×3 rollback paced', entry: 'action', app: false, count: 3, rollback: true, pace: SHORT_PACE },
+  { name: 'command token jit×3 rollback paced', entry: 'command', app: false, count: 3, rollback: true, pace: SHORT_PACE },
+  { name: 'post token jit×3 paced', entry: 'action', app: false, count: 3, post: true, pace: SHORT_PACE },
+  { name: 'post app jit×3 paced long', entry: 'action', app: true, count: 3, post: true, pace: LONG_PACE },
 ]
 
 export type FaultName =
@@ -93,11 +121,15 @@ export type FaultName =
   | 'pages-shift'
 
 export interface Point {
-  /** "start", "spread", "registration 2 arrival", "revoke effect", "runners file", "stdout". */
+  /** "start", "spread", "registration 2 arrival", "revoke effect", "runners file", "stdout", "pace before delete 2". */
   name: string
   /** The request (1-based, in arrival order) the point is at. */
   index?: number
-  at?: 'arrival' | 'effect' | 'answer'
+  /**
+   * 'pace': waiting for the write budget before request `index`, nothing in flight: PACE_INTO_MS
+   * after the last answer before it, while request `index` has not arrived.
+   */
+  at?: 'arrival' | 'effect' | 'answer' | 'pace'
   spread?: boolean
 }
 
@@ -146,18 +178,40 @@ export function describeRequests(requests: RecordedRequest[]): string[] {
   })
 }
 
+/**
+ * The requests (1-based) that waited for the pace in a paced flow's clean run: nothing was in
+ * flight before each, and it arrived at least half the budget's window after the last answer.
+ */
+export function pacedRequests(flow: Flow, requests: RecordedRequest[]): number[] {
+  if (!flow.pace) return []
+  const out: number[] = []
+  requests.forEach((request, i) => {
+    const before = requests.slice(0, i)
+    if (!before.length || before.some((r) => r.answeredAt === undefined || r.answeredAt > request.at)) return
+    const lastAnswer = Math.max(...before.map((r) => r.answeredAt!))
+    if (request.at - lastAnswer >= flow.pace!.windowMs / 2) out.push(i + 1)
+  })
+  return out
+}
+
 /** Every point of a flow, from its clean run's requests, with the faults that can happen at each. */
-export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
+export function pointsAndFaults(flow: Flow, requests: string[], paced: number[] = []): Scenario[] {
   const out: Scenario[] = []
   const add = (point: Point, faults: FaultName[]): void => faults.forEach((fault) => out.push({ flow, point, fault }))
   const signal: FaultName = flow.entry === 'command' ? 'sigterm' : 'cancel'
   const stall: FaultName = flow.entry === 'command' ? 'sigterm+stall' : 'cancel+stall'
   const main = flow.entry === 'action' && !flow.post
-  if (main) add({ name: 'start' }, ['output-fails', 'state-fails'])
-  if (!flow.post) add({ name: 'spread', spread: true }, main ? [signal, 'sigkill'] : [signal])
+  // A wait for the pace: no request in flight, the next one held by the write budget.
+  for (const index of paced) {
+    add({ name: `pace before ${requests[index - 1]}`, index, at: 'pace' }, [signal, stall, ...(main ? (['sigkill'] as const) : [])])
+  }
+  if (main && !flow.pace) add({ name: 'start' }, ['output-fails', 'state-fails'])
+  if (!flow.post && !flow.pace) add({ name: 'spread', spread: true }, main ? [signal, 'sigkill'] : [signal])
   requests.forEach((request, i) => {
     const index = i + 1
     const effectful = !/^(lookup|group page|room check|rate check|look-up|runner get) /.test(request)
+    // A paced flow's reads and credentials are the unpaced flows' points: its own are its paced writes.
+    if (flow.pace && !/^(registration|delete) /.test(request)) return
     add({ name: `${request} arrival`, index, at: 'arrival' }, [
       signal,
       stall,
@@ -183,8 +237,8 @@ export function pointsAndFaults(flow: Flow, requests: string[]): Scenario[] {
       ])
     }
   })
-  if (main && flow.count) add({ name: 'runners file' }, ['temp-missing'])
-  if (flow.entry === 'command') add({ name: 'stdout' }, ['stdout-closed'])
+  if (main && flow.count && !flow.pace) add({ name: 'runners file' }, ['temp-missing'])
+  if (flow.entry === 'command' && !flow.pace) add({ name: 'stdout' }, ['stdout-closed'])
   return out
 }
 
@@ -252,9 +306,12 @@ class World {
     readonly app: StandInApp | undefined,
     /** GitHub refuses this registration (1-based) with a 422 in every run: the batch rolls back. */
     private readonly refuseAt?: number,
+    /** GitHub's secondary limit, enforced at the flow's write budget. */
+    pace?: Pace,
   ) {
     this.github = new GitHubStandIn({
       ...(app ? { app } : { acceptToken: TOKEN }),
+      ...(pace ? { secondaryLimit: { points: pace.writes * 5, windowMs: pace.windowMs } } : {}),
       onRequest: (request) => {
         this.scan()
         this.arrivals++
@@ -286,9 +343,28 @@ class World {
     // An App's RSA key takes a while to make: Apps are reused, one per world at a time.
     const app = flow.app ? (idleApps.pop() ?? new StandInApp()) : undefined
     app?.reset()
-    const world = new World(app, flow.rollback ? flow.count : undefined)
+    const world = new World(app, flow.rollback ? flow.count : undefined, flow.pace)
     world.url = await world.github.start()
     return world
+  }
+
+  /** Requests the secondary limit refused in steps before the current one (see `nextStep`). */
+  refusedBefore = 0
+
+  /** Requests the secondary limit refused, in every step so far. */
+  get refusals(): number {
+    return this.refusedBefore + this.github.secondaryRefusals
+  }
+
+  /**
+   * A new step starts with the secondary limit's window empty. Its pacer cannot know what the
+   * step before it spent; at GitHub's 900 points a minute the reads a rollback spends (each
+   * look-up costs 1) are a sliver of the budget, at the flows' scaled budget (10 points) they
+   * would fill it and a refusal would say nothing about pacing.
+   */
+  nextStep(): void {
+    this.refusedBefore += this.github.secondaryRefusals
+    this.github.resetSecondaryLimit()
   }
 
   /** Notes every runner now registered (a runner lives at least until the DELETE that removes it arrives). */
@@ -464,6 +540,7 @@ function actionInputs(flow: Flow, world: World, extra: Record<string, string>): 
     // points are read off the clean run), short enough for the hangs.
     'attempt-timeout': '3s',
     timeout: '20s',
+    ...(flow.pace ? { 'write-budget': flow.pace.budget } : {}),
     ...extra,
   }
 }
@@ -495,6 +572,7 @@ function startCommand(flow: Flow, world: World, extra: string[], closeStdout: bo
     flow.count ? 'jit' : 'registration',
     ...(flow.count ? ['--labels', 'self-hosted,linux', '--runner-group', GROUP, '--count', String(flow.count)] : []),
     ...['--initial-delay', '10ms', '--max-delay', '50ms', '--attempt-timeout', '3s', '--timeout', '20s'],
+    ...(flow.pace ? ['--write-budget', flow.pace.budget] : []),
     ...extra,
   ]
   return startProcess(args, env, undefined, closeStdout)
@@ -518,6 +596,8 @@ export interface Outcome {
   reached: boolean
   /** How long the signalled step took to end after its first signal (a kill aside). */
   afterSignalMs?: number
+  /** The requests (1-based, as in `requests`) that waited for the pace (pacedRequests). */
+  paced: number[]
 }
 
 /** The fault at a request point, as the stand-in plays it. */
@@ -557,7 +637,28 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
         else if (fault === 'output-fails') target.breakFile('output')
         else if (fault === 'state-fails') target.breakFile('state')
       }
-      if (point.index !== undefined) {
+      if (point.at === 'pace') {
+        // Once the request before the wait arrived: PACE_INTO_MS after the last answer, while the
+        // next request has not arrived and none is in flight.
+        const seen: RecordedRequest[] = []
+        world.hook = (request) => {
+          if (world.stalled) return { hang: true }
+          seen.push(request)
+          if (seen.length === point.index! - 1) {
+            const watch = setInterval(() => {
+              if (seen.length >= point.index! || target.child.exitCode !== null || target.child.signalCode !== null) {
+                return clearInterval(watch)
+              }
+              if (seen.some((r) => r.answeredAt === undefined)) return
+              if (Date.now() < Math.max(...seen.map((r) => r.answeredAt!)) + PACE_INTO_MS) return
+              clearInterval(watch)
+              act()
+              if (fault.endsWith('+stall')) world.stalled = true
+            }, 20)
+          }
+          return undefined
+        }
+      } else if (point.index !== undefined) {
         world.hook = (_request, index) => {
           if (world.stalled) return { hang: true }
           if (index !== point.index) return undefined
@@ -567,7 +668,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
             world.stalled = true
             return point.at === 'effect' ? { dropAnswer: 'hang' } : { hang: true }
           }
-          return requestFault(fault, point.at!, act)
+          return requestFault(fault, point.at as 'arrival' | 'effect' | 'answer', act)
         }
       } else if (point.spread) {
         // In the spread: the process is running (it printed), no request has gone out.
@@ -586,7 +687,8 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       let registrations = 0
       world.hook = (request) => {
         if (!request.path.endsWith('/generate-jitconfig')) return undefined
-        if (++registrations < flow.count) return { dropAnswer: 'hang' }
+        // Paced, an answer that never comes would hold the next registration's pace until its attempt times out.
+        if (++registrations < flow.count) return flow.pace ? undefined : { dropAnswer: 'hang' }
         return { act: () => step.signal('SIGKILL'), at: 'effect', holdMs: HOLD_MS }
       }
       step = startAction(inputs, mainFiles)
@@ -595,6 +697,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
       world.hook = undefined
       world.arrivals = 0
       if (main.signal !== 'SIGKILL') problems.push(`setup: the main step was not killed (exit ${main.exitCode})`)
+      world.nextStep()
       const postFiles = await stepFiles()
       filesList.push(postFiles)
       const postStep = startAction(inputs, postFiles, stateEnv(main), POST)
@@ -624,6 +727,7 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
         checkAfter('main', flow, world, main, undefined, problems, fault)
         const postFiles = await stepFiles()
         filesList.push(postFiles)
+        world.nextStep()
         const postInputs = fault === 'sigkill+inputs' ? { ...inputs, organization: `${ORG}-moved` } : inputs
         post = await startAction(postInputs, postFiles, stateEnv(main), POST).finished
       }
@@ -662,10 +766,23 @@ export async function runScenario(scenario: Scenario | { flow: Flow; clean: true
   problems.splice(0, problems.length, ...new Set(problems))
   // The requests of the step under test: the post step of a post flow, else the main step.
   const { requests: all } = world.github
-  const requests = describeRequests(flow.post ? all.slice(all.length - world.arrivals) : all.slice(0, mainRequests ?? all.length))
+  const own = flow.post ? all.slice(all.length - world.arrivals) : all.slice(0, mainRequests ?? all.length)
+  const requests = describeRequests(own)
+  // Paced below GitHub's secondary limit: the stand-in never refused a request.
+  if (flow.pace && world.refusals) {
+    problems.push(`${world.refusals} request(s) refused by the secondary rate limit under a write budget of ${flow.pace.budget}`)
+  }
   const signalled = [main, post].filter((run) => run?.signalledAt !== undefined && run.signal !== 'SIGKILL')
   const afterSignalMs = signalled.length ? Math.max(...signalled.map((run) => run!.endedAt - run!.signalledAt!)) : undefined
-  return { scenario: scenario as Scenario, problems, requests, ms: Date.now() - began, reached, afterSignalMs }
+  return {
+    scenario: scenario as Scenario,
+    problems,
+    requests,
+    ms: Date.now() - began,
+    reached,
+    afterSignalMs,
+    paced: pacedRequests(flow, own),
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -742,6 +859,12 @@ function checkAfter(
         `after ${stage}: runner ${runner.name} (id ${runner.id}) is registered, not handed over, not deleted, and no warning names it with its label`,
       )
     }
+  }
+  if (problems.some((p) => p.includes('not handed over'))) {
+    // Why not handed over: the exit, and the signal against the first result on stdout.
+    const stdoutAt = main.firstStdoutAt === undefined ? 'no stdout' : `first stdout at ${main.firstStdoutAt - main.startedAt} ms`
+    const signalAt = main.signalledAt === undefined ? 'no signal' : `signal at ${main.signalledAt - main.startedAt} ms`
+    problems.push(`the main step: exit ${main.exitCode}${main.signal ? ` (${main.signal})` : ''}, ${signalAt}, ${stdoutAt}`)
   }
   // "deleted" only for a confirmed delete.
   const deletedNames = new Set([...world.everRegistered.values()].filter((r) => deleted.has(r.id)).map((r) => r.name))
