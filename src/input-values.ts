@@ -77,7 +77,11 @@ export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
 }
 
-/** The most writes a `write-budget` window may allow, and its longest window. */
+/**
+ * The fewest and most writes a `write-budget` window may allow, and its longest window. Two at
+ * least: deleting a runner is a look and a DELETE on one endpoint, 6 points, more than one write's 5.
+ */
+export const MIN_BUDGET_WRITES = 2
 export const MAX_BUDGET_WRITES = 100_000
 export const MAX_BUDGET_WINDOW = '1h'
 
@@ -91,7 +95,7 @@ export function parseWriteBudget(value: string): WriteBudget | false {
   const windowMs = window === undefined ? undefined : parseDuration(window)
   const count = Number(writes)
   if (
-    count >= 1 &&
+    count >= MIN_BUDGET_WRITES &&
     count <= MAX_BUDGET_WRITES &&
     windowMs !== undefined &&
     windowMs >= 1 &&
@@ -100,7 +104,7 @@ export function parseWriteBudget(value: string): WriteBudget | false {
     return { writes: count, windowMs }
   }
   throw new InputError(
-    `Input "write-budget" must be "N/DURATION", at most N writes (1 to ${MAX_BUDGET_WRITES}) per endpoint in any window of DURATION ` +
+    `Input "write-budget" must be "N/DURATION", at most N writes (${MIN_BUDGET_WRITES} to ${MAX_BUDGET_WRITES}) per endpoint in any window of DURATION ` +
       `(greater than 0 and at most ${MAX_BUDGET_WINDOW}), such as "180/1m" (GitHub's secondary rate limit, the default) or "60/1m" (one write a second), ` +
       `or "off" to not pace writes; got ${shown(value)}.`,
   )

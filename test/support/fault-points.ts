@@ -60,8 +60,11 @@ export interface Pace {
 
 /** Two writes per 8 s: the third registration of a batch waits longer than the grace after SIGINT. */
 const LONG_PACE: Pace = { budget: '2/8s', writes: 2, windowMs: 8000 }
-/** One write per 2 s: each registration and each delete after the first waits for the pace. */
-const SHORT_PACE: Pace = { budget: '1/2s', writes: 1, windowMs: 2000 }
+/**
+ * Two writes per 3 s (the fewest a budget allows: a look and a delete are 6 points): the third
+ * registration and each delete after the first wait for the pace.
+ */
+const SHORT_PACE: Pace = { budget: '2/3s', writes: 2, windowMs: 3000 }
 
 /**
  * Every flow: action and command, token and App, a token, one runner and three; three batches

@@ -375,10 +375,10 @@ describe('write-budget', () => {
   })
 
   test('anything else names the input, what was given and what is accepted, before any request', () => {
-    for (const value of ['180', '0/1m', '100001/1m', '180/0', '180/2h', '180/minute', 'none', '1m/180', '-1/1m']) {
+    for (const value of ['180', '0/1m', '1/1s', '100001/1m', '180/0', '180/2h', '180/minute', 'none', '1m/180', '-1/1m']) {
       assert.throws(() => budgetOf(value), {
         message: new RegExp(
-          `^Input "write-budget" must be "N/DURATION", at most N writes \\(1 to 100000\\) per endpoint in any window of DURATION .*"180/1m" .*"60/1m" .*or "off" to not pace writes; got ${shown(value).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\.$`,
+          `^Input "write-budget" must be "N/DURATION", at most N writes \\(2 to 100000\\) per endpoint in any window of DURATION .*"180/1m" .*"60/1m" .*or "off" to not pace writes; got ${shown(value).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\.$`,
         ),
       })
     }
