@@ -514,7 +514,7 @@ export function startProcess(args: string[], env: Record<string, string>, files?
     finished,
     signal(kind) {
       // After the I/O of this turn: output the process wrote before it sent the request that
-      // carries the point is read first, so firstStdoutAt and signalledAt are in the true order.
+      // carries the point is read first, so stdoutBeforeSignal holds it (the two stamps may tie).
       setImmediate(() => {
         if (signalledAt === undefined) {
           signalledAt = Date.now()
