@@ -419,6 +419,13 @@ export interface StepRun {
   endedAt: number
   /** When the first signal was sent (epoch ms), if one was. */
   signalledAt?: number
+  /**
+   * What was read of stdout when the first signal was sent, if one was: what the command's
+   * supervisor had before it sent SIGTERM. Kept by the order of events, not by their times: a
+   * result printed just before the request that carries the point is read in the same
+   * millisecond as the signal is sent.
+   */
+  stdoutBeforeSignal?: string
   firstStdoutAt?: number
   /** The safety kill ended it: it did not end by itself. */
   overran: boolean
@@ -451,13 +458,14 @@ async function stepFiles(): Promise<StepFiles> {
   return files
 }
 
-function startProcess(args: string[], env: Record<string, string>, files?: StepFiles, closeStdout = false): Started {
+export function startProcess(args: string[], env: Record<string, string>, files?: StepFiles, closeStdout = false): Started {
   const startedAt = Date.now()
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   let firstStdoutAt: number | undefined
   let signalledAt: number | undefined
+  let stdoutBeforeSignal: string | undefined
   let overran = false
   const timers: NodeJS.Timeout[] = []
   const saved: Partial<Record<'output' | 'state', string>> = {}
@@ -497,6 +505,7 @@ function startProcess(args: string[], env: Record<string, string>, files?: StepF
       startedAt,
       endedAt,
       signalledAt,
+      stdoutBeforeSignal,
       firstStdoutAt,
       overran,
     }
@@ -508,9 +517,12 @@ function startProcess(args: string[], env: Record<string, string>, files?: StepF
     finished,
     signal(kind) {
       // After the I/O of this turn: output the process wrote before it sent the request that
-      // carries the point is read first, so firstStdoutAt and signalledAt are in the true order.
+      // carries the point is read first, so stdoutBeforeSignal holds it (the two stamps may tie).
       setImmediate(() => {
-        signalledAt ??= Date.now()
+        if (signalledAt === undefined) {
+          signalledAt = Date.now()
+          stdoutBeforeSignal = stdout
+        }
         if (kind !== 'cancel') return kill(kind)
         kill('SIGINT')
         timers.push(setTimeout(() => kill('SIGTERM'), GRACE_MS))
@@ -807,12 +819,12 @@ function ownershipLabel(runner: StandInRunner): string | undefined {
  * and no signal came before. An action's job is cancelled by the signal whenever it comes (no
  * later step runs); the command's supervisor has what was on stdout before it sent SIGTERM.
  */
-function handedOver(flow: Flow, run: StepRun, closedStdout: boolean): Set<string> {
+export function handedOver(flow: Flow, run: StepRun, closedStdout: boolean): Set<string> {
   if (run.exitCode !== 0 || run.signal) return new Set()
   if (flow.entry === 'command') {
-    if (closedStdout || run.firstStdoutAt === undefined) return new Set()
-    if (run.signalledAt !== undefined && run.signalledAt <= run.firstStdoutAt) return new Set()
-    const names = run.stdout
+    if (closedStdout) return new Set()
+    // Only what was on stdout before the signal: by the order it was read in, not by its time.
+    const names = (run.signalledAt === undefined ? run.stdout : (run.stdoutBeforeSignal ?? ''))
       .split('\n')
       .filter(Boolean)
       .map((line) => {
